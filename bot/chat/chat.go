@@ -254,3 +254,45 @@ type KV interface {
 	// Set stores value under key; ttl 0 keeps it until deleted.
 	Set(ctx context.Context, key, value string, ttl time.Duration) error
 }
+
+// Home is what a person's own page shows (Slack App Home): a pupil's goal and recent
+// check-ins, a mentor's mentees at a glance. The Engine builds it; adapters that have
+// such a page implement HomePublisher.
+type Home struct {
+	Person string
+	Name   string
+	// Lang is the person's language, "nl" or "en".
+	Lang string
+	// Goal is the pupil's current goal and GoalDate the day it was set (YYYY-MM-DD).
+	Goal     string
+	GoalDate string
+	// Recent are the pupil's latest check-ins, newest first.
+	Recent []HomeCheckIn
+	// Mentees are a mentor's pupils, in roster order.
+	Mentees []HomeMentee
+}
+
+// HomeCheckIn is one check-in line on a pupil's home page.
+type HomeCheckIn struct {
+	Date   string
+	Status string
+	Mood   int
+	Goal   string
+}
+
+// HomeMentee is one mentee line on a mentor's home page.
+type HomeMentee struct {
+	Person string
+	Name   string
+	// LastDate is the date of the last finished check-in ("" for none).
+	LastDate string
+	LastMood int
+	// Trend is the mood direction over the last check-ins: -1 down, 0 flat, +1 up.
+	Trend int
+}
+
+// HomePublisher is implemented by adapters that show a per-person page; the Engine calls
+// it when the data behind a person's page changes.
+type HomePublisher interface {
+	PublishHome(ctx context.Context, h Home) error
+}

@@ -61,8 +61,8 @@ type School struct {
 		Team string `yaml:"team"`
 	} `yaml:"slack"`
 	// Roster optionally names a CSV file whose people are added to People.
-	Roster  string   `yaml:"roster"`
-	Classes []*Class `yaml:"classes"`
+	Roster  string    `yaml:"roster"`
+	Classes []*Class  `yaml:"classes"`
 	People  []*Person `yaml:"people"`
 
 	byID      map[string]*Person
@@ -89,10 +89,10 @@ type Policy struct {
 
 // Class is one school class (e.g. "2B") with its schedule and channels.
 type Class struct {
-	ID       string `yaml:"id"`
-	Name     string `yaml:"name"`
-	Locale   string `yaml:"locale"`
-	Timezone string `yaml:"timezone"`
+	ID       string   `yaml:"id"`
+	Name     string   `yaml:"name"`
+	Locale   string   `yaml:"locale"`
+	Timezone string   `yaml:"timezone"`
 	Schedule Schedule `yaml:"schedule"`
 	// Subjects maps a subject name (e.g. "wiskunde") to the person id of its teacher in this class.
 	Subjects map[string]string `yaml:"subjects"`
