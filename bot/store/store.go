@@ -1,0 +1,264 @@
+// Package store keeps Kring's state in Redis through go-redis v9's UniversalClient, so
+// one URL serves a single server, Sentinel or a Cluster, and the embedded server too.
+//
+// # Key layout
+//
+// Every key starts with PREFIX:{SCHOOL}: where PREFIX is the deployment's key prefix
+// (default "kring") and SCHOOL the school id from the config. The braces are a Redis
+// Cluster hash tag: a dialog step commits the pupil's state, a mentor's alert, the
+// class's data and the outbox entry in one Lua script, so all keys of one school live in
+// one slot; several schools spread over a cluster.
+//
+//	p:PERSON            hash   profile fields, dialog states (d:DIALOG), version (v), focus
+//	                           TTL: retention (holds the pupil's answers in progress)
+//	c:CLASS             hash   shared class fields (day plan ...); TTL: retention
+//	e:EVENTID           string dedupe marker of a handled platform event; TTL 48h
+//	ci:PERSON:DATE      string check-in record (JSON); TTL: retention
+//	cix:PERSON          zset   DATE -> day number, index of the person's check-ins; TTL: retention
+//	h:ID                string help request (JSON); TTL: retention
+//	hq:CLASS            zset   open help request ids -> created (ms); TTL: retention
+//	audit               list   audit log entries (JSON), newest first, capped; TTL: retention
+//	ob                  zset   outbox: message id -> due time (ms)
+//	om:ID               hash   outbox message: body (JSON delivery), attempts; TTL 7 days
+//	obdead              zset   messages given up on -> time (ms); bodies kept 7 days
+//	j:JOB:CLASS:DATE    string scheduler claim: "run:OWNER" while running, "done" after
+//	kv:PLATFORM:KEY     string adapter cache (DM channel ids, thread ids)
+//	unreach:PLATFORM:P  string marker: PERSON refused DMs on PLATFORM (mentor told once)
+package store
+
+import (
+	"context"
+	_ "embed"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// DedupeTTL is how long a handled event id is remembered: longer than any platform's
+// retry window (Slack retries within an hour, Discord resumes within minutes).
+const DedupeTTL = 48 * time.Hour
+
+// ErrConflict means another step of the same person committed first; load and retry.
+var ErrConflict = errors.New("state changed concurrently")
+
+// ErrDuplicate means the event was handled before.
+var ErrDuplicate = errors.New("event already handled")
+
+// Store reads and writes one school's keys.
+type Store struct {
+	rdb       redis.UniversalClient
+	base      string
+	retention time.Duration
+}
+
+// New returns a store for school under prefix; records holding pupils' words expire
+// after retention.
+func New(rdb redis.UniversalClient, prefix, school string, retention time.Duration) *Store {
+	if prefix == "" {
+		prefix = "kring"
+	}
+	return &Store{rdb: rdb, base: prefix + ":{" + school + "}:", retention: retention}
+}
+
+// Client returns the underlying Redis client.
+func (s *Store) Client() redis.UniversalClient { return s.rdb }
+
+// Retention returns the retention period.
+func (s *Store) Retention() time.Duration { return s.retention }
+
+// Key returns the full key for a layout suffix such as "p:anna".
+func (s *Store) Key(suffix string) string { return s.base + suffix }
+
+// PersonKey is the key of a person's hash.
+func (s *Store) PersonKey(id string) string { return s.base + "p:" + id }
+
+// ClassKey is the key of a class's hash.
+func (s *Store) ClassKey(id string) string { return s.base + "c:" + id }
+
+// Snapshot is what one Load read.
+type Snapshot struct {
+	// Duplicate is true when the event was handled before.
+	Duplicate bool
+	// Person is the person's hash (profile, dialog states, version).
+	Person map[string]string
+	// Class is the class's hash.
+	Class map[string]string
+}
+
+// Version returns the person's state version ("" when nothing is stored yet).
+func (s Snapshot) Version() string { return s.Person["v"] }
+
+// Load reads, in one round trip, whether eventID was handled, the person's hash and the
+// class's hash. Empty eventID or class skip those reads.
+func (s *Store) Load(ctx context.Context, eventID, person, class string) (Snapshot, error) {
+	pipe := s.rdb.Pipeline()
+	var dup *redis.IntCmd
+	if eventID != "" {
+		dup = pipe.Exists(ctx, s.base+"e:"+eventID)
+	}
+	p := pipe.HGetAll(ctx, s.PersonKey(person))
+	var c *redis.MapStringStringCmd
+	if class != "" {
+		c = pipe.HGetAll(ctx, s.ClassKey(class))
+	}
+	if _, err := pipe.Exec(ctx); err != nil {
+		return Snapshot{}, fmt.Errorf("load %s: %w", person, err)
+	}
+	snap := Snapshot{Person: p.Val()}
+	if dup != nil {
+		snap.Duplicate = dup.Val() > 0
+	}
+	if c != nil {
+		snap.Class = c.Val()
+	}
+	return snap, nil
+}
+
+//go:embed commit.lua
+var commitLua string
+
+var commitScript = redis.NewScript(commitLua)
+
+// Batch collects the writes of one dialog step. Nothing reaches Redis until Commit.
+type Batch struct {
+	s       *Store
+	keys    []string
+	keyIdx  map[string]int
+	args    []any
+	touched []string // person keys whose TTL is refreshed
+	Outbox  []string // ids of outbox entries added
+}
+
+// NewBatch starts the writes of the step of person that handles eventID, expecting the
+// person's state version to be version (from Snapshot.Version).
+func (s *Store) NewBatch(person, eventID, version string) *Batch {
+	b := &Batch{s: s, keyIdx: map[string]int{}}
+	b.key(s.PersonKey(person))
+	dedupe := s.PersonKey(person)
+	if eventID != "" {
+		dedupe = s.base + "e:" + eventID
+	}
+	b.key(dedupe)
+	b.args = append(b.args, version, DedupeTTL.Milliseconds(), s.retention.Milliseconds())
+	return b
+}
+
+func (b *Batch) key(k string) int {
+	if i, ok := b.keyIdx[k]; ok {
+		return i
+	}
+	b.keys = append(b.keys, k)
+	b.keyIdx[k] = len(b.keys)
+	return len(b.keys)
+}
+
+// op appends one Redis command on key k to the batch. Only the commands the script
+// allows may be used (see commit.lua).
+func (b *Batch) op(cmd, k string, args ...any) {
+	b.args = append(b.args, cmd, b.key(k), len(args))
+	b.args = append(b.args, args...)
+}
+
+// SetFields sets (or, for empty values, deletes) fields of the hash at key k and
+// refreshes its retention TTL.
+func (b *Batch) SetFields(k string, fields map[string]string) {
+	var set []any
+	var del []any
+	for f, v := range fields {
+		if v == "" {
+			del = append(del, f)
+		} else {
+			set = append(set, f, v)
+		}
+	}
+	if len(set) > 0 {
+		b.op("HSET", k, set...)
+	}
+	if len(del) > 0 {
+		b.op("HDEL", k, del...)
+	}
+	b.op("PEXPIRE", k, b.s.retention.Milliseconds())
+}
+
+// PutJSON stores a JSON document under key k with the retention TTL.
+func (b *Batch) PutJSON(k string, doc []byte) {
+	b.op("SET", k, string(doc), "PX", b.s.retention.Milliseconds())
+}
+
+// Index adds member with score to the sorted set k, keeps only members scored at or
+// above min, and refreshes its retention TTL.
+func (b *Batch) Index(k, member string, score, min float64) {
+	b.op("ZADD", k, score, member)
+	b.op("ZREMRANGEBYSCORE", k, "-inf", "("+strconv.FormatFloat(min, 'f', -1, 64))
+	b.op("PEXPIRE", k, b.s.retention.Milliseconds())
+}
+
+// Log pushes entry onto the list k, keeps the newest max entries and refreshes the TTL.
+func (b *Batch) Log(k, entry string, max int) {
+	b.op("LPUSH", k, entry)
+	b.op("LTRIM", k, 0, max-1)
+	b.op("PEXPIRE", k, b.s.retention.Milliseconds())
+}
+
+// Enqueue adds an outbox entry due at due; an id already queued is left alone, so a
+// retried commit never queues a message twice.
+func (b *Batch) Enqueue(id string, body []byte, due time.Time) {
+	b.op("ZADD", b.s.base+"ob", "NX", due.UnixMilli(), id)
+	b.op("HSETNX", b.s.base+"om:"+id, "body", string(body))
+	b.op("PEXPIRE", b.s.base+"om:"+id, OutboxTTL.Milliseconds())
+	b.Outbox = append(b.Outbox, id)
+}
+
+// Commit applies the batch atomically: it fails with ErrConflict if the person's version
+// moved, with ErrDuplicate if the event was handled, and otherwise bumps the version,
+// marks the event handled and runs every write. One round trip.
+func (b *Batch) Commit(ctx context.Context) error {
+	res, err := commitScript.Run(ctx, b.s.rdb, b.keys, b.args...).Text()
+	if err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	switch res {
+	case "ok":
+		return nil
+	case "conflict":
+		return ErrConflict
+	case "dup":
+		return ErrDuplicate
+	}
+	return fmt.Errorf("commit: unexpected reply %q", res)
+}
+
+// OutboxTTL bounds how long an undelivered message (which may quote a pupil) is kept.
+const OutboxTTL = 7 * 24 * time.Hour
+
+// KV is the adapter cache of one platform (chat.KV).
+type KV struct {
+	s        *Store
+	platform string
+}
+
+// KV returns the cache for platform.
+func (s *Store) KV(platform string) *KV { return &KV{s: s, platform: platform} }
+
+// Get returns the cached value.
+func (k *KV) Get(ctx context.Context, key string) (string, bool, error) {
+	v, err := k.s.rdb.Get(ctx, k.s.base+"kv:"+k.platform+":"+key).Result()
+	if errors.Is(err, redis.Nil) {
+		return "", false, nil
+	}
+	if err != nil {
+		return "", false, fmt.Errorf("kv get %s: %w", key, err)
+	}
+	return v, true, nil
+}
+
+// Set stores a value; ttl 0 keeps it.
+func (k *KV) Set(ctx context.Context, key, value string, ttl time.Duration) error {
+	if err := k.s.rdb.Set(ctx, k.s.base+"kv:"+k.platform+":"+key, value, ttl).Err(); err != nil {
+		return fmt.Errorf("kv set %s: %w", key, err)
+	}
+	return nil
+}
