@@ -1,0 +1,68 @@
+package config
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// Problem is one thing wrong in a configuration file, located by file, line and field.
+type Problem struct {
+	// File is the file the problem is in, as the operator named it (or the roster CSV).
+	File string
+	// Line is the 1-based line of the offending value, or 0 when unknown.
+	Line int
+	// Field is the path of the field, e.g. "classes[0].schedule.checkin", or a CSV column.
+	Field string
+	// Msg says what is wrong and, where it can, how to fix it.
+	Msg string
+}
+
+// String writes "file:line: field: message", leaving out the parts that are unknown.
+func (p Problem) String() string {
+	var b strings.Builder
+	b.WriteString(p.File)
+	if p.Line > 0 {
+		fmt.Fprintf(&b, ":%d", p.Line)
+	}
+	if b.Len() > 0 {
+		b.WriteString(": ")
+	}
+	if p.Field != "" {
+		b.WriteString(p.Field)
+		b.WriteString(": ")
+	}
+	b.WriteString(p.Msg)
+	return b.String()
+}
+
+// Problems is every problem found in a configuration; Load returns it as its error so
+// an operator can fix all of them in one go rather than one per run.
+type Problems []Problem
+
+// Error writes one problem per line.
+func (ps Problems) Error() string {
+	lines := make([]string, len(ps))
+	for i, p := range ps {
+		lines[i] = p.String()
+	}
+	return strings.Join(lines, "\n")
+}
+
+// sortProblems orders problems by file (in the order files were first named) and line,
+// keeping the discovery order of problems on one line, so the output reads top to bottom.
+func sortProblems(ps Problems, files []string) {
+	rank := map[string]int{}
+	for i, f := range files {
+		if _, ok := rank[f]; !ok {
+			rank[f] = i
+		}
+	}
+	sort.SliceStable(ps, func(i, j int) bool {
+		ri, rj := rank[ps[i].File], rank[ps[j].File]
+		if ri != rj {
+			return ri < rj
+		}
+		return ps[i].Line < ps[j].Line
+	})
+}

@@ -1,0 +1,377 @@
+package config
+
+import (
+	"fmt"
+	"regexp"
+	"sort"
+	"strings"
+	"time"
+)
+
+var (
+	schoolIDPattern = regexp.MustCompile(`^[a-z0-9_-]+$`)
+	// Class and person ids appear in commands and storage keys: no spaces or punctuation
+	// beyond '.', '-' and '_'.
+	idPattern      = regexp.MustCompile(`^[A-Za-z0-9._-]+$`)
+	discordPattern = regexp.MustCompile(`^[0-9]+$`)
+	slackUser      = regexp.MustCompile(`^[UW][A-Z0-9]+$`)
+	slackTeam      = regexp.MustCompile(`^[TE][A-Z0-9]+$`)
+	slackChannel   = regexp.MustCompile(`^[CG][A-Z0-9]+$`)
+)
+
+var (
+	locales    = []string{"nl", "en"}
+	roleNames  = []string{string(Pupil), string(Teacher), string(Mentor), string(Care), string(Admin)}
+	levelNames = []string{string(TeacherLed), string(Shared), string(SelfLed)}
+)
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// validate checks the meaning of a decoded school: references, uniqueness, formats and
+// ranges. Every check reports through the loader so all problems come out together.
+func (l *loader) validate(s *School) {
+	l.validateSchool(s)
+	classIDs := l.validateClasses(s)
+	l.validatePeople(s, classIDs)
+	l.validateSubjects(s)
+}
+
+func (l *loader) validateSchool(s *School) {
+	switch {
+	case s.ID == "":
+		l.at("id", "the school id is missing; add e.g. id: %s (lowercase letters, digits, '-' and '_'; it names the school in storage keys)", suggestID(s.Name))
+	case !schoolIDPattern.MatchString(s.ID):
+		l.at("id", "%q is not a valid school id; use lowercase letters, digits, '-' and '_', e.g. %s", s.ID, suggestID(s.ID))
+	}
+	l.checkLocale("locale", s.Locale)
+	l.checkZone("timezone", s.Timezone)
+	if s.Retention != 0 && time.Duration(s.Retention) < 24*time.Hour {
+		l.at("retention", "%s is too short; keep records at least 1 day (e.g. 365d)", shortDuration(time.Duration(s.Retention)))
+	}
+	if s.Policy.LowMoodRun < 0 {
+		l.at("policy.low_mood_run", "%d is negative; use a number of check-ins, e.g. 3", s.Policy.LowMoodRun)
+	}
+	if s.Policy.SilentDays < 0 {
+		l.at("policy.silent_days", "%d is negative; use a number of school days, e.g. 3", s.Policy.SilentDays)
+	}
+	langs := make([]string, 0, len(s.Policy.AlertWords))
+	for lang := range s.Policy.AlertWords {
+		langs = append(langs, lang)
+	}
+	sort.Strings(langs)
+	for _, lang := range langs {
+		p := "policy.alert_words." + lang
+		if !contains(locales, lang) {
+			l.at(p, "%q is not a supported language; alert words are listed under nl or en", lang)
+			continue
+		}
+		for i, w := range s.Policy.AlertWords[lang] {
+			if strings.TrimSpace(w) == "" {
+				l.at(fmt.Sprintf("%s[%d]", p, i), "an alert word is empty; remove it")
+			}
+		}
+	}
+	if s.Discord.Guild != "" && !discordPattern.MatchString(s.Discord.Guild) {
+		l.at("discord.guild", "%q is not a Discord server id; it is a number like 123456789012345678 (Server Settings > Widget, or right-click the server > Copy Server ID)", s.Discord.Guild)
+	}
+	if s.Slack.Team != "" && !slackTeam.MatchString(s.Slack.Team) {
+		l.at("slack.team", "%q is not a Slack workspace id; it starts with T, e.g. T0123ABCD", s.Slack.Team)
+	}
+}
+
+// suggestID turns a name into a valid school id for a hint ("Demo College" -> demo-college).
+func suggestID(name string) string {
+	var b strings.Builder
+	dash := false
+	for _, r := range strings.ToLower(name) {
+		switch {
+		case r >= 'a' && r <= 'z', r >= '0' && r <= '9', r == '_':
+			b.WriteRune(r)
+			dash = false
+		case b.Len() > 0 && !dash:
+			b.WriteByte('-')
+			dash = true
+		}
+	}
+	id := strings.TrimRight(b.String(), "-")
+	if id == "" {
+		return "my-school"
+	}
+	return id
+}
+
+func (l *loader) checkLocale(field, loc string) {
+	if loc != "" && !contains(locales, loc) {
+		l.at(field, "%q is not a supported language; use nl or en", loc)
+	}
+}
+
+func (l *loader) checkZone(field, zone string) {
+	if zone == "" {
+		return
+	}
+	if _, err := time.LoadLocation(zone); err != nil {
+		l.at(field, "%q is not a time zone; use an IANA name such as Europe/Amsterdam", zone)
+	}
+}
+
+// validateClasses checks each class and returns the set of class ids.
+func (l *loader) validateClasses(s *School) map[string]bool {
+	ids := map[string]bool{}
+	firstLine := map[string]int{}
+	for i, c := range s.Classes {
+		p := fmt.Sprintf("classes[%d]", i)
+		if c == nil {
+			l.at(p, "a class is empty; give it at least an id")
+			continue
+		}
+		switch {
+		case c.ID == "":
+			l.at(p+".id", "the class id is missing; add e.g. id: 2B")
+		case !idPattern.MatchString(c.ID):
+			l.at(p+".id", "%q is not a valid class id; use letters, digits, '.', '-' and '_' (no spaces)", c.ID)
+		default:
+			key := strings.ToLower(c.ID)
+			if first, ok := firstLine[key]; ok {
+				l.at(p+".id", "class id %q is used twice (first on line %d; ids are compared without case)", c.ID, first)
+			} else {
+				firstLine[key] = l.line(p + ".id")
+				ids[c.ID] = true
+			}
+		}
+		l.checkLocale(p+".locale", c.Locale)
+		l.checkZone(p+".timezone", c.Timezone)
+		sc := c.Schedule
+		checkin, reminder := sc.CheckIn, sc.Reminder
+		if checkin == 0 {
+			checkin = TimeOfDay(8*60 + 15) // Prepare's default
+		}
+		if reminder != 0 && reminder <= checkin && !l.failed[p+".schedule.checkin"] {
+			l.at(p+".schedule.reminder", "the reminder (%s) must come after the check-in (%s)", reminder, checkin)
+		}
+		for j, h := range sc.Holidays {
+			hp := fmt.Sprintf("%s.schedule.holidays[%d]", p, j)
+			if strings.TrimSpace(h.Name) == "" {
+				l.at(hp+".name", "a holiday needs a name, e.g. name: kerstvakantie")
+			}
+			if h.From.IsZero() {
+				l.at(hp+".from", "a holiday needs a first day, e.g. from: 2026-12-19")
+			}
+			if h.To.IsZero() {
+				l.at(hp+".to", "a holiday needs a last day, e.g. to: 2027-01-03 (the same as from for a single day)")
+			}
+			if !h.From.IsZero() && !h.To.IsZero() && h.To.Before(h.From) {
+				l.at(hp+".to", "the holiday ends (%s) before it starts (%s)", h.To, h.From)
+			}
+		}
+		if c.Discord.Channel != "" && !discordPattern.MatchString(c.Discord.Channel) {
+			l.at(p+".discord.channel", "%q is not a Discord channel id; it is a number like 123456789012345678 (turn on Developer Mode, right-click the channel > Copy Channel ID)", c.Discord.Channel)
+		}
+		if c.Slack.Channel != "" && !slackChannel.MatchString(c.Slack.Channel) {
+			l.at(p+".slack.channel", "%q is not a Slack channel id; it starts with C or G, e.g. C0123ABCD (channel details, at the bottom)", c.Slack.Channel)
+		}
+	}
+	return ids
+}
+
+// personField locates a field of person i: in the YAML file by path, or in the roster
+// CSV by row and column.
+func (l *loader) personField(i int, field string) (file string, line int, path string) {
+	o := l.origins[i]
+	if o.csv {
+		col, _, _ := strings.Cut(field, "[")
+		return o.file, o.line, col
+	}
+	path = fmt.Sprintf("people[%d]", o.index)
+	if field != "" {
+		path += "." + field
+	}
+	return o.file, l.line(path), path
+}
+
+func (l *loader) person(i int, field, format string, args ...any) {
+	file, line, path := l.personField(i, field)
+	l.add(file, line, path, format, args...)
+}
+
+// where names the place of person i for cross-references ("line 40", "roster.csv:3").
+func (l *loader) where(i int) string {
+	file, line, _ := l.personField(i, "id")
+	if file == l.file {
+		return fmt.Sprintf("line %d", line)
+	}
+	return fmt.Sprintf("%s:%d", file, line)
+}
+
+func (l *loader) validatePeople(s *School, classIDs map[string]bool) {
+	byID := map[string]*Person{}
+	ids := make([]string, 0, len(s.People))
+	firstID := map[string]int{}
+	firstDiscord := map[string]int{}
+	firstSlack := map[string]int{}
+	for i, p := range s.People {
+		if p == nil {
+			l.person(i, "", "a person is empty; give them at least id, name and roles")
+			continue
+		}
+		switch {
+		case p.ID == "":
+			l.person(i, "id", "the person's id is missing; add a short, stable id, e.g. id: anna")
+		case !idPattern.MatchString(p.ID):
+			l.person(i, "id", "%q is not a valid id; use letters, digits, '.', '-' and '_' (no spaces)", p.ID)
+		default:
+			key := strings.ToLower(p.ID)
+			if first, ok := firstID[key]; ok {
+				l.person(i, "id", "id %q is used twice (first at %s; ids are compared without case)", p.ID, l.where(first))
+			} else {
+				firstID[key] = i
+				byID[p.ID] = p
+				ids = append(ids, p.ID)
+			}
+		}
+		if strings.TrimSpace(p.Name) == "" {
+			l.person(i, "name", "the name is missing; mentors and teachers see it in summaries")
+		}
+		if len(p.Roles) == 0 {
+			l.person(i, "roles", "no roles; give one or more of %s", joinOr(roleNames))
+		}
+		for j, r := range p.Roles {
+			if !contains(roleNames, string(r)) {
+				l.person(i, fmt.Sprintf("roles[%d]", j), "%q is not a role; use %s%s", r, joinOr(roleNames), didYouMean(string(r), roleNames))
+			}
+		}
+		l.checkPersonLocale(i, p.Locale)
+		if p.Discord != "" {
+			if !discordPattern.MatchString(p.Discord) {
+				l.person(i, "discord", "%q is not a Discord user id; it is a number like 123456789012345678 (turn on Developer Mode, right-click the person > Copy User ID), not the user name", p.Discord)
+			} else if first, ok := firstDiscord[p.Discord]; ok {
+				l.person(i, "discord", "Discord user id %s is also given to %s (at %s)", p.Discord, s.People[first].ID, l.where(first))
+			} else {
+				firstDiscord[p.Discord] = i
+			}
+		}
+		if p.Slack != "" {
+			if !slackUser.MatchString(p.Slack) {
+				l.person(i, "slack", "%q is not a Slack user id; it starts with U or W, e.g. U0123ABCD (profile > ⋮ > Copy member ID), not the display name", p.Slack)
+			} else if first, ok := firstSlack[p.Slack]; ok {
+				l.person(i, "slack", "Slack user id %s is also given to %s (at %s)", p.Slack, s.People[first].ID, l.where(first))
+			} else {
+				firstSlack[p.Slack] = i
+			}
+		}
+	}
+	classList := make([]string, 0, len(classIDs))
+	for c := range classIDs {
+		classList = append(classList, c)
+	}
+	sort.Strings(classList)
+	for i, p := range s.People {
+		if p == nil {
+			continue
+		}
+		for j, c := range p.Classes {
+			if !classIDs[c] {
+				l.person(i, fmt.Sprintf("classes[%d]", j), "class %q is not defined under classes%s", c, didYouMean(c, classList))
+			}
+		}
+		pupil := p.Has(Pupil)
+		if pupil {
+			switch len(p.Classes) {
+			case 0:
+				l.person(i, "classes", "a pupil needs exactly one class, e.g. classes: [2B]")
+			case 1:
+			default:
+				l.person(i, "classes", "a pupil belongs to exactly one class, found %d (%s)", len(p.Classes), strings.Join(p.Classes, ", "))
+			}
+		}
+		switch {
+		case pupil && p.Mentor == "":
+			l.person(i, "mentor", "a pupil needs a mentor (their check-in summaries and alerts go to the mentor); add e.g. mentor: devries")
+		case !pupil && p.Mentor != "":
+			l.person(i, "mentor", "only pupils have a mentor; remove it or add the role pupil")
+		case p.Mentor != "":
+			m, ok := byID[p.Mentor]
+			switch {
+			case !ok:
+				l.person(i, "mentor", "%q is not on the roster%s", p.Mentor, didYouMean(p.Mentor, ids))
+			case !m.Has(Mentor):
+				l.person(i, "mentor", "%s is not a mentor; add the role mentor to %s or choose another mentor", m.ID, m.ID)
+			}
+		}
+		if p.Level != "" {
+			switch {
+			case !pupil:
+				l.person(i, "level", "only pupils have a steering level; remove it or add the role pupil")
+			case !contains(levelNames, string(p.Level)):
+				l.person(i, "level", "%q is not a steering level; use teacher, shared or self%s", p.Level, didYouMean(string(p.Level), levelNames))
+			}
+		}
+	}
+}
+
+func (l *loader) checkPersonLocale(i int, loc string) {
+	if loc != "" && !contains(locales, loc) {
+		l.person(i, "locale", "%q is not a supported language; use nl or en", loc)
+	}
+}
+
+func (l *loader) validateSubjects(s *School) {
+	byID := map[string]*Person{}
+	var ids []string
+	for _, p := range s.People {
+		if p != nil && p.ID != "" {
+			if _, dup := byID[p.ID]; !dup {
+				byID[p.ID] = p
+				ids = append(ids, p.ID)
+			}
+		}
+	}
+	for i, c := range s.Classes {
+		if c == nil {
+			continue
+		}
+		subjects := make([]string, 0, len(c.Subjects))
+		for sub := range c.Subjects {
+			subjects = append(subjects, sub)
+		}
+		sort.Strings(subjects)
+		for _, sub := range subjects {
+			p := fmt.Sprintf("classes[%d].subjects.%s", i, sub)
+			if strings.TrimSpace(sub) == "" {
+				l.at(p, "a subject needs a name")
+				continue
+			}
+			t := c.Subjects[sub]
+			teacher, ok := byID[t]
+			switch {
+			case t == "":
+				l.at(p, "no teacher given for %s; write the person id of its teacher in this class", sub)
+			case !ok:
+				l.at(p, "%q is not on the roster%s", t, didYouMean(t, ids))
+			case !teacher.Has(Teacher):
+				l.at(p, "%s is not a teacher; add the role teacher to %s", t, t)
+			case !teacher.InClass(c.ID):
+				l.at(p, "%s does not teach in class %s; add %s to %s's classes", t, c.ID, c.ID, t)
+			}
+		}
+	}
+}
+
+// shortDuration writes 12h rather than 12h0m0s.
+func shortDuration(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
+}
