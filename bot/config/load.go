@@ -198,7 +198,12 @@ func join(path, key string) string {
 
 func (d *decoder) bad(path string, n *yaml.Node, format string, args ...any) {
 	d.l.failed[path] = true
-	d.l.add(d.l.file, n.Line, path, format, args...)
+	line := n.Line
+	if k, ok := d.l.lines[path]; ok && n.Kind != yaml.ScalarNode {
+		// A mapping or list value starts on the line below its key; point at the key.
+		line = k
+	}
+	d.l.add(d.l.file, line, path, format, args...)
 }
 
 func (d *decoder) decode(n *yaml.Node, v reflect.Value, path string) {

@@ -161,10 +161,10 @@ func (l *loader) validateClasses(s *School) map[string]bool {
 			if strings.TrimSpace(h.Name) == "" {
 				l.at(hp+".name", "a holiday needs a name, e.g. name: kerstvakantie")
 			}
-			if h.From.IsZero() {
+			if h.From.IsZero() && !l.failed[hp+".from"] {
 				l.at(hp+".from", "a holiday needs a first day, e.g. from: 2026-12-19")
 			}
-			if h.To.IsZero() {
+			if h.To.IsZero() && !l.failed[hp+".to"] {
 				l.at(hp+".to", "a holiday needs a last day, e.g. to: 2027-01-03 (the same as from for a single day)")
 			}
 			if !h.From.IsZero() && !h.To.IsZero() && h.To.Before(h.From) {
@@ -196,15 +196,23 @@ func (l *loader) personField(i int, field string) (file string, line int, path s
 	return o.file, l.line(path), path
 }
 
+// personFailed reports whether a field of YAML person i could not be read, so checks
+// that depend on it stay quiet rather than repeat the problem in other words.
+func (l *loader) personFailed(i int, field string) bool {
+	o := l.origins[i]
+	return !o.csv && l.failed[fmt.Sprintf("people[%d].%s", o.index, field)]
+}
+
 func (l *loader) person(i int, field, format string, args ...any) {
 	file, line, path := l.personField(i, field)
 	l.add(file, line, path, format, args...)
 }
 
-// where names the place of person i for cross-references ("line 40", "roster.csv:3").
-func (l *loader) where(i int) string {
+// where names the place of person i for a problem about person from: "line 40" in
+// the same file, "school.yaml:40" in another.
+func (l *loader) where(i, from int) string {
 	file, line, _ := l.personField(i, "id")
-	if file == l.file {
+	if file == l.origins[from].file {
 		return fmt.Sprintf("line %d", line)
 	}
 	return fmt.Sprintf("%s:%d", file, line)
@@ -229,7 +237,7 @@ func (l *loader) validatePeople(s *School, classIDs map[string]bool) {
 		default:
 			key := strings.ToLower(p.ID)
 			if first, ok := firstID[key]; ok {
-				l.person(i, "id", "id %q is used twice (first at %s; ids are compared without case)", p.ID, l.where(first))
+				l.person(i, "id", "id %q is used twice (first at %s; ids are compared without case)", p.ID, l.where(first, i))
 			} else {
 				firstID[key] = i
 				byID[p.ID] = p
@@ -239,7 +247,7 @@ func (l *loader) validatePeople(s *School, classIDs map[string]bool) {
 		if strings.TrimSpace(p.Name) == "" {
 			l.person(i, "name", "the name is missing; mentors and teachers see it in summaries")
 		}
-		if len(p.Roles) == 0 {
+		if len(p.Roles) == 0 && !l.personFailed(i, "roles") {
 			l.person(i, "roles", "no roles; give one or more of %s", joinOr(roleNames))
 		}
 		for j, r := range p.Roles {
@@ -252,7 +260,7 @@ func (l *loader) validatePeople(s *School, classIDs map[string]bool) {
 			if !discordPattern.MatchString(p.Discord) {
 				l.person(i, "discord", "%q is not a Discord user id; it is a number like 123456789012345678 (turn on Developer Mode, right-click the person > Copy User ID), not the user name", p.Discord)
 			} else if first, ok := firstDiscord[p.Discord]; ok {
-				l.person(i, "discord", "Discord user id %s is also given to %s (at %s)", p.Discord, s.People[first].ID, l.where(first))
+				l.person(i, "discord", "Discord user id %s is also given to %s (at %s)", p.Discord, s.People[first].ID, l.where(first, i))
 			} else {
 				firstDiscord[p.Discord] = i
 			}
@@ -261,7 +269,7 @@ func (l *loader) validatePeople(s *School, classIDs map[string]bool) {
 			if !slackUser.MatchString(p.Slack) {
 				l.person(i, "slack", "%q is not a Slack user id; it starts with U or W, e.g. U0123ABCD (profile > ⋮ > Copy member ID), not the display name", p.Slack)
 			} else if first, ok := firstSlack[p.Slack]; ok {
-				l.person(i, "slack", "Slack user id %s is also given to %s (at %s)", p.Slack, s.People[first].ID, l.where(first))
+				l.person(i, "slack", "Slack user id %s is also given to %s (at %s)", p.Slack, s.People[first].ID, l.where(first, i))
 			} else {
 				firstSlack[p.Slack] = i
 			}
@@ -282,7 +290,7 @@ func (l *loader) validatePeople(s *School, classIDs map[string]bool) {
 			}
 		}
 		pupil := p.Has(Pupil)
-		if pupil {
+		if pupil && !l.personFailed(i, "classes") {
 			switch len(p.Classes) {
 			case 0:
 				l.person(i, "classes", "a pupil needs exactly one class, e.g. classes: [2B]")
