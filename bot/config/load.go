@@ -318,6 +318,10 @@ func (d *decoder) decodeStruct(n *yaml.Node, v reflect.Value, path string) {
 		p := join(path, k.Value)
 		idx, ok := fields[k.Value]
 		if !ok {
+			if c := closest(k.Value, names); c != "" {
+				// Checks that the field is missing would only restate this typo.
+				d.l.failed[join(path, c)] = true
+			}
 			hint := didYouMean(k.Value, names)
 			if hint == "" {
 				if homes := d.homes[k.Value]; len(homes) > 0 && len(homes) <= 2 {

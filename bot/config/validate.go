@@ -45,6 +45,7 @@ func (l *loader) validate(s *School) {
 
 func (l *loader) validateSchool(s *School) {
 	switch {
+	case s.ID == "" && l.failed["id"]:
 	case s.ID == "":
 		l.at("id", "the school id is missing; add e.g. id: %s (lowercase letters, digits, '-' and '_'; it names the school in storage keys)", suggestID(s.Name))
 	case !schoolIDPattern.MatchString(s.ID):
@@ -133,6 +134,7 @@ func (l *loader) validateClasses(s *School) map[string]bool {
 			continue
 		}
 		switch {
+		case c.ID == "" && l.failed[p+".id"]:
 		case c.ID == "":
 			l.at(p+".id", "the class id is missing; add e.g. id: 2B")
 		case !idPattern.MatchString(c.ID):
@@ -230,6 +232,7 @@ func (l *loader) validatePeople(s *School, classIDs map[string]bool) {
 			continue
 		}
 		switch {
+		case p.ID == "" && l.personFailed(i, "id"):
 		case p.ID == "":
 			l.person(i, "id", "the person's id is missing; add a short, stable id, e.g. id: anna")
 		case !idPattern.MatchString(p.ID):
@@ -244,7 +247,7 @@ func (l *loader) validatePeople(s *School, classIDs map[string]bool) {
 				ids = append(ids, p.ID)
 			}
 		}
-		if strings.TrimSpace(p.Name) == "" {
+		if strings.TrimSpace(p.Name) == "" && !l.personFailed(i, "name") {
 			l.person(i, "name", "the name is missing; mentors and teachers see it in summaries")
 		}
 		if len(p.Roles) == 0 && !l.personFailed(i, "roles") {
@@ -300,7 +303,7 @@ func (l *loader) validatePeople(s *School, classIDs map[string]bool) {
 			}
 		}
 		switch {
-		case pupil && p.Mentor == "":
+		case pupil && p.Mentor == "" && !l.personFailed(i, "mentor"):
 			l.person(i, "mentor", "a pupil needs a mentor (their check-in summaries and alerts go to the mentor); add e.g. mentor: devries")
 		case !pupil && p.Mentor != "":
 			l.person(i, "mentor", "only pupils have a mentor; remove it or add the role pupil")
