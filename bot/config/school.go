@@ -485,3 +485,8 @@ func (d Duration) MarshalText() ([]byte, error) {
 	}
 	return []byte(v.String()), nil
 }
+
+// On returns midnight at the start of date d in loc.
+func (d Date) On(loc *time.Location) time.Time {
+	return time.Date(d.Year, d.Month, d.Day, 0, 0, 0, 0, loc)
+}

@@ -1,14 +1,14 @@
 -- Commit one dialog step atomically.
 -- KEYS[1] person hash, KEYS[2] dedupe key (equal to KEYS[1] when the step has no event id),
 -- KEYS[3..] keys the writes touch.
--- ARGV[1] expected version ("" for none), ARGV[2] dedupe TTL (ms), ARGV[3] retention (ms),
+-- ARGV[1] expected version ("" for none, "*" for no check), ARGV[2] dedupe TTL (ms), ARGV[3] retention (ms),
 -- then writes as
 -- CMD, KEYINDEX, NARGS, ARG1..ARGn.
 local allowed = {HSET=true, HDEL=true, HSETNX=true, PEXPIRE=true, SET=true, ZADD=true,
   ZREM=true, ZREMRANGEBYSCORE=true, LPUSH=true, LTRIM=true, DEL=true}
 local ver = redis.call('HGET', KEYS[1], 'v')
 if not ver then ver = '' end
-if ver ~= ARGV[1] then return 'conflict' end
+if ARGV[1] ~= '*' and ver ~= ARGV[1] then return 'conflict' end
 if KEYS[2] ~= KEYS[1] then
   if not redis.call('SET', KEYS[2], '1', 'NX', 'PX', ARGV[2]) then return 'dup' end
 end

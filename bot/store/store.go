@@ -132,8 +132,11 @@ type Batch struct {
 	Outbox  []string // ids of outbox entries added
 }
 
+// AnyVersion makes a batch skip the version check (system notices that only add).
+const AnyVersion = "*"
+
 // NewBatch starts the writes of the step of person that handles eventID, expecting the
-// person's state version to be version (from Snapshot.Version).
+// person's state version to be version (from Snapshot.Version, or AnyVersion).
 func (s *Store) NewBatch(person, eventID, version string) *Batch {
 	b := &Batch{s: s, keyIdx: map[string]int{}}
 	b.key(s.PersonKey(person))

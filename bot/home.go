@@ -1,0 +1,162 @@
+package bot
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/kring-school/kring/bot/chat"
+	"github.com/kring-school/kring/bot/config"
+	"github.com/kring-school/kring/bot/dialog"
+	"github.com/kring-school/kring/bot/record"
+)
+
+// RecentCheckIns returns up to n of a person's latest check-ins, newest first. Two
+// round trips: the index, then the records.
+func (e *Engine) RecentCheckIns(ctx context.Context, person string, n int) ([]record.CheckIn, error) {
+	rdb := e.st.Client()
+	dates, err := rdb.ZRevRange(ctx, e.st.Key("cix:"+person), 0, int64(n-1)).Result()
+	if err != nil {
+		return nil, fmt.Errorf("check-in index of %s: %w", person, err)
+	}
+	if len(dates) == 0 {
+		return nil, nil
+	}
+	keys := make([]string, len(dates))
+	for i, d := range dates {
+		keys[i] = e.st.Key("ci:" + person + ":" + d)
+	}
+	vals, err := rdb.MGet(ctx, keys...).Result()
+	if err != nil {
+		return nil, fmt.Errorf("check-ins of %s: %w", person, err)
+	}
+	out := make([]record.CheckIn, 0, len(vals))
+	for _, v := range vals {
+		s, ok := v.(string)
+		if !ok {
+			continue // expired between the two reads
+		}
+		var c record.CheckIn
+		if err := json.Unmarshal([]byte(s), &c); err != nil {
+			return nil, fmt.Errorf("decode check-in of %s: %w", person, err)
+		}
+		out = append(out, c)
+	}
+	return out, nil
+}
+
+// Home builds a person's own page: a pupil's goal and recent check-ins, a mentor's
+// mentees at a glance. A mentor's view reads pupils' check-ins, so it is audited.
+func (e *Engine) Home(ctx context.Context, personID string) (chat.Home, error) {
+	p, ok := e.school.Person(personID)
+	if !ok {
+		return chat.Home{}, fmt.Errorf("home: unknown person %q", personID)
+	}
+	h := chat.Home{Person: p.ID, Name: p.Name, Lang: e.school.LocaleFor(p)}
+	if p.Has(config.Pupil) {
+		prof, err := e.st.Client().HMGet(ctx, e.st.PersonKey(p.ID), "goal", "goal_date").Result()
+		if err != nil {
+			return h, fmt.Errorf("home of %s: %w", p.ID, err)
+		}
+		h.Goal, _ = prof[0].(string)
+		h.GoalDate, _ = prof[1].(string)
+		recent, err := e.RecentCheckIns(ctx, p.ID, 7)
+		if err != nil {
+			return h, err
+		}
+		for _, c := range recent {
+			h.Recent = append(h.Recent, chat.HomeCheckIn{Date: c.Date, Status: string(c.Status), Mood: c.Mood, Goal: c.Goal})
+		}
+	}
+	if p.Has(config.Mentor) {
+		for _, m := range e.school.Mentees(p.ID) {
+			recent, err := e.RecentCheckIns(ctx, m.ID, 5)
+			if err != nil {
+				return h, err
+			}
+			h.Mentees = append(h.Mentees, menteeLine(m, recent))
+		}
+		if len(h.Mentees) > 0 {
+			b := e.st.NewBatch(p.ID, "", "*")
+			doc, _ := json.Marshal(record.Audit{Time: e.clk.Now(), Actor: p.ID, Action: "read-home", Subject: "mentees"})
+			b.Log(e.st.Key("audit"), string(doc), AuditMax)
+			if err := b.Commit(ctx); err != nil {
+				return h, fmt.Errorf("audit home read of %s: %w", p.ID, err)
+			}
+		}
+	}
+	return h, nil
+}
+
+func menteeLine(m *config.Person, recent []record.CheckIn) chat.HomeMentee {
+	line := chat.HomeMentee{Person: m.ID, Name: m.Name}
+	var moods []int
+	for _, c := range recent {
+		if c.Mood == 0 {
+			continue
+		}
+		if line.LastDate == "" {
+			line.LastDate, line.LastMood = c.Date, c.Mood
+		}
+		moods = append(moods, c.Mood)
+	}
+	if len(moods) >= 2 {
+		// moods are newest first: compare the latest with the mean of the ones before.
+		sum := 0
+		for _, v := range moods[1:] {
+			sum += v
+		}
+		prev := float64(sum) / float64(len(moods)-1)
+		switch d := float64(moods[0]) - prev; {
+		case d >= 0.5:
+			line.Trend = 1
+		case d <= -0.5:
+			line.Trend = -1
+		}
+	}
+	return line
+}
+
+// afterCommit refreshes the home pages whose data a step changed, in the background:
+// a slow platform must not hold up the person who is talking to Kring.
+func (e *Engine) afterCommit(ctx context.Context, effects []dialog.Effect) {
+	var pubs []chat.HomePublisher
+	for _, a := range e.adapters {
+		if hp, ok := a.(chat.HomePublisher); ok {
+			pubs = append(pubs, hp)
+		}
+	}
+	if len(pubs) == 0 {
+		return
+	}
+	people := map[string]bool{}
+	for _, ef := range effects {
+		if s, ok := ef.(dialog.SaveCheckIn); ok {
+			people[s.Record.Person] = true
+			if p, ok := e.school.Person(s.Record.Person); ok && p.Mentor != "" {
+				people[p.Mentor] = true
+			}
+		}
+	}
+	if len(people) == 0 {
+		return
+	}
+	bg := context.WithoutCancel(ctx)
+	go func() {
+		ctx, cancel := context.WithTimeout(bg, 30*time.Second)
+		defer cancel()
+		for id := range people {
+			h, err := e.Home(ctx, id)
+			if err != nil {
+				e.log.Warn("build home page", "person", id, "err", err)
+				continue
+			}
+			for _, hp := range pubs {
+				if err := hp.PublishHome(ctx, h); err != nil {
+					e.log.Warn("publish home page", "person", id, "err", err)
+				}
+			}
+		}
+	}()
+}

@@ -1,0 +1,357 @@
+// Package outbox delivers queued messages through the adapters. Messages are queued in
+// Redis in the same atomic commit as the dialog step that produced them (a sorted set
+// of ids scored by due time, plus one hash per message), so a message is never lost
+// between deciding and sending. Any number of Kring processes deliver from one outbox:
+// a Lua script claims due messages by pushing their due time one lease into the future,
+// so each message is in one process's hands at a time. Failures are retried with
+// backoff, honouring the platform's Retry-After; a message is acknowledged (deleted)
+// only after the platform accepted it.
+//
+// Delivery is at-least-once in one narrow case: a process that dies after the platform
+// accepted a message but before the acknowledgement reached Redis; the message is sent
+// again when its lease ends. Everything else is exactly once.
+package outbox
+
+import (
+	"context"
+	_ "embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/kring-school/kring/bot/chat"
+	"github.com/kring-school/kring/bot/clock"
+	"github.com/kring-school/kring/bot/store"
+	"github.com/redis/go-redis/v9"
+)
+
+// Entry is one queued message with the platform that delivers it.
+type Entry struct {
+	ID       string        `json:"-"`
+	Platform chat.Platform `json:"platform"`
+	Delivery chat.Delivery `json:"delivery"`
+}
+
+// Outbox is the queue in Redis.
+type Outbox struct {
+	st   *store.Store
+	clk  clock.Clock
+	wake chan struct{}
+	// Lease is how long a claimed message stays with one process before others may take it.
+	Lease time.Duration
+}
+
+// New returns the outbox of st.
+func New(st *store.Store, clk clock.Clock) *Outbox {
+	return &Outbox{st: st, clk: clk, wake: make(chan struct{}, 1), Lease: 2 * time.Minute}
+}
+
+// Add queues e in batch b, due now. The message goes out when b commits.
+func (o *Outbox) Add(b *store.Batch, e Entry) error {
+	body, err := json.Marshal(e)
+	if err != nil {
+		return fmt.Errorf("encode outbox entry %s: %w", e.ID, err)
+	}
+	b.Enqueue(e.ID, body, o.clk.Now())
+	return nil
+}
+
+// Wake tells a waiting deliverer in this process that new messages are due.
+func (o *Outbox) Wake() {
+	select {
+	case o.wake <- struct{}{}:
+	default:
+	}
+}
+
+//go:embed claim.lua
+var claimLua string
+
+var claimScript = redis.NewScript(claimLua)
+
+// Claimed is a message handed to this process for delivery.
+type Claimed struct {
+	Entry
+	Attempt int
+}
+
+// Claim takes up to n due messages, oldest first, for one lease.
+func (o *Outbox) Claim(ctx context.Context, n int) ([]Claimed, error) {
+	now := o.clk.Now()
+	res, err := claimScript.Run(ctx, o.st.Client(), []string{o.st.Key("ob")},
+		now.UnixMilli(), n, now.Add(o.Lease).UnixMilli(), o.st.Key("om:")).Slice()
+	if err != nil {
+		return nil, fmt.Errorf("claim outbox: %w", err)
+	}
+	out := make([]Claimed, 0, len(res)/3)
+	for i := 0; i+2 < len(res); i += 3 {
+		id, _ := res[i].(string)
+		body, _ := res[i+1].(string)
+		attempt, _ := res[i+2].(int64)
+		var e Entry
+		if err := json.Unmarshal([]byte(body), &e); err != nil {
+			// A body we cannot read will never deliver: park it for an operator.
+			_ = o.Bury(ctx, id, "undecodable: "+err.Error())
+			continue
+		}
+		e.ID = id
+		e.Delivery.Attempt = int(attempt)
+		out = append(out, Claimed{Entry: e, Attempt: int(attempt)})
+	}
+	return out, nil
+}
+
+// Ack removes a delivered message.
+func (o *Outbox) Ack(ctx context.Context, id string) error {
+	pipe := o.st.Client().TxPipeline()
+	pipe.ZRem(ctx, o.st.Key("ob"), id)
+	pipe.Del(ctx, o.st.Key("om:"+id))
+	if _, err := pipe.Exec(ctx); err != nil {
+		return fmt.Errorf("ack %s: %w", id, err)
+	}
+	return nil
+}
+
+// Retry makes a claimed message due again after d.
+func (o *Outbox) Retry(ctx context.Context, id string, d time.Duration) error {
+	due := o.clk.Now().Add(d).UnixMilli()
+	if err := o.st.Client().ZAddXX(ctx, o.st.Key("ob"), redis.Z{Score: float64(due), Member: id}).Err(); err != nil {
+		return fmt.Errorf("retry %s: %w", id, err)
+	}
+	return nil
+}
+
+// Bury moves a message that will never deliver to the dead-letter set, with the reason.
+func (o *Outbox) Bury(ctx context.Context, id, reason string) error {
+	pipe := o.st.Client().TxPipeline()
+	pipe.ZRem(ctx, o.st.Key("ob"), id)
+	pipe.ZAdd(ctx, o.st.Key("obdead"), redis.Z{Score: float64(o.clk.Now().UnixMilli()), Member: id})
+	pipe.HSet(ctx, o.st.Key("om:"+id), "reason", reason)
+	if _, err := pipe.Exec(ctx); err != nil {
+		return fmt.Errorf("bury %s: %w", id, err)
+	}
+	return nil
+}
+
+// Depth returns how many messages are queued (due or not) and how many were given up on.
+func (o *Outbox) Depth(ctx context.Context) (queued, dead int64, err error) {
+	pipe := o.st.Client().Pipeline()
+	q := pipe.ZCard(ctx, o.st.Key("ob"))
+	d := pipe.ZCard(ctx, o.st.Key("obdead"))
+	if _, err := pipe.Exec(ctx); err != nil {
+		return 0, 0, fmt.Errorf("outbox depth: %w", err)
+	}
+	return q.Val(), d.Val(), nil
+}
+
+// Observer is told what delivery does (metrics hook it up). Methods must not block.
+type Observer interface {
+	Delivered(p chat.Platform, attempt int)
+	Retried(p chat.Platform, throttled bool)
+	Failed(p chat.Platform, reason string)
+}
+
+// Deliverer moves due messages from the outbox to the adapters.
+type Deliverer struct {
+	o        *Outbox
+	adapters map[chat.Platform]chat.Adapter
+	log      *slog.Logger
+	// Unreachable is called when a platform refuses to reach a person (chat.ErrUnreachable).
+	Unreachable func(ctx context.Context, e Entry)
+	// Observer, if set, sees every outcome.
+	Observer Observer
+	// Batch is how many messages one claim takes.
+	Batch int
+	// Workers is how many recipients are served at once.
+	Workers int
+	// Poll is how often the outbox is checked for messages queued by other processes or due retries.
+	Poll time.Duration
+	// MaxAttempts is how many tries a message gets before it is buried.
+	MaxAttempts int
+	// SendTimeout bounds one Send.
+	SendTimeout time.Duration
+
+	delivered atomic.Int64
+}
+
+// NewDeliverer returns a deliverer for the given adapters.
+func NewDeliverer(o *Outbox, adapters []chat.Adapter, log *slog.Logger) *Deliverer {
+	m := map[chat.Platform]chat.Adapter{}
+	for _, a := range adapters {
+		m[a.Platform()] = a
+	}
+	return &Deliverer{o: o, adapters: m, log: log, Batch: 64, Workers: 16, Poll: time.Second, MaxAttempts: 10, SendTimeout: time.Minute}
+}
+
+// Delivered returns how many messages this deliverer delivered.
+func (d *Deliverer) Delivered() int64 { return d.delivered.Load() }
+
+// Run delivers until ctx is done. Messages in flight when ctx ends are finished or left
+// in the outbox for the next process: none is lost.
+func (d *Deliverer) Run(ctx context.Context) error {
+	for {
+		n, err := d.DeliverDue(ctx)
+		if err != nil && ctx.Err() == nil {
+			d.log.Warn("outbox delivery", "err", err)
+		}
+		if ctx.Err() != nil {
+			return nil
+		}
+		if n > 0 {
+			continue
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-d.o.wake:
+		case <-d.o.clk.After(d.Poll):
+		}
+	}
+}
+
+// DeliverDue delivers every message due now and returns how many it handled.
+func (d *Deliverer) DeliverDue(ctx context.Context) (int, error) {
+	total := 0
+	for {
+		claimed, err := d.o.Claim(ctx, d.Batch)
+		if err != nil {
+			return total, err
+		}
+		if len(claimed) == 0 {
+			return total, nil
+		}
+		total += len(claimed)
+		d.deliverBatch(ctx, claimed)
+		if len(claimed) < d.Batch {
+			return total, nil
+		}
+	}
+}
+
+// deliverBatch sends a claimed batch: one recipient's messages in order, recipients in
+// parallel. When one message of a recipient has to wait, the later ones wait with it so
+// the conversation never arrives out of order.
+func (d *Deliverer) deliverBatch(ctx context.Context, claimed []Claimed) {
+	var order []string
+	groups := map[string][]Claimed{}
+	for _, c := range claimed {
+		k := string(c.Platform) + "|" + c.Delivery.Address.User + "|" + c.Delivery.Address.Channel + "|" + c.Delivery.Address.Thread
+		if _, ok := groups[k]; !ok {
+			order = append(order, k)
+		}
+		groups[k] = append(groups[k], c)
+	}
+	sem := make(chan struct{}, max(1, d.Workers))
+	var wg sync.WaitGroup
+	for _, k := range order {
+		g := groups[k]
+		sem <- struct{}{}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			d.deliverGroup(ctx, g)
+		}()
+	}
+	wg.Wait()
+}
+
+func (d *Deliverer) deliverGroup(ctx context.Context, g []Claimed) {
+	for i, c := range g {
+		wait, ok := d.deliverOne(ctx, c)
+		if ok {
+			continue
+		}
+		// Hold back the rest of this recipient's messages behind the one that waits.
+		for _, later := range g[i+1:] {
+			if err := d.o.Retry(ctx, later.ID, wait); err != nil {
+				d.log.Warn("outbox hold back", "id", later.ID, "err", err)
+			}
+		}
+		return
+	}
+}
+
+// deliverOne sends c and settles its fate. ok is false when it was rescheduled after wait.
+func (d *Deliverer) deliverOne(ctx context.Context, c Claimed) (wait time.Duration, ok bool) {
+	a, found := d.adapters[c.Platform]
+	if !found {
+		// The platform is not connected in this process: give it back, another may have it.
+		wait = d.o.Lease
+		if err := d.o.Retry(ctx, c.ID, wait); err != nil {
+			d.log.Warn("outbox requeue", "id", c.ID, "err", err)
+		}
+		return wait, false
+	}
+	sctx, cancel := context.WithTimeout(ctx, d.SendTimeout)
+	err := a.Send(sctx, c.Delivery)
+	cancel()
+	if err == nil {
+		if aerr := d.o.Ack(ctx, c.ID); aerr != nil {
+			d.log.Warn("outbox ack", "id", c.ID, "err", aerr)
+		}
+		d.delivered.Add(1)
+		if d.Observer != nil {
+			d.Observer.Delivered(c.Platform, c.Attempt)
+		}
+		return 0, true
+	}
+	if errors.Is(err, chat.ErrUnreachable) {
+		d.log.Info("recipient unreachable", "platform", c.Platform, "id", c.ID)
+		if d.Unreachable != nil {
+			d.Unreachable(ctx, c.Entry)
+		}
+		if d.Observer != nil {
+			d.Observer.Failed(c.Platform, "unreachable")
+		}
+		_ = d.o.Ack(ctx, c.ID)
+		return 0, true
+	}
+	if ctx.Err() != nil {
+		// Shutting down: leave the message for the next lease; it is not lost.
+		return 0, false
+	}
+	var re *chat.RetryError
+	throttled := errors.As(err, &re)
+	if c.Attempt >= d.MaxAttempts {
+		d.log.Error("outbox gave up", "platform", c.Platform, "id", c.ID, "attempts", c.Attempt, "err", err)
+		if d.Observer != nil {
+			d.Observer.Failed(c.Platform, "gave-up")
+		}
+		_ = d.o.Bury(ctx, c.ID, err.Error())
+		return 0, true
+	}
+	wait = Backoff(c.Attempt)
+	if throttled && re.After > 0 {
+		wait = re.After
+	}
+	d.log.Info("outbox retry", "platform", c.Platform, "id", c.ID, "attempt", c.Attempt, "after", wait, "err", err)
+	if d.Observer != nil {
+		d.Observer.Retried(c.Platform, throttled)
+	}
+	if rerr := d.o.Retry(ctx, c.ID, wait); rerr != nil {
+		d.log.Warn("outbox retry", "id", c.ID, "err", rerr)
+	}
+	return wait, false
+}
+
+// Backoff is the pause before try attempt+1: 1s, 2s, 4s ... capped at 10 minutes.
+func Backoff(attempt int) time.Duration {
+	if attempt < 1 {
+		attempt = 1
+	}
+	if attempt > 10 {
+		return 10 * time.Minute
+	}
+	return min(time.Duration(1<<(attempt-1))*time.Second, 10*time.Minute)
+}
+
+// NewID returns a message id that sorts by queue time: ms timestamp, source, index.
+func NewID(now time.Time, source string, n int) string {
+	return strconv.FormatInt(now.UnixMilli(), 10) + "-" + source + "-" + fmt.Sprintf("%03d", n)
+}

@@ -1,0 +1,179 @@
+// Package schedule runs the dialogs' daily jobs (the morning check-in, the reminder,
+// later digests and escalations) for every class, in the class's time zone, on school
+// days only. A job runs once per (job, class, day) however many Kring processes share
+// one Redis: each run is claimed with SET NX and marked done when it finishes. A run
+// that dies half-way is taken over when its claim's lease ends; the per-person event
+// ids of Engine.RunJob make the second run skip everyone already served.
+package schedule
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/kring-school/kring/bot/clock"
+	"github.com/kring-school/kring/bot/config"
+	"github.com/kring-school/kring/bot/dialog"
+	"github.com/kring-school/kring/bot/store"
+	"github.com/redis/go-redis/v9"
+)
+
+// Runner runs one job for one class on one day; the Engine implements it.
+type Runner interface {
+	RunJob(ctx context.Context, d dialog.Dialog, job dialog.Job, class *config.Class, date config.Date) (int, error)
+}
+
+// Scheduler computes and runs due jobs.
+type Scheduler struct {
+	school  *config.School
+	dialogs []dialog.Dialog
+	runner  Runner
+	st      *store.Store
+	clk     clock.Clock
+	log     *slog.Logger
+	owner   string
+	// Lease is how long a claim protects a running job before another process may take over.
+	Lease time.Duration
+	// DoneTTL is how long a finished job's marker is kept (longer than any catch-up window).
+	DoneTTL time.Duration
+}
+
+// New returns a scheduler; owner names this process in claims (host and pid, say).
+func New(school *config.School, dialogs []dialog.Dialog, runner Runner, st *store.Store, clk clock.Clock, log *slog.Logger, owner string) *Scheduler {
+	return &Scheduler{school: school, dialogs: dialogs, runner: runner, st: st, clk: clk, log: log, owner: owner,
+		Lease: 10 * time.Minute, DoneTTL: 72 * time.Hour}
+}
+
+// Due is one job occurrence that should run.
+type Due struct {
+	Dialog dialog.Dialog
+	Job    dialog.Job
+	Class  *config.Class
+	Date   config.Date
+	At     time.Time
+}
+
+// Key names the occurrence in Redis.
+func (d Due) Key() string {
+	return fmt.Sprintf("j:%s.%s:%s:%s", d.Dialog.Name(), d.Job.Name, d.Class.ID, d.Date)
+}
+
+// DueAt lists the occurrences due at now: the job's time has passed today (class time
+// zone), today is a school day, and the day is not over. Running late (after a restart)
+// still runs the day's jobs; yesterday's are not caught up.
+func (s *Scheduler) DueAt(now time.Time) []Due {
+	var out []Due
+	for _, c := range s.school.Classes {
+		local := now.In(c.Location)
+		today := config.DateOf(local)
+		if !c.IsSchoolDay(today) {
+			continue
+		}
+		for _, d := range s.dialogs {
+			sd, ok := d.(dialog.Scheduled)
+			if !ok {
+				continue
+			}
+			for _, j := range sd.Jobs(c) {
+				at := j.At.On(today, c.Location)
+				if !now.Before(at) {
+					out = append(out, Due{Dialog: d, Job: j, Class: c, Date: today, At: at})
+				}
+			}
+		}
+	}
+	return out
+}
+
+// Next returns the earliest job time after now (for sleeping until then), looking up to
+// two weeks ahead; zero when there is none.
+func (s *Scheduler) Next(now time.Time) time.Time {
+	var best time.Time
+	for _, c := range s.school.Classes {
+		today := config.DateOf(now.In(c.Location))
+		for i := 0; i < 15; i++ {
+			day := today.AddDays(i)
+			if !c.IsSchoolDay(day) {
+				continue
+			}
+			for _, d := range s.dialogs {
+				sd, ok := d.(dialog.Scheduled)
+				if !ok {
+					continue
+				}
+				for _, j := range sd.Jobs(c) {
+					at := j.At.On(day, c.Location)
+					if at.After(now) && (best.IsZero() || at.Before(best)) {
+						best = at
+					}
+				}
+			}
+			if !best.IsZero() && best.Before(day.AddDays(1).On(c.Location)) {
+				break
+			}
+		}
+	}
+	return best
+}
+
+// RunDue runs every occurrence due now that no process has claimed, and returns how
+// many it ran.
+func (s *Scheduler) RunDue(ctx context.Context) (int, error) {
+	ran := 0
+	var errs []error
+	for _, d := range s.DueAt(s.clk.Now()) {
+		ok, err := s.claim(ctx, d)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		if !ok {
+			continue
+		}
+		n, err := s.runner.RunJob(ctx, d.Dialog, d.Job, d.Class, d.Date)
+		s.log.Info("job ran", "job", d.Dialog.Name()+"."+d.Job.Name, "class", d.Class.ID, "date", d.Date.String(), "people", n, "err", err)
+		if err != nil {
+			// Leave the claim to lapse so this or another process tries again.
+			errs = append(errs, fmt.Errorf("job %s: %w", d.Key(), err))
+			continue
+		}
+		if err := s.st.Client().Set(ctx, s.st.Key(d.Key()), "done", s.DoneTTL).Err(); err != nil {
+			errs = append(errs, fmt.Errorf("mark %s done: %w", d.Key(), err))
+		}
+		ran++
+	}
+	return ran, errors.Join(errs...)
+}
+
+func (s *Scheduler) claim(ctx context.Context, d Due) (bool, error) {
+	ok, err := s.st.Client().SetArgs(ctx, s.st.Key(d.Key()), "run:"+s.owner, redis.SetArgs{Mode: "NX", TTL: s.Lease}).Result()
+	if errors.Is(err, redis.Nil) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("claim %s: %w", d.Key(), err)
+	}
+	return ok == "OK", nil
+}
+
+// Run runs due jobs until ctx is done, waking at each job time and at least every
+// minute (to notice config-independent catch-up after a pause).
+func (s *Scheduler) Run(ctx context.Context) error {
+	for {
+		if _, err := s.RunDue(ctx); err != nil && ctx.Err() == nil {
+			s.log.Warn("scheduler", "err", err)
+		}
+		now := s.clk.Now()
+		wait := time.Minute
+		if next := s.Next(now); !next.IsZero() && next.Sub(now) < wait {
+			wait = next.Sub(now)
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-s.clk.After(wait):
+		}
+	}
+}

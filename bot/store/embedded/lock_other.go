@@ -1,0 +1,11 @@
+//go:build !unix
+
+package embedded
+
+// fileLock is a no-op where flock is not available: there, two Kring processes on
+// one data file are not detected.
+type fileLock struct{}
+
+func lockFile(string) (*fileLock, error) { return &fileLock{}, nil }
+
+func (*fileLock) release() {}
