@@ -1,0 +1,77 @@
+package checkin
+
+import (
+	"encoding/json"
+	"fmt"
+
+	"github.com/kring-school/kring/bot/record"
+)
+
+// The steps of the conversation. A step names the question currently open; its
+// buttons carry the action "checkin.<step>".
+const (
+	stepOpen   = "open"   // what is on your mind? (text, skip, away)
+	stepMood   = "mood"   // 1 to 5
+	stepPrev   = "prev"   // how did your last goal go? met / partly / not
+	stepCarry  = "carry"  // keep the unfinished goal or drop it
+	stepPlan   = "plan"   // teacher-led: confirm the day plan
+	stepChoose = "choose" // shared: choose one of the plan's items, or an own goal
+	stepGoal   = "goal"   // write a goal
+	stepHelp   = "help"   // anything you need help with?
+	stepDone   = "done"   // finished for today
+	stepAway   = "away"   // the pupil said they are away today
+)
+
+// actionStart is the "check in anyway" button shown to a pupil who said they were away.
+const actionStart = Name + ".start"
+
+// state is what the dialog keeps per pupil between inputs.
+type state struct {
+	// Date is the school day the state belongs to, YYYY-MM-DD.
+	Date string `json:"date"`
+	Step string `json:"step"`
+	// Rec is the check-in record under construction.
+	Rec record.CheckIn `json:"rec"`
+	// Reminded is set once the day's reminder went out, so there is never a second.
+	Reminded bool `json:"reminded,omitempty"`
+	// Items are the plan items offered at the plan or choose step, kept so a re-ask
+	// shows the same options and a button maps to the same item even if the teacher
+	// changes the plan meanwhile.
+	Items []string `json:"items,omitempty"`
+	// GoalAsk is the catalog key of the goal question, which depends on how the pupil
+	// got there (self-led, chose "my own goal", no plan today).
+	GoalAsk string `json:"goalAsk,omitempty"`
+}
+
+// open reports whether a question is waiting for the pupil's answer.
+func (s *state) open() bool {
+	return s != nil && s.Step != stepDone && s.Step != stepAway
+}
+
+// answered reports whether the pupil answered anything yet (skipping the open
+// question counts: they were there).
+func (s *state) answered() bool {
+	return s.Step != stepOpen || s.Rec.Open != ""
+}
+
+// decodeState reads saved state. Unreadable state is dropped rather than reported:
+// an error would make every later input of the pupil fail the same way, while starting
+// afresh only loses an unfinished day.
+func decodeState(b []byte) *state {
+	if len(b) == 0 {
+		return nil
+	}
+	var s state
+	if err := json.Unmarshal(b, &s); err != nil || s.Date == "" || s.Step == "" {
+		return nil
+	}
+	return &s
+}
+
+func (s *state) encode() ([]byte, error) {
+	b, err := json.Marshal(s)
+	if err != nil {
+		return nil, fmt.Errorf("checkin: encode state of %s for %s: %w", s.Rec.Person, s.Date, err)
+	}
+	return b, nil
+}
