@@ -490,3 +490,6 @@ func (d Duration) MarshalText() ([]byte, error) {
 func (d Date) On(loc *time.Location) time.Time {
 	return time.Date(d.Year, d.Month, d.Day, 0, 0, 0, 0, loc)
 }
+
+// Std returns the value as a time.Duration.
+func (d Duration) Std() time.Duration { return time.Duration(d) }

@@ -1,0 +1,133 @@
+// Package runtime wires the parts of a running Kring: the store, the Engine, the outbox
+// deliverer, the scheduler and the adapters, and runs them until shutdown. The binary
+// and the end-to-end tests build on it, so both run the same assembly.
+package runtime
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+
+	"github.com/kring-school/kring/bot"
+	"github.com/kring-school/kring/bot/chat"
+	"github.com/kring-school/kring/bot/clock"
+	"github.com/kring-school/kring/bot/config"
+	"github.com/kring-school/kring/bot/dialog"
+	"github.com/kring-school/kring/bot/i18n"
+	"github.com/kring-school/kring/bot/outbox"
+	"github.com/kring-school/kring/bot/schedule"
+	"github.com/kring-school/kring/bot/store"
+	"github.com/kring-school/kring/dialogs/help"
+	"github.com/redis/go-redis/v9"
+)
+
+// Options configure a Runtime.
+type Options struct {
+	School *config.School
+	Redis  redis.UniversalClient
+	// Prefix is the deployment's key prefix (default "kring").
+	Prefix  string
+	Clock   clock.Clock
+	Catalog *i18n.Catalog
+	// Dialogs are the conversations; the help dialog is added for them.
+	Dialogs []dialog.Dialog
+	// Adapters are the platforms, in order of preference for reaching a person.
+	Adapters []chat.Adapter
+	Log      *slog.Logger
+	// Owner names this process in scheduler claims.
+	Owner string
+	// EngineObserver and OutboxObserver receive metrics events (optional).
+	EngineObserver bot.Observer
+	OutboxObserver outbox.Observer
+}
+
+// Runtime is one assembled Kring process.
+type Runtime struct {
+	Store     *store.Store
+	Engine    *bot.Engine
+	Outbox    *outbox.Outbox
+	Deliverer *outbox.Deliverer
+	Scheduler *schedule.Scheduler
+	adapters  []chat.Adapter
+	log       *slog.Logger
+}
+
+// New assembles a Runtime.
+func New(o Options) (*Runtime, error) {
+	if o.Clock == nil {
+		o.Clock = clock.Real{}
+	}
+	if o.Log == nil {
+		o.Log = slog.Default()
+	}
+	if o.Catalog == nil {
+		c, err := i18n.Load()
+		if err != nil {
+			return nil, fmt.Errorf("load catalogs: %w", err)
+		}
+		o.Catalog = c
+	}
+	st := store.New(o.Redis, o.Prefix, o.School.ID, o.School.Retention.Std())
+	ob := outbox.New(st, o.Clock)
+	dialogs := append([]dialog.Dialog{help.New(o.Dialogs...)}, o.Dialogs...)
+	eng, err := bot.New(bot.Options{
+		School: o.School, Store: st, Outbox: ob, Clock: o.Clock, Catalog: o.Catalog,
+		Dialogs: dialogs, Adapters: o.Adapters, Log: o.Log, Observer: o.EngineObserver,
+	})
+	if err != nil {
+		return nil, err
+	}
+	del := outbox.NewDeliverer(ob, o.Adapters, o.Log)
+	del.Unreachable = eng.Unreachable
+	del.Observer = o.OutboxObserver
+	sched := schedule.New(o.School, dialogs, eng, st, o.Clock, o.Log, o.Owner)
+	return &Runtime{Store: st, Engine: eng, Outbox: ob, Deliverer: del, Scheduler: sched, adapters: o.Adapters, log: o.Log}, nil
+}
+
+// Tick runs the jobs due now and delivers every message due now, synchronously. The
+// terminal class and tests drive a simulated morning with it.
+func (r *Runtime) Tick(ctx context.Context) error {
+	_, jerr := r.Scheduler.RunDue(ctx)
+	_, derr := r.Deliverer.DeliverDue(ctx)
+	return errors.Join(jerr, derr)
+}
+
+// Run runs the adapters, the deliverer and the scheduler until ctx is done or an
+// adapter fails for good. On shutdown every part finishes what it is doing; queued
+// messages stay in the outbox for the next start.
+func (r *Runtime) Run(ctx context.Context, background bool) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var wg sync.WaitGroup
+	errs := make(chan error, len(r.adapters)+2)
+	if background {
+		wg.Add(2)
+		go func() { defer wg.Done(); errs <- r.Deliverer.Run(ctx) }()
+		go func() { defer wg.Done(); errs <- r.Scheduler.Run(ctx) }()
+	}
+	for _, a := range r.adapters {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			err := a.Run(ctx, r.Engine)
+			if err != nil && ctx.Err() == nil {
+				err = fmt.Errorf("%s adapter: %w", a.Platform(), err)
+			}
+			errs <- err
+			// One platform ending (the terminal closing, a revoked token) ends the process:
+			// a bot that silently lost a platform would drop check-ins.
+			cancel()
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	var all []error
+	for err := range errs {
+		if err != nil {
+			all = append(all, err)
+		}
+	}
+	return errors.Join(all...)
+}
