@@ -519,3 +519,58 @@ func TestClosest(t *testing.T) {
 		}
 	}
 }
+
+// codeBlock returns the first fenced block of lang after the line containing marker.
+func codeBlock(t *testing.T, text, marker, lang string) string {
+	t.Helper()
+	_, rest, ok := strings.Cut(text, marker)
+	if !ok {
+		t.Fatalf("docs lack %q", marker)
+	}
+	_, rest, ok = strings.Cut(rest, "```"+lang+"\n")
+	if !ok {
+		t.Fatalf("no ```%s block after %q", lang, marker)
+	}
+	block, _, _ := strings.Cut(rest, "```")
+	return block
+}
+
+// TestDocsStayTrue proves the YAML shown in docs/configuration.md is valid and that the
+// check output it quotes is what the loader prints for the mistakes it describes.
+func TestDocsStayTrue(t *testing.T) {
+	docs, err := os.ReadFile("../../docs/configuration.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	glance := codeBlock(t, string(docs), "## The file at a glance", "yaml")
+	if _, err := Parse([]byte(glance), "glance.yaml"); err != nil {
+		t.Errorf("the at-a-glance example has problems:\n%v", err)
+	}
+
+	example, err := os.ReadFile("../../examples/school.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	broken := string(example)
+	for _, e := range [][2]string{
+		{`checkin: "08:15"`, `checkin: 8.15`},
+		{`to: 2027-02-21`, `to: 2027-01-21`},
+		{`geschiedenis: devries`, `geschiedenis: devris`},
+		{"    mentor: devries", "    mentr: devries"},
+		{"- id: daan", "- id: anna"},
+		{"level: self\n", "level: zelf\n"},
+	} {
+		if !strings.Contains(broken, e[0]) {
+			t.Fatalf("examples/school.yaml no longer contains %q", e[0])
+		}
+		broken = strings.Replace(broken, e[0], e[1], 1)
+	}
+	_, err = Parse([]byte(broken), "school.yaml")
+	if err == nil {
+		t.Fatal("the broken example has no problems")
+	}
+	want := strings.TrimSpace(codeBlock(t, string(docs), "gives these lines:", ""))
+	if got := err.Error(); got != want {
+		t.Errorf("docs/configuration.md quotes:\n%s\n\nbut the check prints:\n%s", want, got)
+	}
+}
