@@ -1,0 +1,422 @@
+// Package shell is the terminal adapter: a whole class in one terminal. You choose who
+// you are (:as anna), see that person's direct messages and the class channel, answer
+// choices by number or text, and move the simulated clock so the scheduler fires. With
+// a script it reads the same input from a file and prints the whole transcript, which
+// is how the demo and the end-to-end tests run.
+package shell
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+	"unicode"
+
+	"github.com/kring-school/kring/bot/chat"
+	"github.com/kring-school/kring/bot/clock"
+	"github.com/kring-school/kring/bot/config"
+	"github.com/kring-school/kring/bot/i18n"
+)
+
+// Driver runs what is due at the current simulated time: scheduled jobs and the outbox.
+type Driver interface {
+	Tick(ctx context.Context) error
+}
+
+// Scheduler tells when the next job is due.
+type Scheduler interface {
+	Next(now time.Time) time.Time
+}
+
+// Options configure the terminal adapter.
+type Options struct {
+	School  *config.School
+	Catalog *i18n.Catalog
+	Clock   *clock.Fake
+	In      io.Reader
+	Out     io.Writer
+	// Script prints every delivery with its recipient and echoes input lines, for
+	// transcripts; otherwise only the current person's messages are shown.
+	Script bool
+	// As is the person to start as (default: the first pupil).
+	As string
+}
+
+// Adapter is the terminal platform.
+type Adapter struct {
+	o      Options
+	L      *i18n.Localizer
+	driver Driver
+	sched  Scheduler
+
+	mu      sync.Mutex
+	as      *config.Person
+	seq     int
+	choices map[string][]chat.Choice
+	pending map[string][]string
+}
+
+// New returns a terminal adapter. Call Bind before Run.
+func New(o Options) *Adapter {
+	a := &Adapter{o: o, L: o.Catalog.For(o.School.Locale), choices: map[string][]chat.Choice{}, pending: map[string][]string{}}
+	if p, ok := o.School.FindPerson(o.As); ok {
+		a.as = p
+	} else if ps := pupils(o.School); len(ps) > 0 {
+		a.as = ps[0]
+	} else if len(o.School.People) > 0 {
+		a.as = o.School.People[0]
+	}
+	return a
+}
+
+// Bind gives the adapter the runtime's driver and scheduler, which exist only after the
+// adapter was handed to the runtime.
+func (a *Adapter) Bind(d Driver, s Scheduler) { a.driver, a.sched = d, s }
+
+// Platform implements chat.Adapter.
+func (a *Adapter) Platform() chat.Platform { return chat.Shell }
+
+// Capabilities implements chat.Adapter: choices are numbered lines you answer by number.
+func (a *Adapter) Capabilities() chat.Capabilities {
+	return chat.Capabilities{Buttons: true, Ephemeral: true}
+}
+
+// Send implements chat.Adapter: it prints the message, or keeps it for the person it is
+// for until you switch to them.
+func (a *Adapter) Send(_ context.Context, d chat.Delivery) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	m := d.Message
+	var label, who string
+	switch {
+	case d.Address.User != "":
+		who = d.Address.User
+		name := who
+		if p, ok := a.o.School.Person(who); ok {
+			name = p.Name
+		}
+		label = a.L.T("shell.to_person", "Name", name)
+		if len(m.Choices) > 0 {
+			a.choices[who] = m.Choices
+		}
+	default:
+		label = a.L.T("shell.to_class", "Class", d.Address.Channel)
+		if d.Address.Thread != "" {
+			label = a.L.T("shell.to_thread", "Class", d.Address.Channel, "Thread", m.To.ThreadTitle)
+		}
+	}
+	text := a.render(label, m)
+	if !a.o.Script && who != "" && (a.as == nil || who != a.as.ID) {
+		a.pending[who] = append(a.pending[who], text)
+		fmt.Fprintln(a.o.Out, a.L.T("shell.new_for", "Name", a.nameOf(who), "ID", who))
+		return nil
+	}
+	fmt.Fprintln(a.o.Out, text)
+	return nil
+}
+
+func (a *Adapter) render(label string, m chat.Message) string {
+	var b strings.Builder
+	b.WriteString("[" + label + "] ")
+	body := chat.Plain(m.Text)
+	b.WriteString(strings.ReplaceAll(body, "\n", "\n    "))
+	if m.Ephemeral {
+		b.WriteString(" " + a.L.T("shell.only_you"))
+	}
+	for i, c := range m.Choices {
+		if i == 0 {
+			b.WriteString("\n   ")
+		}
+		fmt.Fprintf(&b, " %d) %s ", i+1, c.Label)
+	}
+	if m.Form != nil {
+		b.WriteString("\n    " + a.L.T("shell.form_hint"))
+	}
+	if m.Image != nil {
+		b.WriteString("\n    " + a.L.T("shell.image", "Alt", m.Image.Alt))
+	}
+	return b.String()
+}
+
+func (a *Adapter) nameOf(id string) string {
+	if p, ok := a.o.School.Person(id); ok {
+		return p.Name
+	}
+	return id
+}
+
+// Run reads lines until the input ends or ctx is done.
+func (a *Adapter) Run(ctx context.Context, h chat.Handler) error {
+	if a.driver == nil {
+		return fmt.Errorf("shell: Bind was not called")
+	}
+	if !a.o.Script {
+		fmt.Fprintln(a.o.Out, a.L.T("shell.intro"))
+		a.prompt()
+	}
+	sc := bufio.NewScanner(a.o.In)
+	sc.Buffer(make([]byte, 64*1024), 1024*1024)
+	for sc.Scan() {
+		if ctx.Err() != nil {
+			return nil
+		}
+		line := strings.TrimSpace(sc.Text())
+		if line == "" || strings.HasPrefix(line, "#") {
+			if a.o.Script && strings.HasPrefix(line, "# ") {
+				fmt.Fprintln(a.o.Out, "\n"+line)
+			}
+			continue
+		}
+		if a.o.Script {
+			fmt.Fprintf(a.o.Out, "%s> %s\n", a.asID(), line)
+		}
+		quit, err := a.line(ctx, h, line)
+		if err != nil {
+			fmt.Fprintln(a.o.Out, a.L.T("shell.error", "Error", err.Error()))
+		}
+		if quit {
+			return nil
+		}
+		if err := a.driver.Tick(ctx); err != nil {
+			fmt.Fprintln(a.o.Out, a.L.T("shell.error", "Error", err.Error()))
+		}
+		if !a.o.Script {
+			a.prompt()
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return fmt.Errorf("read input: %w", err)
+	}
+	return nil
+}
+
+func (a *Adapter) asID() string {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.as == nil {
+		return "?"
+	}
+	return a.as.ID
+}
+
+func (a *Adapter) prompt() {
+	fmt.Fprintf(a.o.Out, "%s %s> ", a.o.Clock.Now().In(a.location()).Format("Mon 02 Jan 15:04"), a.asID())
+}
+
+func (a *Adapter) location() *time.Location {
+	if len(a.o.School.Classes) > 0 {
+		return a.o.School.Classes[0].Location
+	}
+	return time.UTC
+}
+
+// line handles one input line; quit reports :quit.
+func (a *Adapter) line(ctx context.Context, h chat.Handler, line string) (quit bool, err error) {
+	if strings.HasPrefix(line, ":") {
+		return a.meta(ctx, line)
+	}
+	a.mu.Lock()
+	me := a.as
+	a.seq++
+	ev := chat.Event{ID: "shell-" + strconv.Itoa(a.seq), Platform: chat.Shell, User: me.ID, DM: true, Time: a.o.Clock.Now()}
+	a.mu.Unlock()
+	switch {
+	case strings.HasPrefix(line, "/"):
+		name, rest, _ := strings.Cut(strings.TrimPrefix(line, "/"), " ")
+		ev.Kind = chat.KindCommand
+		ev.Command = a.canonical(strings.ToLower(name))
+		ev.ArgText = strings.TrimSpace(rest)
+	default:
+		if c, ok := a.matchChoice(me.ID, line); ok {
+			ev.Kind = chat.KindButton
+			ev.Action, ev.Value = c.Action, c.Value
+		} else {
+			ev.Kind = chat.KindMessage
+			ev.Text = line
+		}
+	}
+	for _, m := range h.Handle(ctx, ev) {
+		_ = a.Send(ctx, chat.Delivery{Message: m, Address: chat.Address{User: me.ID}})
+	}
+	return false, nil
+}
+
+// canonical maps a localised command name (/incheck) to its canonical one (/checkin).
+func (a *Adapter) canonical(name string) string {
+	for _, lang := range i18n.Languages {
+		L := a.o.Catalog.For(lang)
+		for _, id := range a.o.Catalog.IDs(lang) {
+			if strings.HasPrefix(id, "cmd.") && strings.HasSuffix(id, ".name") && strings.Count(id, ".") == 2 && L.T(id) == name {
+				return strings.TrimSuffix(strings.TrimPrefix(id, "cmd."), ".name")
+			}
+		}
+	}
+	return name
+}
+
+// matchChoice maps "2" or a label to the person's last offered choice, and uses it up:
+// like a pressed button, an answered choice can't be answered again.
+func (a *Adapter) matchChoice(person, text string) (chat.Choice, bool) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	cs := a.choices[person]
+	if len(cs) == 0 {
+		return chat.Choice{}, false
+	}
+	pick := -1
+	if n, err := strconv.Atoi(text); err == nil && n >= 1 && n <= len(cs) {
+		pick = n - 1
+	} else {
+		for i, c := range cs {
+			if letters(c.Label) == letters(text) && letters(text) != "" {
+				pick = i
+			}
+		}
+	}
+	if pick < 0 {
+		return chat.Choice{}, false
+	}
+	delete(a.choices, person)
+	return cs[pick], true
+}
+
+func letters(s string) string {
+	return strings.ToLower(strings.TrimFunc(strings.Map(func(r rune) rune {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) || r == ' ' {
+			return r
+		}
+		return -1
+	}, s), unicode.IsSpace))
+}
+
+func (a *Adapter) meta(ctx context.Context, line string) (bool, error) {
+	cmd, arg, _ := strings.Cut(strings.TrimPrefix(line, ":"), " ")
+	arg = strings.TrimSpace(arg)
+	switch cmd {
+	case "quit", "q", "exit":
+		return true, nil
+	case "as":
+		p, ok := a.o.School.FindPerson(arg)
+		if !ok {
+			return false, fmt.Errorf("%s", a.L.T("shell.no_such_person", "Ref", arg))
+		}
+		a.mu.Lock()
+		a.as = p
+		waiting := a.pending[p.ID]
+		delete(a.pending, p.ID)
+		a.mu.Unlock()
+		fmt.Fprintln(a.o.Out, a.L.T("shell.now_as", "Name", p.Name, "Roles", roles(p)))
+		for _, t := range waiting {
+			fmt.Fprintln(a.o.Out, t)
+		}
+	case "who":
+		for _, p := range a.o.School.People {
+			fmt.Fprintf(a.o.Out, "  %-10s %-20s %s\n", p.ID, p.Name, roles(p))
+		}
+	case "time":
+		fmt.Fprintln(a.o.Out, a.stamp())
+	case "help":
+		fmt.Fprintln(a.o.Out, a.L.T("shell.help"))
+	case "next":
+		next := a.sched.Next(a.o.Clock.Now())
+		if next.IsZero() {
+			return false, fmt.Errorf("%s", a.L.T("shell.no_jobs"))
+		}
+		a.o.Clock.Set(next)
+		fmt.Fprintln(a.o.Out, a.stamp())
+	case "clock", "date", "tomorrow":
+		target, err := a.target(cmd, arg)
+		if err != nil {
+			return false, err
+		}
+		// Walk through every job time on the way so nothing is skipped or bunched up.
+		for {
+			next := a.sched.Next(a.o.Clock.Now())
+			if next.IsZero() || next.After(target) {
+				break
+			}
+			a.o.Clock.Set(next)
+			fmt.Fprintln(a.o.Out, a.stamp())
+			if err := a.driver.Tick(ctx); err != nil {
+				return false, err
+			}
+		}
+		a.o.Clock.Set(target)
+		fmt.Fprintln(a.o.Out, a.stamp())
+	default:
+		return false, fmt.Errorf("%s", a.L.T("shell.unknown_meta", "Cmd", cmd))
+	}
+	return false, nil
+}
+
+func (a *Adapter) stamp() string {
+	now := a.o.Clock.Now().In(a.location())
+	return a.L.T("shell.clock", "Day", a.L.T("shell.day."+strings.ToLower(now.Weekday().String()[:3])), "Time", now.Format("2006-01-02 15:04"))
+}
+
+// target works out where :clock, :date and :tomorrow move the clock; never backwards.
+func (a *Adapter) target(cmd, arg string) (time.Time, error) {
+	loc := a.location()
+	now := a.o.Clock.Now().In(loc)
+	bad := fmt.Errorf("%s", a.L.T("shell.bad_clock"))
+	switch {
+	case cmd == "tomorrow":
+		d := config.DateOf(now).AddDays(1)
+		return config.TimeOfDay(7*60).On(d, loc), nil
+	case cmd == "date":
+		ds, ts, _ := strings.Cut(arg, " ")
+		d, err := config.ParseDate(ds)
+		if err != nil {
+			return time.Time{}, bad
+		}
+		tod := config.TimeOfDay(7 * 60)
+		if ts != "" {
+			if tod, err = config.ParseTimeOfDay(ts); err != nil {
+				return time.Time{}, bad
+			}
+		}
+		t := tod.On(d, loc)
+		if t.Before(now) {
+			return time.Time{}, fmt.Errorf("%s", a.L.T("shell.no_back"))
+		}
+		return t, nil
+	case strings.HasPrefix(arg, "+"):
+		d, err := time.ParseDuration(arg[1:])
+		if err != nil || d < 0 {
+			return time.Time{}, bad
+		}
+		return now.Add(d), nil
+	default:
+		tod, err := config.ParseTimeOfDay(arg)
+		if err != nil {
+			return time.Time{}, bad
+		}
+		t := tod.On(config.DateOf(now), loc)
+		if !t.After(now) {
+			t = tod.On(config.DateOf(now).AddDays(1), loc)
+		}
+		return t, nil
+	}
+}
+
+func roles(p *config.Person) string {
+	rs := make([]string, len(p.Roles))
+	for i, r := range p.Roles {
+		rs[i] = string(r)
+	}
+	return strings.Join(rs, ",") + " " + strings.Join(p.Classes, ",")
+}
+
+func pupils(s *config.School) []*config.Person {
+	var out []*config.Person
+	for _, p := range s.People {
+		if p.Has(config.Pupil) {
+			out = append(out, p)
+		}
+	}
+	return out
+}
