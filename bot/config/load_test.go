@@ -574,3 +574,27 @@ func TestDocsStayTrue(t *testing.T) {
 		t.Errorf("docs/configuration.md quotes:\n%s\n\nbut the check prints:\n%s", want, got)
 	}
 }
+
+// TestExampleWithRoster proves examples/roster.csv fits the example school when its
+// roster line is uncommented.
+func TestExampleWithRoster(t *testing.T) {
+	example, err := os.ReadFile("../../examples/school.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := strings.Replace(string(example), "# roster: roster.csv", "roster: roster.csv", 1)
+	if text == string(example) {
+		t.Fatal("examples/school.yaml lacks the commented roster line")
+	}
+	s, err := Parse([]byte(text), "../../examples/school.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := ids(s.Members("2B", Pupil)); len(got) != 9 || got[6] != "lotte" || got[8] != "noah" {
+		t.Errorf("pupils of 2B = %v", got)
+	}
+	noah, _ := s.Person("noah")
+	if s.LocaleFor(noah) != "en" || noah.Mentor != "devries" {
+		t.Errorf("noah = %+v", *noah)
+	}
+}
