@@ -2,6 +2,7 @@ package config
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -596,5 +597,28 @@ func TestExampleWithRoster(t *testing.T) {
 	noah, _ := s.Person("noah")
 	if s.LocaleFor(noah) != "en" || noah.Mentor != "devries" {
 		t.Errorf("noah = %+v", *noah)
+	}
+}
+
+// BenchmarkParseLargeSchool measures a school of 40 classes and 1,200 pupils.
+func BenchmarkParseLargeSchool(b *testing.B) {
+	var sb strings.Builder
+	sb.WriteString("id: big\nclasses:\n")
+	for c := range 40 {
+		fmt.Fprintf(&sb, "  - id: c%d\n    subjects: {wiskunde: t%d}\n", c, c)
+	}
+	sb.WriteString("people:\n")
+	for c := range 40 {
+		fmt.Fprintf(&sb, "  - {id: t%d, name: Teacher %d, roles: [mentor, teacher], classes: [c%d], slack: UT%d}\n", c, c, c, c)
+		for p := range 30 {
+			fmt.Fprintf(&sb, "  - {id: p%d_%d, name: Pupil %d %d, roles: [pupil], classes: [c%d], mentor: t%d, discord: \"%d\"}\n", c, p, c, p, c, c, 1000000+c*100+p)
+		}
+	}
+	data := []byte(sb.String())
+	b.SetBytes(int64(len(data)))
+	for b.Loop() {
+		if _, err := Parse(data, "big.yaml"); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
