@@ -139,7 +139,11 @@ func (a *Adapter) render(label string, m chat.Message) string {
 	if m.Image != nil {
 		b.WriteString("\n    " + a.L.T("shell.image", "Alt", m.Image.Alt))
 	}
-	return b.String()
+	lines := strings.Split(b.String(), "\n")
+	for i, l := range lines {
+		lines[i] = strings.TrimRight(l, " ")
+	}
+	return strings.Join(lines, "\n")
 }
 
 func (a *Adapter) nameOf(id string) string {
@@ -333,6 +337,12 @@ func (a *Adapter) meta(ctx context.Context, line string) (bool, error) {
 		if err != nil {
 			return false, err
 		}
+		if cmd == "date" {
+			// :date sets the scene (a script's first line): it jumps, running nothing on the way.
+			a.o.Clock.Set(target)
+			fmt.Fprintln(a.o.Out, a.stamp())
+			break
+		}
 		// Walk through every job time on the way so nothing is skipped or bunched up.
 		for {
 			next := a.sched.Next(a.o.Clock.Now())
@@ -345,8 +355,10 @@ func (a *Adapter) meta(ctx context.Context, line string) (bool, error) {
 				return false, err
 			}
 		}
-		a.o.Clock.Set(target)
-		fmt.Fprintln(a.o.Out, a.stamp())
+		if a.o.Clock.Now().Before(target) {
+			a.o.Clock.Set(target)
+			fmt.Fprintln(a.o.Out, a.stamp())
+		}
 	default:
 		return false, fmt.Errorf("%s", a.L.T("shell.unknown_meta", "Cmd", cmd))
 	}

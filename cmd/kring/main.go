@@ -1,0 +1,84 @@
+// Command kring is Kring's one binary: it reads flags and environment, wires the parts
+// and runs a subcommand. Logic lives in bot/, dialogs/ and adapters/.
+//
+//	kring                    the terminal class, or the platforms when tokens are set
+//	kring shell [--script F] the terminal class
+//	kring run                connect the configured platforms
+//	kring config check FILE  validate a school configuration
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// run dispatches a subcommand and returns the exit code.
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	if len(args) == 0 || (len(args) > 0 && len(args[0]) > 0 && args[0][0] == '-' && args[0] != "-h" && args[0] != "--help") {
+		if platformTokensSet() {
+			return cmdRun(ctx, args, stdout, stderr)
+		}
+		return cmdShell(ctx, args, stdin, stdout, stderr)
+	}
+	switch args[0] {
+	case "shell":
+		return cmdShell(ctx, args[1:], stdin, stdout, stderr)
+	case "run":
+		return cmdRun(ctx, args[1:], stdout, stderr)
+	case "config":
+		return cmdConfig(args[1:], stdout, stderr)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return 0
+	}
+	fmt.Fprintf(stderr, "kring: unknown command %q\n\n%s", args[0], usage)
+	return 2
+}
+
+const usage = `Kring: a chat-bot for school classes (check-ins, discussions, questions, mentor summaries).
+
+Usage:
+  kring [flags]                 start the terminal class, or the platforms when tokens are set
+  kring shell [flags]           the whole class in one terminal (try Kring in a minute)
+  kring run [flags]             connect Discord and/or Slack (tokens from the environment)
+  kring config check FILE       validate a school configuration, naming line and field of every problem
+
+Run "kring COMMAND --help" for the flags of a command.
+
+Environment:
+  KRING_CONFIG          school configuration file (default examples/school.yaml)
+  KRING_REDIS_URL       Redis URL; without it Kring runs its embedded store
+  KRING_DATA            embedded store data file (default data/kring-SCHOOL.json)
+  KRING_PREFIX          key prefix in Redis (default kring)
+  DISCORD_TOKEN         Discord bot token; DISCORD_APP_ID the application id
+  SLACK_BOT_TOKEN       Slack bot token (xoxb-), SLACK_APP_TOKEN (xapp-, Socket Mode),
+  SLACK_SIGNING_SECRET  Slack signing secret (Events API over HTTP)
+`
+
+func platformTokensSet() bool {
+	return os.Getenv("DISCORD_TOKEN") != "" || os.Getenv("SLACK_BOT_TOKEN") != ""
+}
+
+// exitErr prints err for a person and returns exit code 1.
+func exitErr(stderr io.Writer, err error) int {
+	var fe flagError
+	if errors.As(err, &fe) {
+		return 2
+	}
+	fmt.Fprintf(stderr, "kring: %v\n", err)
+	return 1
+}
+
+type flagError struct{ error }

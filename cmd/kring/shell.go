@@ -1,0 +1,105 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"github.com/kring-school/kring/adapters/shell"
+	"github.com/kring-school/kring/bot/chat"
+	"github.com/kring-school/kring/bot/clock"
+	"github.com/kring-school/kring/bot/dialog"
+	"github.com/kring-school/kring/bot/i18n"
+	"github.com/kring-school/kring/bot/runtime"
+	"github.com/kring-school/kring/dialogs/checkin"
+)
+
+// dialogs are the conversations Kring runs; help is added by the runtime.
+func dialogs() []dialog.Dialog {
+	return []dialog.Dialog{checkin.New()}
+}
+
+func cmdShell(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("kring shell", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var c common
+	c.bind(fs, false)
+	script := fs.String("script", "", "read input from FILE and print the transcript (a throwaway store unless --data or --redis is given)")
+	as := fs.String("as", "", "start as this person (roster id)")
+	start := fs.String("start", "", `simulated start time "YYYY-MM-DD HH:MM" in the school's time zone (default: now; scripts set it with :date)`)
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "Usage: kring shell [flags]\n\nThe whole class in one terminal. Type :help inside for the terminal commands.\n\nFlags:\n")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if *script != "" && c.logLevel == "info" {
+		c.logLevel = "warn" // keep the transcript clean
+	}
+	log, err := c.logger(stderr)
+	if err != nil {
+		return exitErr(stderr, err)
+	}
+	school, err := c.school()
+	if err != nil {
+		return exitErr(stderr, err)
+	}
+	in := stdin
+	if *script != "" {
+		f, err := os.Open(*script)
+		if err != nil {
+			return exitErr(stderr, fmt.Errorf("script: %w", err))
+		}
+		defer f.Close()
+		in = f
+	}
+	now := time.Now().Truncate(time.Minute)
+	if *script != "" {
+		// A script sets its own date with :date, so its transcript is the same every run.
+		now = time.Unix(0, 0)
+	}
+	if *start != "" {
+		loc, _ := time.LoadLocation(school.Timezone)
+		t, err := time.ParseInLocation("2006-01-02 15:04", *start, loc)
+		if err != nil {
+			return exitErr(stderr, fmt.Errorf("--start %q: write \"YYYY-MM-DD HH:MM\"", *start))
+		}
+		now = t
+	}
+	clk := clock.NewFake(now)
+	rdb, closeStore, err := c.openStore(ctx, school, clk, log, *script != "")
+	if err != nil {
+		return exitErr(stderr, err)
+	}
+	defer closeStore()
+	cat, err := i18n.Load()
+	if err != nil {
+		return exitErr(stderr, err)
+	}
+	sh := shell.New(shell.Options{School: school, Catalog: cat, Clock: clk, In: in, Out: stdout, Script: *script != "", As: *as})
+	rt, err := runtime.New(runtime.Options{
+		School: school, Redis: rdb, Prefix: c.prefix, Clock: clk, Catalog: cat,
+		Dialogs: dialogs(), Adapters: []chat.Adapter{sh}, Log: log, Owner: owner(),
+	})
+	if err != nil {
+		return exitErr(stderr, err)
+	}
+	sh.Bind(rt, rt.Scheduler)
+	// One delivery at a time: the terminal shows messages in queue order, every run alike.
+	rt.Deliverer.Workers = 1
+	// The terminal drives the scheduler and the outbox itself, after every line, so what
+	// you see is in order and a script's transcript is the same every run.
+	if err := rt.Run(ctx, false); err != nil {
+		return exitErr(stderr, err)
+	}
+	return 0
+}
+
+func owner() string {
+	h, _ := os.Hostname()
+	return fmt.Sprintf("%s-%d", h, os.Getpid())
+}

@@ -1,0 +1,106 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/kring-school/kring/bot/clock"
+	"github.com/kring-school/kring/bot/config"
+	"github.com/kring-school/kring/bot/store"
+	"github.com/kring-school/kring/bot/store/embedded"
+	"github.com/redis/go-redis/v9"
+)
+
+// common holds the flags every running subcommand shares.
+type common struct {
+	config   string
+	redisURL string
+	data     string
+	prefix   string
+	logLevel string
+	logJSON  bool
+}
+
+func env(name, def string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return def
+}
+
+func (c *common) bind(fs *flag.FlagSet, jsonLogs bool) {
+	fs.StringVar(&c.config, "config", env("KRING_CONFIG", "examples/school.yaml"), "school configuration file (env KRING_CONFIG)")
+	fs.StringVar(&c.redisURL, "redis", os.Getenv("KRING_REDIS_URL"), "Redis URL; empty runs the embedded store (env KRING_REDIS_URL)")
+	fs.StringVar(&c.data, "data", os.Getenv("KRING_DATA"), "embedded store data file (env KRING_DATA; default data/kring-SCHOOL.json)")
+	fs.StringVar(&c.prefix, "prefix", env("KRING_PREFIX", "kring"), "key prefix in Redis (env KRING_PREFIX)")
+	fs.StringVar(&c.logLevel, "log-level", env("KRING_LOG_LEVEL", "info"), "debug, info, warn or error (env KRING_LOG_LEVEL)")
+	c.logJSON = jsonLogs
+}
+
+func (c *common) logger(w io.Writer) (*slog.Logger, error) {
+	var lvl slog.Level
+	if err := lvl.UnmarshalText([]byte(c.logLevel)); err != nil {
+		return nil, fmt.Errorf("--log-level %q: use debug, info, warn or error", c.logLevel)
+	}
+	opts := &slog.HandlerOptions{Level: lvl}
+	if c.logJSON {
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	}
+	return slog.New(slog.NewTextHandler(w, opts)), nil
+}
+
+func (c *common) school() (*config.School, error) {
+	s, err := config.Load(c.config)
+	if err != nil {
+		return nil, fmt.Errorf("configuration %s:\n%w\n(run: kring config check %s)", c.config, err, c.config)
+	}
+	return s, nil
+}
+
+// openStore connects to Redis, or opens the embedded store when no URL is set. It logs
+// which store is used and where its data lives. close releases it (flushing the
+// embedded store's file).
+func (c *common) openStore(ctx context.Context, s *config.School, clk clock.Clock, log *slog.Logger, ephemeral bool) (rdb redis.UniversalClient, closeFn func(), err error) {
+	if c.redisURL != "" {
+		rdb, err := store.Connect(ctx, c.redisURL)
+		if err != nil {
+			return nil, nil, err
+		}
+		log.Info("store opened", "store", "redis", "url", store.Redact(c.redisURL), "prefix", c.prefix)
+		return rdb, func() { _ = rdb.Close() }, nil
+	}
+	path := c.data
+	cleanup := func() {}
+	if ephemeral && path == "" {
+		dir, err := os.MkdirTemp("", "kring-script-*")
+		if err != nil {
+			return nil, nil, fmt.Errorf("temporary store: %w", err)
+		}
+		path = filepath.Join(dir, "kring.json")
+		cleanup = func() { _ = os.RemoveAll(dir) }
+	}
+	if path == "" {
+		path = filepath.Join("data", "kring-"+strings.ToLower(s.ID)+".json")
+	}
+	srv, err := embedded.Open(path, clk, log)
+	if err != nil {
+		cleanup()
+		return nil, nil, err
+	}
+	log.Info("embedded store in use: for trying Kring and one small class; set KRING_REDIS_URL for real use",
+		"path", srv.Path(), "ephemeral", ephemeral && c.data == "")
+	rdb = srv.NewClient()
+	return rdb, func() {
+		_ = rdb.Close()
+		if err := srv.Close(); err != nil {
+			log.Error("close embedded store", "err", err)
+		}
+		cleanup()
+	}, nil
+}
