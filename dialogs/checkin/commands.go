@@ -105,4 +105,3 @@ func (t *turn) setLevel() {
 	}})
 	t.say(t.T("checkin.level.saved", "Name", chat.Literal(pupil.Name), "Level", t.T("checkin.level."+level)))
 }
-
