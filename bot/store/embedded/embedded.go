@@ -167,7 +167,7 @@ func open(path string, clk clock.Clock, log *slog.Logger, ticks <-chan time.Time
 	n, err := restore(m, snap, now)
 	if err != nil {
 		lock.release()
-		return nil, fmt.Errorf("embedded store: load %s: %w; move the file away to start with an empty store, or restore a backup", path, err)
+		return nil, corruptError(path, err)
 	}
 	if err := m.StartAddr("127.0.0.1:0"); err != nil {
 		lock.release()

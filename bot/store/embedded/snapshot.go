@@ -358,10 +358,7 @@ func readSnapshot(path string) (*snapshot, error) {
 	if err != nil {
 		return nil, fmt.Errorf("embedded store: read %s: %w", path, err)
 	}
-	corrupt := func(why error) error {
-		return fmt.Errorf("embedded store: %s is not a readable Kring data file (%v); "+
-			"move it away to start with an empty store, or restore a backup", path, why)
-	}
+	corrupt := func(why error) error { return corruptError(path, why) }
 	var snap snapshot
 	dec := json.NewDecoder(bytes.NewReader(b))
 	if err := dec.Decode(&snap); err != nil {
@@ -374,6 +371,13 @@ func readSnapshot(path string) (*snapshot, error) {
 		return nil, corrupt(fmt.Errorf("format version %d, this Kring reads version %d", snap.Version, formatVersion))
 	}
 	return &snap, nil
+}
+
+// corruptError tells what is wrong with the data file and what to do: Kring never
+// silently starts empty over a file it cannot read.
+func corruptError(path string, why error) error {
+	return fmt.Errorf("embedded store: %s is not a readable Kring data file (%w); "+
+		"move it away to start with an empty store, or restore a backup", path, why)
 }
 
 // writeSnapshot writes snap to path atomically: a temporary file in the same
