@@ -19,30 +19,7 @@ func (e *Engine) parseArgs(spec dialog.CommandSpec, ev chat.Event, L *i18n.Local
 			args[k] = strings.TrimSpace(v)
 		}
 	} else {
-		rest := strings.TrimSpace(ev.ArgText)
-		for i, o := range spec.Options {
-			if rest == "" {
-				break
-			}
-			if o.Kind == dialog.OptText && i == len(spec.Options)-1 {
-				args[o.Name] = rest
-				rest = ""
-				break
-			}
-			word, tail, _ := strings.Cut(rest, " ")
-			args[o.Name] = word
-			rest = strings.TrimSpace(tail)
-		}
-		if rest != "" && len(spec.Options) > 0 {
-			// Trailing words belong to the last text option, if any.
-			for i := len(spec.Options) - 1; i >= 0; i-- {
-				if spec.Options[i].Kind == dialog.OptText {
-					args[spec.Options[i].Name] = strings.TrimSpace(args[spec.Options[i].Name] + " " + rest)
-					rest = ""
-					break
-				}
-			}
-		}
+		positional(spec, ev.ArgText, args)
 	}
 	for _, o := range spec.Options {
 		v := args[o.Name]
@@ -67,6 +44,12 @@ func (e *Engine) parseArgs(spec dialog.CommandSpec, ev chat.Event, L *i18n.Local
 				if strings.EqualFold(c, v) {
 					found = c
 				}
+				// Accept the word in either language ("gedeeld" for shared).
+				for _, lang := range i18n.Languages {
+					if strings.EqualFold(e.cat.For(lang).T("choice."+c), v) {
+						found = c
+					}
+				}
 			}
 			if found == "" {
 				m := e.reply(ev, L, "core.bad_args", "Problem", L.T("core.bad_choice", "Option", o.Name, "Value", chat.Literal(v), "Choices", strings.Join(o.Choices, ", ")), "Usage", usage(spec, L))
@@ -81,6 +64,40 @@ func (e *Engine) parseArgs(spec dialog.CommandSpec, ev chat.Event, L *i18n.Local
 		}
 	}
 	return args, nil
+}
+
+// positional fills args from free text: "name:value" words set non-text options by
+// name anywhere on the line; the remaining words fill the options in order, and a text
+// option takes the rest of the line.
+func positional(spec dialog.CommandSpec, text string, args map[string]string) {
+	named := map[string]bool{}
+	for _, o := range spec.Options {
+		if o.Kind != dialog.OptText {
+			named[o.Name] = true
+		}
+	}
+	var words []string
+	for _, w := range strings.Fields(text) {
+		if k, v, ok := strings.Cut(w, ":"); ok && named[strings.ToLower(k)] && v != "" {
+			args[strings.ToLower(k)] = v
+			continue
+		}
+		words = append(words, w)
+	}
+	for _, o := range spec.Options {
+		if len(words) == 0 {
+			return
+		}
+		if _, done := args[o.Name]; done {
+			continue
+		}
+		if o.Kind == dialog.OptText {
+			args[o.Name] = strings.Join(words, " ")
+			return
+		}
+		args[o.Name] = words[0]
+		words = words[1:]
+	}
 }
 
 // resolvePerson accepts a roster id, a full name, or a platform mention (<@123>, <@U123|name>).

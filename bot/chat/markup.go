@@ -56,37 +56,48 @@ func Segments(text string) []Segment {
 	return out
 }
 
-// Render turns Kring markup into a platform's text: bold renders trusted *bold* spans
-// (given the inner text), escape neutralises a person's literal text.
+// Render turns Kring markup into a platform's text: bold renders a trusted *bold* span
+// (given its already rendered inside, which may hold escaped literals), escape
+// neutralises a person's literal text. An unpaired '*' stays as it is.
 func Render(text string, bold func(string) string, escape func(string) string) string {
-	var b strings.Builder
-	for _, s := range Segments(text) {
+	segs := Segments(text)
+	// Count the markers in trusted text so a lone last '*' is not taken as an opening.
+	stars := 0
+	for _, s := range segs {
+		if !s.Literal {
+			stars += strings.Count(s.Text, "*")
+		}
+	}
+	var out, inner strings.Builder
+	open := false
+	cur := &out
+	for _, s := range segs {
 		if s.Literal {
-			b.WriteString(escape(s.Text))
+			cur.WriteString(escape(s.Text))
 			continue
 		}
-		b.WriteString(renderBold(s.Text, bold))
-	}
-	return b.String()
-}
-
-func renderBold(s string, bold func(string) string) string {
-	var b strings.Builder
-	for {
-		i := strings.IndexByte(s, '*')
-		if i < 0 {
-			b.WriteString(s)
-			return b.String()
+		for _, r := range s.Text {
+			if r != '*' {
+				cur.WriteRune(r)
+				continue
+			}
+			stars--
+			switch {
+			case open:
+				out.WriteString(bold(inner.String()))
+				inner.Reset()
+				open, cur = false, &out
+			case stars > 0:
+				open, cur = true, &inner
+			default:
+				out.WriteRune('*')
+			}
 		}
-		j := strings.IndexByte(s[i+1:], '*')
-		if j < 0 {
-			b.WriteString(s)
-			return b.String()
-		}
-		b.WriteString(s[:i])
-		b.WriteString(bold(s[i+1 : i+1+j]))
-		s = s[i+2+j:]
 	}
+	if open {
+		out.WriteString("*" + inner.String())
+	}
+	return out.String()
 }
 
 // Plain renders Kring markup as plain text: bold markers dropped, literals verbatim.
