@@ -791,6 +791,17 @@ func TestReminder(t *testing.T) {
 			t.Errorf("second reminder: %+v", res.Messages)
 		}
 	})
+	t.Run("greets a pupil who has not answered yet", func(t *testing.T) {
+		s := newSim(t, false)
+		s.start("anna")
+		m := one(t, s.remind("anna"))
+		if !strings.HasPrefix(m.Text, s.T("anna", "checkin.remind.start", "Name", chat.Literal("Anna"))+"\n\n") || len(m.Choices) != 2 {
+			t.Errorf("reminder %q", m.Text)
+		}
+		if res := s.remind("anna"); len(res.Messages) != 0 {
+			t.Errorf("second reminder: %+v", res.Messages)
+		}
+	})
 	t.Run("not when away by profile", func(t *testing.T) {
 		s := newSim(t, false)
 		s.start("anna")

@@ -90,8 +90,8 @@ func (t *turn) setLevel() {
 		t.say(t.T("checkin.level.unknown_pupil", "Ref", chat.Literal(ref)))
 		return
 	}
-	level := strings.ToLower(strings.TrimSpace(t.in.Args["level"]))
-	if !validLevel(level) {
+	level := t.levelArg(t.in.Args["level"])
+	if level == "" {
 		t.say(t.T("checkin.level.bad_level", "Command", t.T("cmd.level.name")))
 		return
 	}
@@ -104,4 +104,16 @@ func (t *turn) setLevel() {
 		Time: t.in.Now, Actor: actor.ID, Action: "set-level", Subject: pupil.ID, Detail: level,
 	}})
 	t.say(t.T("checkin.level.saved", "Name", chat.Literal(pupil.Name), "Level", t.T("checkin.level."+level)))
+}
+
+// levelArg reads a level option: the canonical value, or its name in the person's
+// language ("gedeeld"), as typed where the platform has no fixed choices.
+func (t *turn) levelArg(v string) string {
+	v = strings.ToLower(strings.TrimSpace(v))
+	for _, l := range config.Levels {
+		if v == string(l) || v == strings.ToLower(t.T("cmd.level.choice."+string(l))) {
+			return string(l)
+		}
+	}
+	return ""
 }

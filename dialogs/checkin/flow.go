@@ -134,6 +134,10 @@ func (t *turn) onRemind() {
 	}
 	t.st.Reminded = true
 	t.changed = true
+	if !t.st.answered() {
+		t.ask(t.T("checkin.remind.start", "Name", chat.Literal(firstName(t.in.Person))))
+		return
+	}
 	t.ask(t.T("checkin.remind.intro"))
 }
 
