@@ -111,7 +111,7 @@ func (t *turn) setLevel() {
 func (t *turn) levelArg(v string) string {
 	v = strings.ToLower(strings.TrimSpace(v))
 	for _, l := range config.Levels {
-		if v == string(l) || v == strings.ToLower(t.T("cmd.level.choice."+string(l))) {
+		if v == string(l) || v == strings.ToLower(t.T("choice."+string(l))) {
 			return string(l)
 		}
 	}
