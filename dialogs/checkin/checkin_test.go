@@ -885,9 +885,11 @@ func TestRollover(t *testing.T) {
 	})
 	t.Run("unreadable state starts afresh", func(t *testing.T) {
 		s := newSim(t, false)
-		s.state["cas"] = []byte("{not json")
-		if res := s.start("cas"); len(res.Messages) != 1 || s.stepOf("cas") != stepOpen {
-			t.Errorf("start over bad state: %+v", res)
+		for _, bad := range []string{"{not json", `{"date":"2026-03-10","step":"later"}`, `{"step":"mood"}`} {
+			s.state["cas"] = []byte(bad)
+			if res := s.start("cas"); len(res.Messages) != 1 || s.stepOf("cas") != stepOpen {
+				t.Errorf("start over state %s: %+v", bad, res)
+			}
 		}
 	})
 }

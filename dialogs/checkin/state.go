@@ -62,10 +62,18 @@ func decodeState(b []byte) *state {
 		return nil
 	}
 	var s state
-	if err := json.Unmarshal(b, &s); err != nil || s.Date == "" || s.Step == "" {
+	if err := json.Unmarshal(b, &s); err != nil || s.Date == "" || !knownStep(s.Step) {
 		return nil
 	}
 	return &s
+}
+
+func knownStep(step string) bool {
+	switch step {
+	case stepOpen, stepMood, stepPrev, stepCarry, stepPlan, stepChoose, stepGoal, stepHelp, stepDone, stepAway:
+		return true
+	}
+	return false
 }
 
 func (s *state) encode() ([]byte, error) {
