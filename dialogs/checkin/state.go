@@ -3,6 +3,7 @@ package checkin
 import (
 	"encoding/json"
 	"fmt"
+	"time"
 
 	"github.com/kring-school/kring/bot/record"
 )
@@ -54,6 +55,28 @@ func (s *state) answered() bool {
 	return s.Step != stepOpen || s.Rec.Open != ""
 }
 
+// wire is the saved form of state: flat, with the start time as Unix milliseconds.
+// Encoding time.Time through its JSON marshaller cost a quarter of a step, and the
+// record's person, class and date are known from the state around them.
+type wire struct {
+	Date       string            `json:"date"`
+	Step       string            `json:"step"`
+	Reminded   bool              `json:"reminded,omitempty"`
+	Items      []string          `json:"items,omitempty"`
+	GoalAsk    string            `json:"goalAsk,omitempty"`
+	Person     string            `json:"person"`
+	Class      string            `json:"class,omitempty"`
+	Status     record.Status     `json:"status,omitempty"`
+	Open       string            `json:"open,omitempty"`
+	Mood       int               `json:"mood,omitempty"`
+	PrevGoal   string            `json:"prevGoal,omitempty"`
+	PrevResult record.GoalResult `json:"prevResult,omitempty"`
+	Goal       string            `json:"goal,omitempty"`
+	Level      string            `json:"level,omitempty"`
+	Help       string            `json:"help,omitempty"`
+	Started    int64             `json:"started,omitempty"`
+}
+
 // decodeState reads saved state. Unreadable state is dropped rather than reported:
 // an error would make every later input of the pupil fail the same way, while starting
 // afresh only loses an unfinished day.
@@ -61,11 +84,22 @@ func decodeState(b []byte) *state {
 	if len(b) == 0 {
 		return nil
 	}
-	var s state
-	if err := json.Unmarshal(b, &s); err != nil || s.Date == "" || !knownStep(s.Step) {
+	var w wire
+	if err := json.Unmarshal(b, &w); err != nil || w.Date == "" || !knownStep(w.Step) {
 		return nil
 	}
-	return &s
+	s := &state{
+		Date: w.Date, Step: w.Step, Reminded: w.Reminded, Items: w.Items, GoalAsk: w.GoalAsk,
+		Rec: record.CheckIn{
+			Person: w.Person, Class: w.Class, Date: w.Date, Status: w.Status,
+			Open: w.Open, Mood: w.Mood, PrevGoal: w.PrevGoal, PrevResult: w.PrevResult,
+			Goal: w.Goal, Level: w.Level, Help: w.Help,
+		},
+	}
+	if w.Started != 0 {
+		s.Rec.Started = time.UnixMilli(w.Started)
+	}
+	return s
 }
 
 func knownStep(step string) bool {
@@ -77,9 +111,19 @@ func knownStep(step string) bool {
 }
 
 func (s *state) encode() ([]byte, error) {
-	b, err := json.Marshal(s)
+	r := &s.Rec
+	w := wire{
+		Date: s.Date, Step: s.Step, Reminded: s.Reminded, Items: s.Items, GoalAsk: s.GoalAsk,
+		Person: r.Person, Class: r.Class, Status: r.Status,
+		Open: r.Open, Mood: r.Mood, PrevGoal: r.PrevGoal, PrevResult: r.PrevResult,
+		Goal: r.Goal, Level: r.Level, Help: r.Help,
+	}
+	if !r.Started.IsZero() {
+		w.Started = r.Started.UnixMilli()
+	}
+	b, err := json.Marshal(&w)
 	if err != nil {
-		return nil, fmt.Errorf("checkin: encode state of %s for %s: %w", s.Rec.Person, s.Date, err)
+		return nil, fmt.Errorf("checkin: encode state of %s for %s: %w", r.Person, s.Date, err)
 	}
 	return b, nil
 }
