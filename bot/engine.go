@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math/rand/v2"
 	"strings"
 	"sync"
 	"time"
@@ -68,6 +69,9 @@ type Engine struct {
 	commands map[string]commandRef
 	specs    []dialog.CommandSpec
 	adapters []chat.Adapter
+	// stripes serialise the steps of one person inside this process, so optimistic
+	// retries are only needed against other processes.
+	stripes [256]sync.Mutex
 }
 
 type commandRef struct {
@@ -75,9 +79,9 @@ type commandRef struct {
 	dialog dialog.Dialog
 }
 
-// MaxAttempts is how often a step is retried when another step of the same person
-// committed first.
-const MaxAttempts = 8
+// MaxAttempts is how often a step is retried when another process committed a step of
+// the same person first (within one process the steps of a person take turns).
+const MaxAttempts = 20
 
 // New builds an Engine.
 func New(o Options) (*Engine, error) {
@@ -223,6 +227,9 @@ func (e *Engine) step(ctx context.Context, r stepRequest) []chat.Message {
 	if class != nil {
 		classID = class.ID
 	}
+	mu := &e.stripes[stripe(r.person.ID)]
+	mu.Lock()
+	defer mu.Unlock()
 	for attempt := 0; attempt < MaxAttempts; attempt++ {
 		start := e.clk.Now()
 		snap, err := e.st.Load(ctx, r.ev.ID, r.person.ID, classID)
@@ -272,6 +279,14 @@ func (e *Engine) step(ctx context.Context, r stepRequest) []chat.Message {
 		case errors.Is(err, store.ErrConflict):
 			if e.obs != nil {
 				e.obs.Conflict()
+			}
+			// A short random pause keeps two processes from colliding again and again.
+			// Real time on purpose: this is contention, not the school's clock.
+			pause := time.Duration(rand.Int64N(int64(attempt+1) * int64(2*time.Millisecond)))
+			select {
+			case <-ctx.Done():
+				return []chat.Message{e.reply(r.ev, r.L, "core.busy")}
+			case <-time.After(pause):
 			}
 			continue
 		case errors.Is(err, store.ErrDuplicate):
@@ -511,6 +526,11 @@ func (e *Engine) roleNames(L *i18n.Localizer, roles []config.Role) string {
 		names[i] = L.T("role." + string(r))
 	}
 	return strings.Join(names, L.T("core.or"))
+}
+
+func stripe(person string) uint8 {
+	h := sha256.Sum256([]byte(person))
+	return h[0]
 }
 
 func eventHash(id string) string {

@@ -6,6 +6,7 @@ package bottest
 
 import (
 	"context"
+	"log/slog"
 	"path/filepath"
 	"runtime"
 	"sync"
@@ -128,12 +129,20 @@ func New(t testing.TB, o Options) *Harness {
 	}
 	rt, err := krt.New(krt.Options{
 		School: o.School, Redis: o.Redis, Prefix: o.Prefix, Clock: o.Clock, Catalog: cat,
-		Dialogs: o.Dialogs, Adapters: o.Adapters, Owner: "test",
+		Dialogs: o.Dialogs, Adapters: o.Adapters, Owner: "test", Log: testLog(),
 	})
 	if err != nil {
 		t.Fatalf("runtime: %v", err)
 	}
 	return &Harness{T: t, Clock: o.Clock, Redis: o.Redis, Prefix: o.Prefix, School: o.School, Catalog: cat, Runtime: rt}
+}
+
+// testLog is quiet unless the tests run with -v.
+func testLog() *slog.Logger {
+	if testing.Verbose() {
+		return slog.Default()
+	}
+	return slog.New(slog.DiscardHandler)
 }
 
 // Tick runs due jobs and delivers due messages; it fails the test on error.

@@ -88,12 +88,12 @@ func (s *Scheduler) DueAt(now time.Time) []Due {
 }
 
 // Next returns the earliest job time after now (for sleeping until then), looking up to
-// two weeks ahead; zero when there is none.
+// ten weeks ahead (a summer holiday); zero when there is none.
 func (s *Scheduler) Next(now time.Time) time.Time {
 	var best time.Time
 	for _, c := range s.school.Classes {
 		today := config.DateOf(now.In(c.Location))
-		for i := 0; i < 15; i++ {
+		for i := 0; i < 70; i++ {
 			day := today.AddDays(i)
 			if !c.IsSchoolDay(day) {
 				continue

@@ -60,6 +60,10 @@ func New(rdb redis.UniversalClient, prefix, school string, retention time.Durati
 	if prefix == "" {
 		prefix = "kring"
 	}
+	if retention <= 0 {
+		// PEXPIRE 0 would delete at once: a missing setting must never erase data.
+		retention = 365 * 24 * time.Hour
+	}
 	return &Store{rdb: rdb, base: prefix + ":{" + school + "}:", retention: retention}
 }
 
