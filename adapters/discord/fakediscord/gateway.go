@@ -178,8 +178,8 @@ func (g *gateway) identify(c *gwConn) error {
 	ready := map[string]any{
 		"v": 10, "user": s.botUser(), "session_type": "normal", "session_id": g.session,
 		"resume_gateway_url": g.url(), "shard": []int{0, 1},
-		"guilds":      []any{map[string]any{"id": s.opts.Guild, "unavailable": true}},
-		"application": map[string]any{"id": s.opts.AppID, "flags": 0},
+		"guilds":           []any{map[string]any{"id": s.opts.Guild, "unavailable": true}},
+		"application":      map[string]any{"id": s.opts.AppID, "flags": 0},
 		"private_channels": []any{}, "presences": []any{}, "relationships": []any{},
 		"guild_join_requests": []any{}, "geo_ordered_rtc_regions": []any{}, "auth": map[string]any{},
 	}
