@@ -50,8 +50,9 @@
 // set and zset: a stream or any other type is skipped with a warning. The file holds
 // pupils' data, so it is created 0600 in a directory created 0700.
 //
-// A lock file beside it (PATH.lock, on Linux, macOS and the BSDs) keeps a second Kring process
-// from serving the same file; the kernel releases it when the process ends.
+// A lock file beside it (PATH.lock, on Linux, macOS and the BSDs) keeps a second
+// Kring process from serving the same file; the kernel releases it when the process
+// ends.
 package embedded
 
 import (
