@@ -164,6 +164,7 @@ func (a *Adapter) Run(ctx context.Context, h chat.Handler) error {
 	}
 	sc := bufio.NewScanner(a.o.In)
 	sc.Buffer(make([]byte, 64*1024), 1024*1024)
+	inComment := false
 	for sc.Scan() {
 		if ctx.Err() != nil {
 			return nil
@@ -171,10 +172,15 @@ func (a *Adapter) Run(ctx context.Context, h chat.Handler) error {
 		line := strings.TrimSpace(sc.Text())
 		if line == "" || strings.HasPrefix(line, "#") {
 			if a.o.Script && strings.HasPrefix(line, "# ") {
-				fmt.Fprintln(a.o.Out, "\n"+line)
+				if !inComment {
+					fmt.Fprintln(a.o.Out)
+				}
+				fmt.Fprintln(a.o.Out, line)
+				inComment = true
 			}
 			continue
 		}
+		inComment = false
 		if a.o.Script {
 			fmt.Fprintf(a.o.Out, "%s> %s\n", a.asID(), line)
 		}

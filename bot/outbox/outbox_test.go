@@ -1,0 +1,198 @@
+package outbox_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/kring-school/kring/bot/bottest"
+	"github.com/kring-school/kring/bot/chat"
+	"github.com/kring-school/kring/bot/clock"
+	"github.com/kring-school/kring/bot/outbox"
+	"github.com/kring-school/kring/bot/store"
+	"github.com/redis/go-redis/v9"
+)
+
+type rig struct {
+	st  *store.Store
+	ob  *outbox.Outbox
+	clk *clock.Fake
+	rdb redis.UniversalClient
+}
+
+func newRig(t *testing.T) rig {
+	rdb, prefix := bottest.Stores()[0].Open(t, nil)
+	clk := clock.NewFake(bottest.Monday0750)
+	st := store.New(rdb, prefix, "school", 24*time.Hour)
+	return rig{st: st, ob: outbox.New(st, clk), clk: clk, rdb: rdb}
+}
+
+// queue commits n messages for user in one batch, as one dialog step would.
+func (r rig) queue(t *testing.T, step, user string, n int) {
+	t.Helper()
+	b := r.st.NewBatch("system", step, store.AnyVersion)
+	for i := range n {
+		id := outbox.NewID(r.clk.Now(), step, i)
+		e := outbox.Entry{
+			ID:       id,
+			Platform: chat.Shell,
+			Delivery: chat.Delivery{Message: chat.Message{ID: id, Text: fmt.Sprintf("%s#%d", step, i)}, Address: chat.Address{User: user}},
+		}
+		if err := r.ob.Add(b, e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := b.Commit(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func (r rig) deliverer(a chat.Adapter) *outbox.Deliverer {
+	return outbox.NewDeliverer(r.ob, []chat.Adapter{a}, slog.New(slog.DiscardHandler))
+}
+
+func TestRetryAfterIsHonouredAndMessageSentOnce(t *testing.T) {
+	r := newRig(t)
+	var calls atomic.Int32
+	rec := &bottest.Recorder{Fail: func(chat.Delivery) error {
+		if calls.Add(1) == 1 {
+			return &chat.RetryError{After: 30 * time.Second, Err: errors.New("429")}
+		}
+		return nil
+	}}
+	d := r.deliverer(rec)
+	r.queue(t, "s1", "anna", 1)
+	ctx := context.Background()
+	if _, err := d.DeliverDue(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if len(rec.Sent()) != 0 {
+		t.Fatal("throttled message counted as sent")
+	}
+	r.clk.Advance(29 * time.Second)
+	if n, _ := d.DeliverDue(ctx); n != 0 {
+		t.Fatalf("message retried %d times before its Retry-After", n)
+	}
+	r.clk.Advance(time.Second)
+	if _, err := d.DeliverDue(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if len(rec.Sent()) != 1 || rec.Sent()[0].Attempt != 2 {
+		t.Fatalf("sent = %+v, want one delivery on attempt 2", rec.Sent())
+	}
+	if q, _, _ := r.ob.Depth(ctx); q != 0 {
+		t.Fatalf("outbox depth %d after delivery, want 0", q)
+	}
+}
+
+func TestRecipientOrderSurvivesAThrottle(t *testing.T) {
+	r := newRig(t)
+	var failed atomic.Bool
+	rec := &bottest.Recorder{Fail: func(d chat.Delivery) error {
+		if d.Message.Text == "s1#0" && failed.CompareAndSwap(false, true) {
+			return &chat.RetryError{After: 5 * time.Second}
+		}
+		return nil
+	}}
+	d := r.deliverer(rec)
+	r.queue(t, "s1", "anna", 3)
+	ctx := context.Background()
+	_, _ = d.DeliverDue(ctx)
+	if n := len(rec.Sent()); n != 0 {
+		t.Fatalf("%d later messages overtook the throttled first one", n)
+	}
+	r.clk.Advance(5 * time.Second)
+	_, _ = d.DeliverDue(ctx)
+	var got []string
+	for _, m := range rec.To("anna") {
+		got = append(got, m.Text)
+	}
+	if fmt.Sprint(got) != "[s1#0 s1#1 s1#2]" {
+		t.Fatalf("delivered %v, want [s1#0 s1#1 s1#2]", got)
+	}
+}
+
+func TestGiveUpAfterMaxAttempts(t *testing.T) {
+	r := newRig(t)
+	rec := &bottest.Recorder{Fail: func(chat.Delivery) error { return errors.New("400 bad request") }}
+	d := r.deliverer(rec)
+	d.MaxAttempts = 3
+	r.queue(t, "s1", "anna", 1)
+	ctx := context.Background()
+	for range 5 {
+		_, _ = d.DeliverDue(ctx)
+		r.clk.Advance(10 * time.Minute)
+	}
+	q, dead, err := r.ob.Depth(ctx)
+	if err != nil || q != 0 || dead != 1 {
+		t.Fatalf("queued %d, dead %d (%v); want 0 and 1", q, dead, err)
+	}
+}
+
+func TestAbandonedClaimIsDeliveredByAnotherProcess(t *testing.T) {
+	r := newRig(t)
+	r.queue(t, "s1", "anna", 1)
+	ctx := context.Background()
+	claimed, err := r.ob.Claim(ctx, 10)
+	if err != nil || len(claimed) != 1 {
+		t.Fatalf("claim: %v, %d messages", err, len(claimed))
+	}
+	// The claiming process dies here. Until the lease ends nobody else may send it.
+	rec := &bottest.Recorder{}
+	other := r.deliverer(rec)
+	if n, _ := other.DeliverDue(ctx); n != 0 {
+		t.Fatal("a leased message was handed out twice")
+	}
+	r.clk.Advance(r.ob.Lease)
+	if _, err := other.DeliverDue(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if len(rec.Sent()) != 1 {
+		t.Fatalf("sent %d after the lease ended, want 1", len(rec.Sent()))
+	}
+}
+
+func TestTwoDeliverersSendEveryMessageOnce(t *testing.T) {
+	r := newRig(t)
+	for i := range 20 {
+		r.queue(t, fmt.Sprintf("s%d", i), fmt.Sprintf("user%d", i%7), 10)
+	}
+	a, b := &bottest.Recorder{}, &bottest.Recorder{}
+	da, db := r.deliverer(a), r.deliverer(b)
+	da.Batch, db.Batch = 7, 7
+	var wg sync.WaitGroup
+	for _, d := range []*outbox.Deliverer{da, db} {
+		wg.Add(1)
+		go func() { defer wg.Done(); _, _ = d.DeliverDue(context.Background()) }()
+	}
+	wg.Wait()
+	seen := map[string]int{}
+	for _, d := range append(a.Sent(), b.Sent()...) {
+		seen[d.Message.ID]++
+	}
+	if len(seen) != 200 {
+		t.Fatalf("%d distinct messages delivered, want 200", len(seen))
+	}
+	for id, n := range seen {
+		if n != 1 {
+			t.Fatalf("message %s delivered %d times", id, n)
+		}
+	}
+}
+
+func TestBackoffGrowsAndIsCapped(t *testing.T) {
+	want := []time.Duration{time.Second, 2 * time.Second, 4 * time.Second}
+	for i, w := range want {
+		if got := outbox.Backoff(i + 1); got != w {
+			t.Errorf("Backoff(%d) = %v, want %v", i+1, got, w)
+		}
+	}
+	if got := outbox.Backoff(50); got != 10*time.Minute {
+		t.Errorf("Backoff(50) = %v, want the 10 minute cap", got)
+	}
+}

@@ -1,0 +1,113 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden transcript")
+
+func runKring(t *testing.T, stdin string, args ...string) (string, string, int) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code := run(context.Background(), args, strings.NewReader(stdin), &out, &errb)
+	return out.String(), errb.String(), code
+}
+
+// TestDemoTranscript plays examples/demo.kring, a school morning, and compares the
+// transcript with the golden one. Run with -update after an intended change.
+func TestDemoTranscript(t *testing.T) {
+	t.Setenv("KRING_REDIS_URL", "")
+	out, errs, code := runKring(t, "", "shell", "--config", "../../examples/school.yaml", "--script", "../../examples/demo.kring")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	golden := filepath.Join("testdata", "demo.golden")
+	if *update {
+		if err := os.WriteFile(golden, []byte(out), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatalf("%v (run go test ./cmd/kring -run Demo -update to create it)", err)
+	}
+	if out != string(want) {
+		t.Fatalf("transcript differs from %s; rerun with -update if intended.\n--- got ---\n%s", golden, out)
+	}
+	// The story the demo must tell, checked independently of the exact wording.
+	for _, must := range []string{
+		"Dagplan voor Klas 2B",         // the teacher set the day plan
+		"Dat snapte ik niet helemaal",  // Daan's bad mood input was re-asked
+		"herinnering",                  // Milan got a reminder
+		"Vorige keer was je doel",      // the next day, Anna reports on yesterday's goal
+		"het sturingsniveau van Milan", // the mentor changed a steering level
+	} {
+		if !strings.Contains(out, must) {
+			t.Errorf("demo transcript lacks %q", must)
+		}
+	}
+	reminders := 0
+	for _, line := range strings.Split(out, "\n") {
+		if strings.HasPrefix(line, "[DM") && strings.Contains(line, "een herinnering") {
+			reminders++
+			if !strings.Contains(line, "Milan") {
+				t.Errorf("a reminder went to someone who answered: %s", line)
+			}
+		}
+	}
+	if reminders != 1 {
+		t.Errorf("the demo should show exactly one reminder (Milan), transcript has %d", reminders)
+	}
+}
+
+func TestConfigCheck(t *testing.T) {
+	out, _, code := runKring(t, "", "config", "check", "../../examples/school.yaml")
+	if code != 0 || !strings.Contains(out, "ok") {
+		t.Fatalf("config check of the example: exit %d, %q", code, out)
+	}
+	bad := filepath.Join(t.TempDir(), "bad.yaml")
+	if err := os.WriteFile(bad, []byte("id: demo\nname: X\nclasses:\n  - id: 2B\n    schedule:\n      checkin: \"8.15\"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, errs, code := runKring(t, "", "config", "check", bad)
+	if code != 1 || !strings.Contains(errs, "bad.yaml:6") || !strings.Contains(errs, "checkin") {
+		t.Fatalf("bad config: exit %d, stderr %q; want exit 1 naming line 6 and the field", code, errs)
+	}
+}
+
+func TestRunWithoutTokensExplains(t *testing.T) {
+	t.Setenv("DISCORD_TOKEN", "")
+	t.Setenv("SLACK_BOT_TOKEN", "")
+	_, errs, code := runKring(t, "", "run", "--config", "../../examples/school.yaml")
+	if code == 0 || !strings.Contains(errs, "DISCORD_TOKEN") {
+		t.Fatalf("run without tokens: exit %d, %q", code, errs)
+	}
+}
+
+func TestUnknownCommandShowsUsage(t *testing.T) {
+	_, errs, code := runKring(t, "", "frobnicate")
+	if code != 2 || !strings.Contains(errs, "Usage") {
+		t.Fatalf("exit %d, %q", code, errs)
+	}
+}
+
+func TestInteractiveShellQuits(t *testing.T) {
+	t.Setenv("KRING_REDIS_URL", "")
+	data := filepath.Join(t.TempDir(), "k.json")
+	out, errs, code := runKring(t, ":who\n/help\n:quit\n", "shell", "--config", "../../examples/school.yaml", "--data", data, "--start", "2026-11-23 07:00")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	if !strings.Contains(out, "Welkom") || !strings.Contains(out, "Anna de Boer") || !strings.Contains(out, "/incheck") {
+		t.Fatalf("interactive shell output lacks intro, roster or help:\n%s", out)
+	}
+	if _, err := os.Stat(data); err != nil {
+		t.Fatalf("the embedded store left no data file: %v", err)
+	}
+}
