@@ -132,7 +132,6 @@ type Batch struct {
 	keys    []string
 	keyIdx  map[string]int
 	args    []any
-	touched []string // person keys whose TTL is refreshed
 	Outbox  []string // ids of outbox entries added
 }
 
