@@ -23,6 +23,8 @@ const (
 	OpInvalidSession = 9
 	OpHello          = 10
 	OpHeartbeatACK   = 11
+	// OpClosed is not Discord's: the fake records it when a client connection ends.
+	OpClosed = -1
 )
 
 // Frame is one recorded gateway payload.
@@ -114,6 +116,7 @@ func (g *gateway) serve(w http.ResponseWriter, r *http.Request) {
 	g.conns[c] = true
 	g.mu.Unlock()
 	defer func() {
+		g.record(Frame{In: true, Op: OpClosed})
 		g.mu.Lock()
 		delete(g.conns, c)
 		if g.current == c {

@@ -28,6 +28,8 @@ type Actor struct {
 	User string
 	// Locale is the user's client language, e.g. "nl" or "en-US" (default "nl").
 	Locale string
+	// Guild overrides the guild the interaction comes from (default: the fake's guild).
+	Guild string
 }
 
 func (a Actor) locale() string {
@@ -63,11 +65,15 @@ func (s *Server) newInteraction(typ int, who Actor, channel string, dm bool, sou
 		p["channel"] = map[string]any{"id": channel, "type": 1, "flags": 0, "recipients": []any{userObject(who.User)}}
 		p["authorizing_integration_owners"] = map[string]any{"0": s.opts.Guild}
 	} else {
+		guild := s.opts.Guild
+		if who.Guild != "" {
+			guild = who.Guild
+		}
 		p["context"] = 0
-		p["guild_id"] = s.opts.Guild
+		p["guild_id"] = guild
 		p["guild_locale"] = "nl"
-		p["guild"] = map[string]any{"id": s.opts.Guild, "locale": "nl", "features": []any{}}
-		p["channel"] = map[string]any{"id": channel, "type": 0, "guild_id": s.opts.Guild, "name": s.opts.Channels[channel], "flags": 0}
+		p["guild"] = map[string]any{"id": guild, "locale": "nl", "features": []any{}}
+		p["channel"] = map[string]any{"id": channel, "type": 0, "guild_id": guild, "name": s.opts.Channels[channel], "flags": 0}
 		p["member"] = map[string]any{
 			"user": userObject(who.User), "roles": []any{}, "joined_at": time.Now().UTC().Format(time.RFC3339Nano),
 			"deaf": false, "mute": false, "flags": 0, "pending": false, "nick": nil, "avatar": nil,
