@@ -1,0 +1,54 @@
+package bot_test
+
+import (
+	"context"
+	"net"
+	"sync/atomic"
+	"testing"
+
+	"github.com/kring-school/kring/bot/bottest"
+	"github.com/kring-school/kring/bot/chat"
+	"github.com/redis/go-redis/v9"
+)
+
+// roundTrips counts network round trips: one per command or pipeline sent.
+type roundTrips struct{ n atomic.Int64 }
+
+func (r *roundTrips) DialHook(next redis.DialHook) redis.DialHook {
+	return func(ctx context.Context, network, addr string) (net.Conn, error) { return next(ctx, network, addr) }
+}
+func (r *roundTrips) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+	return func(ctx context.Context, cmd redis.Cmder) error { r.n.Add(1); return next(ctx, cmd) }
+}
+func (r *roundTrips) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return func(ctx context.Context, cmds []redis.Cmder) error { r.n.Add(1); return next(ctx, cmds) }
+}
+
+// TestDialogStepCostsTwoRoundTrips holds the design's budget: a dialog step reads in one
+// round trip and commits state, effects and messages in one more.
+func TestDialogStepCostsTwoRoundTrips(t *testing.T) {
+	rdb, prefix := bottest.Stores()[0].Open(t, nil)
+	counter := &roundTrips{}
+	rdb.AddHook(counter)
+	h := bottest.New(t, bottest.Options{Redis: rdb, Prefix: prefix, Adapters: []chat.Adapter{&bottest.Recorder{}}})
+	ctx := context.Background()
+	h.At("08:15") // check-ins out; the commit script is loaded on the server by now
+	steps := []chat.Event{
+		{ID: "rt1", Platform: chat.Shell, User: "anna", DM: true, Kind: chat.KindMessage, Text: "Goed geslapen"},
+		{ID: "rt2", Platform: chat.Shell, User: "anna", DM: true, Kind: chat.KindButton, Action: "checkin.mood", Value: "5"},
+	}
+	for _, ev := range steps {
+		before := counter.n.Load()
+		if r := h.Engine.Handle(ctx, ev); len(r) > 0 {
+			t.Fatalf("%s: %s", ev.ID, r[0].Text)
+		}
+		if got := counter.n.Load() - before; got != 2 {
+			t.Fatalf("step %s took %d round trips, want 2", ev.ID, got)
+		}
+	}
+	before := counter.n.Load()
+	h.Engine.Handle(ctx, steps[0]) // a retried event: found in the first read, nothing written
+	if got := counter.n.Load() - before; got != 1 {
+		t.Fatalf("a duplicate event took %d round trips, want 1", got)
+	}
+}
