@@ -5,6 +5,7 @@
 //	kring shell [--script F] the terminal class
 //	kring run                connect the configured platforms
 //	kring config check FILE  validate a school configuration
+//	kring discord invite-url print the Discord invite link
 package main
 
 import (
@@ -39,6 +40,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return cmdRun(ctx, args[1:], stdout, stderr)
 	case "config":
 		return cmdConfig(args[1:], stdout, stderr)
+	case "discord":
+		return cmdDiscord(args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0
@@ -54,6 +57,7 @@ Usage:
   kring shell [flags]           the whole class in one terminal (try Kring in a minute)
   kring run [flags]             connect Discord and/or Slack (tokens from the environment)
   kring config check FILE       validate a school configuration, naming line and field of every problem
+  kring discord invite-url      print the link that adds Kring to a Discord server
 
 Run "kring COMMAND --help" for the flags of a command.
 

@@ -6,6 +6,13 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
+	"os"
+
+	"github.com/kring-school/kring/adapters/discord"
+	"github.com/kring-school/kring/adapters/slack"
+	"github.com/kring-school/kring/bot/config"
+	"github.com/kring-school/kring/bot/store"
 
 	"github.com/kring-school/kring/bot/chat"
 	"github.com/kring-school/kring/bot/clock"
@@ -38,11 +45,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return exitErr(stderr, err)
 	}
 	clk := clock.Real{}
-	adapters, err := platformAdapters(school, cat, clk, log)
-	if err != nil {
-		return exitErr(stderr, err)
-	}
-	if len(adapters) == 0 {
+	if !platformTokensSet() {
 		return exitErr(stderr, errors.New("no platform configured: set DISCORD_TOKEN and/or SLACK_BOT_TOKEN (see README), or run \"kring shell\""))
 	}
 	rdb, closeStore, err := c.openStore(ctx, school, clk, log, false)
@@ -50,6 +53,11 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return exitErr(stderr, err)
 	}
 	defer closeStore()
+	st := store.New(rdb, c.prefix, school.ID, school.Retention.Std())
+	adapters, err := platformAdapters(school, cat, st, clk, log)
+	if err != nil {
+		return exitErr(stderr, err)
+	}
 	rt, err := runtime.New(runtime.Options{
 		School: school, Redis: rdb, Prefix: c.prefix, Clock: clk, Catalog: cat,
 		Dialogs: dialogs(), Adapters: adapters, Log: log, Owner: owner(),
@@ -57,7 +65,6 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return exitErr(stderr, err)
 	}
-	bindAdapters(adapters, rt)
 	log.Info("kring running", "school", school.ID, "platforms", len(adapters))
 	if err := rt.Run(ctx, true); err != nil {
 		return exitErr(stderr, err)
@@ -66,10 +73,29 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
-// platformAdapters builds an adapter for every platform whose token is set.
-func platformAdapters(_ any, _ any, _ any, _ any) ([]chat.Adapter, error) {
-	return nil, nil
+// platformAdapters builds an adapter for every platform whose token is set, in order
+// of preference for reaching a person who is on both (Discord first).
+func platformAdapters(school *config.School, cat *i18n.Catalog, st *store.Store, clk clock.Clock, log *slog.Logger) ([]chat.Adapter, error) {
+	var out []chat.Adapter
+	if tok := os.Getenv("DISCORD_TOKEN"); tok != "" {
+		a, err := discord.New(discord.Options{
+			Token: tok, AppID: os.Getenv("DISCORD_APP_ID"), School: school, Catalog: cat,
+			KV: st.KV(string(chat.Discord)), Clock: clk, Log: log.With("platform", "discord"),
+		})
+		if err != nil {
+			return nil, fmt.Errorf("discord: %w", err)
+		}
+		out = append(out, a)
+	}
+	if os.Getenv("SLACK_BOT_TOKEN") != "" {
+		o := slack.EnvOptions(os.Getenv)
+		o.School, o.Catalog, o.Clock, o.Log = school, cat, clk, log.With("platform", "slack")
+		o.KV = st.KV(string(chat.Slack))
+		a, err := slack.New(o)
+		if err != nil {
+			return nil, fmt.Errorf("slack: %w", err)
+		}
+		out = append(out, a)
+	}
+	return out, nil
 }
-
-// bindAdapters gives adapters that need the runtime (commands, KV, home pages) their parts.
-func bindAdapters(_ []chat.Adapter, _ *runtime.Runtime) {}
