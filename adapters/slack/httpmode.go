@@ -111,8 +111,8 @@ func (a *Adapter) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		a.httpInteractive(w, form.Get("payload"))
 	case form.Get("command") != "":
 		c := slashFromForm(form)
-		w.WriteHeader(http.StatusOK)
 		a.goWork(func(ctx context.Context) { a.onSlash(ctx, c) })
+		w.WriteHeader(http.StatusOK)
 	default:
 		http.Error(w, "unknown request", http.StatusBadRequest)
 	}
@@ -135,8 +135,8 @@ func (a *Adapter) httpEvent(w http.ResponseWriter, r *http.Request, body []byte)
 	e, err := slackevents.ParseEvent(json.RawMessage(body), slackevents.OptionNoVerifyToken())
 	// Answer 200 even for events we cannot parse (types we did not subscribe to):
 	// anything else makes Slack retry them, and eventually disable the app.
-	w.WriteHeader(http.StatusOK)
 	if err != nil {
+		w.WriteHeader(http.StatusOK)
 		a.log.Debug("unparsed event acknowledged", "err", err)
 		return
 	}
@@ -144,6 +144,7 @@ func (a *Adapter) httpEvent(w http.ResponseWriter, r *http.Request, body []byte)
 		a.log.Info("slack redelivered an event", "attempt", n, "reason", r.Header.Get("X-Slack-Retry-Reason"))
 	}
 	a.goWork(func(ctx context.Context) { a.onEventsAPI(ctx, e) })
+	w.WriteHeader(http.StatusOK)
 }
 
 func (a *Adapter) httpInteractive(w http.ResponseWriter, payload string) {
@@ -162,8 +163,8 @@ func (a *Adapter) httpInteractive(w http.ResponseWriter, payload string) {
 		w.Header().Set("Content-Type", "application/json")
 		_ = json.NewEncoder(w).Encode(resp)
 	case slackgo.InteractionTypeBlockActions:
-		w.WriteHeader(http.StatusOK)
 		a.goWork(func(ctx context.Context) { a.onBlockActions(ctx, cb) })
+		w.WriteHeader(http.StatusOK)
 	default:
 		w.WriteHeader(http.StatusOK)
 	}

@@ -13,7 +13,7 @@ import (
 
 // runSocket holds the Socket Mode connection (slack-go reconnects by itself when
 // Slack asks or the link dies) and acknowledges every envelope at once; the work
-// runs after the ack, so Slack's 3 seconds are never at risk.
+// runs beside the ack, so Slack's 3 seconds are never at risk.
 func (a *Adapter) runSocket(ctx context.Context) error {
 	smc := socketmode.New(a.api, socketmode.OptionLog(log.New(slogWriter{a.log}, "", 0)))
 	runErr := make(chan error, 1)
@@ -70,15 +70,15 @@ func (a *Adapter) onSocketEvent(ctx context.Context, smc *socketmode.Client, evt
 			a.log.Debug("unparsed socket mode message acknowledged", "err", bad.Cause)
 		}
 	case socketmode.EventTypeEventsAPI:
-		ack()
 		if e, ok := evt.Data.(slackevents.EventsAPIEvent); ok {
 			a.goWork(func(wctx context.Context) { a.onEventsAPI(wctx, e) })
 		}
-	case socketmode.EventTypeSlashCommand:
 		ack()
+	case socketmode.EventTypeSlashCommand:
 		if c, ok := evt.Data.(slackgo.SlashCommand); ok {
 			a.goWork(func(wctx context.Context) { a.onSlash(wctx, c) })
 		}
+		ack()
 	case socketmode.EventTypeInteractive:
 		cb, ok := evt.Data.(slackgo.InteractionCallback)
 		if !ok {
@@ -96,8 +96,8 @@ func (a *Adapter) onSocketEvent(ctx context.Context, smc *socketmode.Client, evt
 				}
 			})
 		case slackgo.InteractionTypeBlockActions:
-			ack()
 			a.goWork(func(wctx context.Context) { a.onBlockActions(wctx, cb) })
+			ack()
 		default:
 			ack()
 		}

@@ -157,6 +157,7 @@ func (b *bucket) take(now time.Time) bool {
 }
 
 type injected struct {
+	skip   int // calls to let through first
 	n      int
 	status int
 	after  time.Duration
@@ -188,6 +189,9 @@ type Server struct {
 	methLimit map[string]*bucket
 	inject    map[string][]*injected
 	throttled map[string]int
+
+	// changed is closed and replaced whenever something is recorded (see WaitFor).
+	changed chan struct{}
 
 	ws        *websocket.Conn
 	wsMu      sync.Mutex // serialises writes to ws
@@ -238,12 +242,15 @@ func New(opt Options) *Server {
 		acks:      map[string]json.RawMessage{},
 		ackWait:   map[string]chan struct{}{},
 		closed:    make(chan struct{}),
+		changed:   make(chan struct{}),
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("/api/", s.api)
 	mux.HandleFunc("/response/", s.response)
 	mux.HandleFunc("/upload/", s.upload)
 	mux.HandleFunc("/socket", s.socket)
+	// slack-go dials with Origin https://api.slack.com, as Slack expects.
+	s.up.CheckOrigin = func(*http.Request) bool { return true }
 	s.srv = httptest.NewServer(mux)
 	s.URL = s.srv.URL
 	s.APIURL = s.srv.URL + "/api/"
@@ -391,9 +398,52 @@ func (s *Server) Files() []File {
 
 // Throttle makes the next n calls of method answer 429 with Retry-After after.
 func (s *Server) Throttle(method string, n int, after time.Duration) {
+	s.ThrottleFrom(method, 0, n, after)
+}
+
+// ThrottleFrom lets skip calls of method through, then answers the n after them with
+// 429 and Retry-After after: a rate-limit storm in the middle of a fan-out.
+func (s *Server) ThrottleFrom(method string, skip, n int, after time.Duration) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.inject[method] = append(s.inject[method], &injected{n: n, status: http.StatusTooManyRequests, after: after})
+	s.inject[method] = append(s.inject[method], &injected{skip: skip, n: n, status: http.StatusTooManyRequests, after: after})
+}
+
+// notifyLocked wakes WaitFor callers.
+func (s *Server) notifyLocked() {
+	close(s.changed)
+	s.changed = make(chan struct{})
+}
+
+// WaitFor blocks until cond holds, re-checking it whenever the server records
+// something (a call, an ack, a connection). cond may call the Server's accessors.
+func (s *Server) WaitFor(ctx context.Context, cond func() bool) error {
+	for {
+		s.mu.Lock()
+		ch := s.changed
+		s.mu.Unlock()
+		if cond() {
+			return nil
+		}
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return fmt.Errorf("fakeslack: condition not met: %w", ctx.Err())
+		}
+	}
+}
+
+// Connections counts Socket Mode connections so far (reconnects included).
+func (s *Server) Connections() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.conns
+}
+
+// Disconnect asks the client to reconnect, as Slack does before it rotates a connection.
+func (s *Server) Disconnect(ctx context.Context) error {
+	return s.SendRaw(ctx, map[string]any{"type": "disconnect", "reason": "refresh_requested",
+		"debug_info": map[string]any{"host": "fakeslack"}})
 }
 
 // Fail makes the next n calls of method answer with HTTP status (e.g. 500).
@@ -479,6 +529,7 @@ func (s *Server) api(w http.ResponseWriter, r *http.Request) {
 
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	defer s.notifyLocked()
 	resp, aerr := s.dispatchLocked(method, token, call)
 	if aerr != nil {
 		call.Status = aerr.status
@@ -501,7 +552,9 @@ func (s *Server) api(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) limitLocked(method, channel string, now time.Time) *apiError {
-	if q := s.inject[method]; len(q) > 0 {
+	if q := s.inject[method]; len(q) > 0 && q[0].skip > 0 {
+		q[0].skip--
+	} else if len(q) > 0 {
 		in := q[0]
 		in.n--
 		if in.n <= 0 {
@@ -717,6 +770,7 @@ func (s *Server) response(w http.ResponseWriter, r *http.Request) {
 	body, _ := io.ReadAll(io.LimitReader(r.Body, 8<<20))
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	defer s.notifyLocked()
 	call := Call{Method: "response_url", Time: s.opt.Clock.Now(), Body: body, Header: r.Header.Clone()}
 	fail := func(status int, code string) {
 		call.Status, call.Error = status, code
@@ -795,6 +849,7 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	defer s.notifyLocked()
 	f, ok := s.files[id]
 	if !ok || data == nil {
 		call.Status = http.StatusBadRequest
@@ -836,6 +891,7 @@ func (s *Server) socket(w http.ResponseWriter, r *http.Request) {
 	if s.conns == 1 {
 		close(s.connected)
 	}
+	s.notifyLocked()
 	s.mu.Unlock()
 
 	done := make(chan struct{})
@@ -873,6 +929,7 @@ func (s *Server) socket(w http.ResponseWriter, r *http.Request) {
 			close(ch)
 			delete(s.ackWait, ack.EnvelopeID)
 		}
+		s.notifyLocked()
 		s.mu.Unlock()
 	}
 }
