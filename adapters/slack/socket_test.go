@@ -17,10 +17,10 @@ func TestSlashCommandsBecomeKringCommands(t *testing.T) {
 	}{
 		{"", "help", ""},
 		{"help", "help", ""},
-		{"hulp", "help", ""},                                   // Dutch name of help
-		{"incheck", "checkin", ""},                             // Dutch name of checkin
-		{"CheckIn", "checkin", ""},                             // canonical, any case
-		{"afwezig ziek vandaag", "away", "ziek vandaag"},       // the rest is the argument text
+		{"hulp", "help", ""},                                     // Dutch name of help
+		{"incheck", "checkin", ""},                               // Dutch name of checkin
+		{"CheckIn", "checkin", ""},                               // canonical, any case
+		{"afwezig ziek vandaag", "away", "ziek vandaag"},         // the rest is the argument text
 		{"level <@U0ANNA|anna> self", "level", "<@U0ANNA> self"}, // escaped mention: the Engine resolves <@id>
 		{"level a &lt;b&gt; &amp; c", "level", "a <b> & c"},      // Slack's escapes undone
 		{"frobnicate now", "frobnicate", "now"},                  // unknown: the Engine answers
