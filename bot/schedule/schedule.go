@@ -71,16 +71,28 @@ func (s *Scheduler) DueAt(now time.Time) []Due {
 		if !c.IsSchoolDay(today) {
 			continue
 		}
-		for _, d := range s.dialogs {
-			sd, ok := d.(dialog.Scheduled)
-			if !ok {
-				continue
+		for _, cj := range s.jobsOf(c) {
+			at := cj.job.At.On(today, c.Location)
+			if !now.Before(at) {
+				out = append(out, Due{Dialog: cj.dialog, Job: cj.job, Class: c, Date: today, At: at})
 			}
+		}
+	}
+	return out
+}
+
+type classJob struct {
+	dialog dialog.Dialog
+	job    dialog.Job
+}
+
+// jobsOf lists the daily jobs every scheduled dialog runs for class c.
+func (s *Scheduler) jobsOf(c *config.Class) []classJob {
+	var out []classJob
+	for _, d := range s.dialogs {
+		if sd, ok := d.(dialog.Scheduled); ok {
 			for _, j := range sd.Jobs(c) {
-				at := j.At.On(today, c.Location)
-				if !now.Before(at) {
-					out = append(out, Due{Dialog: d, Job: j, Class: c, Date: today, At: at})
-				}
+				out = append(out, classJob{dialog: d, job: j})
 			}
 		}
 	}
@@ -98,16 +110,10 @@ func (s *Scheduler) Next(now time.Time) time.Time {
 			if !c.IsSchoolDay(day) {
 				continue
 			}
-			for _, d := range s.dialogs {
-				sd, ok := d.(dialog.Scheduled)
-				if !ok {
-					continue
-				}
-				for _, j := range sd.Jobs(c) {
-					at := j.At.On(day, c.Location)
-					if at.After(now) && (best.IsZero() || at.Before(best)) {
-						best = at
-					}
+			for _, cj := range s.jobsOf(c) {
+				at := cj.job.At.On(day, c.Location)
+				if at.After(now) && (best.IsZero() || at.Before(best)) {
+					best = at
 				}
 			}
 			if !best.IsZero() && best.Before(day.AddDays(1).On(c.Location)) {
