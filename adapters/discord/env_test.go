@@ -20,12 +20,12 @@ import (
 
 // Discord ids of the test school.
 const (
-	guildID   = "200000000000000001"
-	classChan = "300000000000000001"
-	annaID    = "400000000000000001" // pupil
-	bramID    = "400000000000000002" // pupil
-	mentorID  = "400000000000000009"
-	teacherID = "400000000000000008"
+	guildID    = "200000000000000001"
+	classChan  = "300000000000000001"
+	annaID     = "400000000000000001" // pupil
+	bramID     = "400000000000000002" // pupil
+	mentorID   = "400000000000000009"
+	teacherID  = "400000000000000008"
 	strangerID = "499999999999999999" // not on the roster
 )
 

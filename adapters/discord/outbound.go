@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -386,24 +387,34 @@ func (a *Adapter) loadForm(ctx context.Context, hash string) (chat.Form, bool, e
 	return f, true, nil
 }
 
-// pace waits out a global rate limit Discord announced, then for the pacer's turn.
+// pace waits out a global rate limit Discord announced, then for the pacer's turn. A
+// pause announced while waiting for the turn is waited out too, so requests queued
+// behind the pacer do not run into the limit.
 func (a *Adapter) pace(ctx context.Context) error {
 	for {
 		a.pauseMu.Lock()
 		wait := time.Until(a.pauseUntil)
 		a.pauseMu.Unlock()
-		if wait <= 0 {
-			break
+		if wait > 0 {
+			t := time.NewTimer(wait)
+			select {
+			case <-ctx.Done():
+				t.Stop()
+				return ctx.Err()
+			case <-t.C:
+			}
+			continue
 		}
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return ctx.Err()
-		case <-t.C:
+		if err := a.limiter.Wait(ctx); err != nil {
+			return err
+		}
+		a.pauseMu.Lock()
+		paused := time.Now().Before(a.pauseUntil)
+		a.pauseMu.Unlock()
+		if !paused {
+			return nil
 		}
 	}
-	return a.limiter.Wait(ctx)
 }
 
 func (a *Adapter) pauseFor(d time.Duration) {
@@ -425,7 +436,19 @@ func (o *observer) RoundTrip(req *http.Request) (*http.Response, error) {
 	resp, err := o.inner.RoundTrip(req)
 	if err == nil && resp.StatusCode == http.StatusTooManyRequests &&
 		(resp.Header.Get("X-RateLimit-Global") == "true" || resp.Header.Get("X-RateLimit-Scope") == "global") {
-		o.a.pauseFor(retryAfterHeader(resp.Header, time.Second))
+		// The body's retry_after is exact; the Retry-After header is rounded up to seconds.
+		after := retryAfterHeader(resp.Header, time.Second)
+		if body, rerr := io.ReadAll(io.LimitReader(resp.Body, 1<<16)); rerr == nil {
+			_ = resp.Body.Close()
+			resp.Body = io.NopCloser(bytes.NewReader(body))
+			var tm struct {
+				RetryAfter *float64 `json:"retry_after"`
+			}
+			if json.Unmarshal(body, &tm) == nil && tm.RetryAfter != nil && *tm.RetryAfter >= 0 {
+				after = time.Duration(*tm.RetryAfter * float64(time.Second))
+			}
+		}
+		o.a.pauseFor(after)
 	}
 	return resp, err
 }

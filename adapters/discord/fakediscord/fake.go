@@ -50,6 +50,9 @@ type Options struct {
 	// channel's messages) with X-RateLimit headers on every answer (0: not enforced).
 	RouteLimit  int
 	RouteWindow time.Duration
+	// InFlightGrace is how long after a global 429 a request still counts as already on
+	// its way rather than as ignoring the limit (default 50ms).
+	InFlightGrace time.Duration
 	// Now is the clock used for interaction token expiry (default time.Now). Rate
 	// limits always use the wall clock, as discordgo's own bucket handling does.
 	Now func() time.Time
@@ -111,13 +114,14 @@ type Server struct {
 	byToken      map[string]*interaction
 	modals       map[string]map[string]any // interaction id -> modal data sent
 
-	refuseDM   map[string]bool
-	faults     []*fault
-	window     []time.Time // bot request times in the last second
-	blocked    map[string]time.Time
-	blockedAll time.Time
-	buckets    map[string]*bucket
-	violations []Violation
+	refuseDM    map[string]bool
+	faults      []*fault
+	window      []time.Time // bot request times in the last second
+	blocked     map[string]time.Time
+	blockedAll  time.Time
+	globalSince time.Time
+	buckets     map[string]*bucket
+	violations  []Violation
 
 	gw *gateway
 }
@@ -150,6 +154,9 @@ func New(o Options) *Server {
 	}
 	if o.Now == nil {
 		o.Now = time.Now
+	}
+	if o.InFlightGrace == 0 {
+		o.InFlightGrace = 50 * time.Millisecond
 	}
 	if o.RouteLimit > 0 && o.RouteWindow == 0 {
 		o.RouteWindow = 5 * time.Second
@@ -372,6 +379,20 @@ func (s *Server) DMChannel(user string) (string, bool) {
 	defer s.mu.Unlock()
 	c, ok := s.dmByUser[user]
 	return c, ok
+}
+
+// OpenDM opens (or returns) user's DM channel without a request, as if Kring had
+// opened it on an earlier day.
+func (s *Server) OpenDM(user string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ch, ok := s.dmByUser[user]
+	if !ok {
+		ch = s.snowflakeLocked()
+		s.dmByUser[user] = ch
+		s.dmUser[ch] = user
+	}
+	return ch
 }
 
 // Commands returns the commands registered for guild.

@@ -832,7 +832,12 @@ func (s *Server) limit(rec Request, bot bool, hdr http.Header) (int, []byte, boo
 		s.violations = append(s.violations, Violation{Path: rec.Path, Reason: fmt.Sprintf("retried %s before its Retry-After ended", until.Sub(now)), Time: now})
 	}
 	if bot && now.Before(s.blockedAll) {
-		s.violations = append(s.violations, Violation{Path: rec.Path, Reason: fmt.Sprintf("request %s before the global Retry-After ended", s.blockedAll.Sub(now)), Time: now})
+		// Requests already on their way when the 429 went out are not the client's fault.
+		if now.Sub(s.globalSince) > s.opts.InFlightGrace {
+			s.violations = append(s.violations, Violation{Path: rec.Path, Reason: fmt.Sprintf("request %s before the global Retry-After ended", s.blockedAll.Sub(now)), Time: now})
+		}
+		st, b := s.tooManyLocked(key, now, s.blockedAll.Sub(now), true, hdr)
+		return st, b, true
 	}
 	for _, f := range s.faults {
 		if (f.Method != "" && f.Method != rec.Method) || !pathMatch(f.Path, rec.Path) {
@@ -908,6 +913,9 @@ func (s *Server) tooManyLocked(key string, now time.Time, after time.Duration, g
 	hdr.Set("Retry-After", strconv.Itoa(int(math.Ceil(after.Seconds()))))
 	if global {
 		if until.After(s.blockedAll) {
+			if !now.Before(s.blockedAll) {
+				s.globalSince = now
+			}
 			s.blockedAll = until
 		}
 		hdr.Set("X-RateLimit-Global", "true")
