@@ -135,7 +135,7 @@ var _ chat.Adapter = (*Adapter)(nil)
 // New builds an adapter; Run connects it.
 func New(o Options) (*Adapter, error) {
 	if strings.TrimSpace(strings.TrimPrefix(o.Token, "Bot ")) == "" {
-		return nil, errors.New("discord: no bot token: set KRING_DISCORD_TOKEN to the token from the Bot page of your Discord application")
+		return nil, errors.New("discord: no bot token: set DISCORD_TOKEN to the token from the Bot page of your Discord application")
 	}
 	if o.School == nil {
 		return nil, errors.New("discord: no school config")
@@ -173,7 +173,7 @@ func New(o Options) (*Adapter, error) {
 		kv = newMemKV()
 	}
 	a := &Adapter{
-		o: o, log: o.Log.With("platform", "discord"), clock: o.Clock,
+		o: o, log: o.Log, clock: o.Clock,
 		limiter: rate.NewLimiter(rate.Limit(o.Rate), 1),
 		school:  o.School, cat: o.Catalog, kv: kv, appID: o.AppID,
 		ready: make(chan struct{}), seen: newSeenSet(8192), forms: newFormCache(2048),

@@ -20,7 +20,6 @@ package fakediscord
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -452,5 +451,3 @@ type apiError struct {
 	Code    int    `json:"code"`
 	Message string `json:"message"`
 }
-
-var errNotFound = errors.New("not found")
