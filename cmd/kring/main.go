@@ -42,6 +42,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return cmdConfig(args[1:], stdout, stderr)
 	case "discord":
 		return cmdDiscord(args[1:], stdout, stderr)
+	case "bench":
+		return cmdBench(ctx, args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0
@@ -58,6 +60,7 @@ Usage:
   kring run [flags]             connect Discord and/or Slack (tokens from the environment)
   kring config check FILE       validate a school configuration, naming line and field of every problem
   kring discord invite-url      print the link that adds Kring to a Discord server
+  kring bench [--quick]         measure Kring on this machine against Redis (see BENCHMARKS.md)
 
 Run "kring COMMAND --help" for the flags of a command.
 

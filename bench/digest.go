@@ -1,0 +1,264 @@
+package bench
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"runtime"
+	"strings"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/kring-school/kring/bot"
+	"github.com/kring-school/kring/bot/clock"
+	"github.com/kring-school/kring/bot/config"
+	"github.com/kring-school/kring/bot/i18n"
+	"github.com/kring-school/kring/bot/record"
+	"github.com/kring-school/kring/bot/store"
+)
+
+// MenteeDigest is what a mentor's weekly digest says about one pupil. Mentor
+// summaries are a later feature; this is the work such a digest does, so its cost is
+// known: every check-in of the year read and decoded, a trend and a sparkline computed.
+type MenteeDigest struct {
+	Person           string
+	Answered, Missed int
+	GoalsMet         int
+	HelpAsked        int
+	// MoodAvg is the mean mood of the last five answered check-ins; MoodTrend the
+	// least-squares slope of mood per check-in over the whole period.
+	MoodAvg, MoodTrend float64
+	// Spark is the last ten school days' moods as a text sparkline.
+	Spark string
+}
+
+var sparks = []rune("▁▂▄▆█")
+
+// Summarise computes one mentee's digest from their check-ins, newest first.
+func Summarise(person string, recs []record.CheckIn) MenteeDigest {
+	d := MenteeDigest{Person: person}
+	var n, sx, sy, sxx, sxy float64
+	recent, recentN := 0.0, 0
+	for i, r := range recs {
+		switch r.Status {
+		case record.Missed:
+			d.Missed++
+			continue
+		case record.Done, record.Partial:
+			d.Answered++
+		}
+		if r.PrevResult == record.GoalMet {
+			d.GoalsMet++
+		}
+		if r.Help != "" {
+			d.HelpAsked++
+		}
+		if r.Mood > 0 {
+			x := float64(len(recs) - i) // older records have smaller x
+			y := float64(r.Mood)
+			n++
+			sx += x
+			sy += y
+			sxx += x * x
+			sxy += x * y
+			if recentN < 5 {
+				recent += y
+				recentN++
+			}
+		}
+	}
+	if recentN > 0 {
+		d.MoodAvg = recent / float64(recentN)
+	}
+	if den := n*sxx - sx*sx; den != 0 {
+		d.MoodTrend = (n*sxy - sx*sy) / den
+	}
+	var b strings.Builder
+	last := min(10, len(recs))
+	for i := last - 1; i >= 0; i-- {
+		if m := recs[i].Mood; m >= 1 && m <= 5 {
+			b.WriteRune(sparks[m-1])
+		} else {
+			b.WriteRune('·')
+		}
+	}
+	d.Spark = b.String()
+	return d
+}
+
+// digest seeds a school year of check-ins for one mentor's mentees and times the
+// digest: through Engine.RecentCheckIns (two round trips per mentee), and with all
+// reads pipelined (two round trips in all).
+func digest(ctx context.Context, rep *Report, col int, t *target, school *config.School, cat *i18n.Catalog, o Options, progress func(string, ...any)) error {
+	prefix := newPrefix("digest")
+	rep.Prefixes = append(rep.Prefixes, prefix)
+	defer func() { _ = deletePrefix(context.WithoutCancel(ctx), t.rdb, prefix) }()
+	rt, err := newRuntime(t, prefix, school, cat, clock.NewFake(benchDay()))
+	if err != nil {
+		return err
+	}
+	mentor := school.Classes[0].ID
+	mentor = "m" + strings.TrimPrefix(mentor, "c")
+	mentees := school.Mentees(mentor)
+	if len(mentees) > o.Mentees {
+		mentees = mentees[:o.Mentees]
+	}
+	ids := make([]string, len(mentees))
+	for i, p := range mentees {
+		ids[i] = p.ID
+	}
+	days, err := seedYear(ctx, rt.Store, ids, o.Days)
+	if err != nil {
+		return err
+	}
+	progress("%s: seeded %d check-ins for %d mentees", t.name, len(ids)*len(days), len(ids))
+
+	viaEngine := func() ([]MenteeDigest, error) {
+		out := make([]MenteeDigest, 0, len(ids))
+		for _, id := range ids {
+			recs, err := rt.Engine.RecentCheckIns(ctx, id, o.Days)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, Summarise(id, recs))
+		}
+		return out, nil
+	}
+	pipelined := func() ([]MenteeDigest, error) { return pipelinedDigest(ctx, rt.Store, ids, o.Days) }
+
+	for _, v := range []struct {
+		key, label string
+		f          func() ([]MenteeDigest, error)
+	}{
+		{"digest", "Engine.RecentCheckIns per mentee", viaEngine},
+		{"digest.pipelined", "all reads pipelined", pipelined},
+	} {
+		var times []time.Duration
+		var allocs, bytes uint64
+		rt0 := t.rt.Count()
+		for range o.DigestRuns {
+			var m0, m1 runtime.MemStats
+			runtime.ReadMemStats(&m0)
+			start := time.Now()
+			ds, err := v.f()
+			el := time.Since(start)
+			runtime.ReadMemStats(&m1)
+			if err != nil {
+				return err
+			}
+			if len(ds) != len(ids) || ds[0].Answered+ds[0].Missed != len(days) || len([]rune(ds[0].Spark)) != min(10, len(days)) {
+				return fmt.Errorf("digest read %d mentees, first %+v; want %d with %d days", len(ds), ds[0], len(ids), len(days))
+			}
+			times = append(times, el)
+			allocs += m1.Mallocs - m0.Mallocs
+			bytes += m1.TotalAlloc - m0.TotalAlloc
+		}
+		rts := float64(t.rt.Count()-rt0) / float64(o.DigestRuns)
+		sortDurations(times)
+		med := percentile(times, .5)
+		runs := uint64(o.DigestRuns)
+		progress("%s: digest (%s): %s, %d allocations, %.0f round trips", t.name, v.label, med, allocs/runs, rts)
+		what := fmt.Sprintf("4. digest, %d mentees × %d days (%s)", len(ids), len(days), v.label)
+		rep.set(col, v.key+".time", what+": time", "", dur(med))
+		rep.set(col, v.key+".allocs", what+": allocations", "", count(int64(allocs/runs)))
+		rep.set(col, v.key+".bytes", what+": bytes allocated", "", mib(int64(bytes/runs)))
+		rep.set(col, v.key+".rtt", what+": round trips", "", num(rts, "%.0f"))
+	}
+	return nil
+}
+
+// seedYear writes days school days of check-ins (ending on the bench day) for each
+// person, as the Engine stores them: one JSON record and one index entry per day.
+func seedYear(ctx context.Context, st *store.Store, people []string, days int) ([]config.Date, error) {
+	var dates []config.Date
+	d := config.DateOf(benchDay())
+	for len(dates) < days {
+		if wd := d.Weekday(); wd != time.Saturday && wd != time.Sunday {
+			dates = append(dates, d)
+		}
+		d = d.AddDays(-1)
+	}
+	ttl := st.Retention()
+	pipe := st.Client().Pipeline()
+	queued := 0
+	for pi, p := range people {
+		for di, date := range dates {
+			rec := record.CheckIn{Person: p, Class: "c0", Date: date.String(), Status: record.Done,
+				Mood: 1 + (pi*7+di*3+di/5)%5, Goal: "Hoofdstuk " + date.String() + " afmaken en de woordjes leren",
+				PrevGoal: "De vorige opdracht inleveren", PrevResult: record.GoalMet, Level: string(config.SelfLed),
+				Started: benchDay().AddDate(0, 0, -di), Finished: benchDay().AddDate(0, 0, -di).Add(3 * time.Minute)}
+			if (pi+di)%9 == 0 {
+				rec = record.CheckIn{Person: p, Class: "c0", Date: date.String(), Status: record.Missed}
+			}
+			if di%4 == 0 {
+				rec.Open = "Gisteren was de training zwaar, vandaag een toets"
+			}
+			doc, err := json.Marshal(rec)
+			if err != nil {
+				return nil, err
+			}
+			pipe.Set(ctx, st.Key("ci:"+p+":"+date.String()), doc, ttl)
+			pipe.ZAdd(ctx, st.Key("cix:"+p), redis.Z{Score: float64(bot.DayNumber(date)), Member: date.String()})
+			queued++
+			if queued%2000 == 0 {
+				if _, err := pipe.Exec(ctx); err != nil {
+					return nil, fmt.Errorf("seed check-ins: %w", err)
+				}
+			}
+		}
+	}
+	if _, err := pipe.Exec(ctx); err != nil {
+		return nil, fmt.Errorf("seed check-ins: %w", err)
+	}
+	return dates, nil
+}
+
+// pipelinedDigest reads every mentee's index in one pipeline and every record in a
+// second, then summarises: two round trips for the whole digest.
+func pipelinedDigest(ctx context.Context, st *store.Store, ids []string, n int) ([]MenteeDigest, error) {
+	pipe := st.Client().Pipeline()
+	idx := make([]*redis.StringSliceCmd, len(ids))
+	for i, id := range ids {
+		idx[i] = pipe.ZRevRange(ctx, st.Key("cix:"+id), 0, int64(n-1))
+	}
+	if _, err := pipe.Exec(ctx); err != nil {
+		return nil, fmt.Errorf("digest index: %w", err)
+	}
+	pipe = st.Client().Pipeline()
+	docs := make([]*redis.SliceCmd, len(ids))
+	for i, id := range ids {
+		dates := idx[i].Val()
+		keys := make([]string, len(dates))
+		for j, d := range dates {
+			keys[j] = st.Key("ci:" + id + ":" + d)
+		}
+		if len(keys) > 0 {
+			docs[i] = pipe.MGet(ctx, keys...)
+		}
+	}
+	if _, err := pipe.Exec(ctx); err != nil {
+		return nil, fmt.Errorf("digest records: %w", err)
+	}
+	out := make([]MenteeDigest, 0, len(ids))
+	for i, id := range ids {
+		var recs []record.CheckIn
+		if docs[i] != nil {
+			vals := docs[i].Val()
+			recs = make([]record.CheckIn, 0, len(vals))
+			for _, v := range vals {
+				s, ok := v.(string)
+				if !ok {
+					continue
+				}
+				var c record.CheckIn
+				if err := json.Unmarshal([]byte(s), &c); err != nil {
+					return nil, fmt.Errorf("decode check-in of %s: %w", id, err)
+				}
+				recs = append(recs, c)
+			}
+		}
+		out = append(out, Summarise(id, recs))
+	}
+	return out, nil
+}
