@@ -43,6 +43,7 @@ import (
 	"time"
 
 	"github.com/bwmarrin/discordgo"
+	"github.com/gorilla/websocket"
 	"golang.org/x/time/rate"
 
 	"github.com/kring-school/kring/bot/chat"
@@ -135,18 +136,18 @@ var _ chat.Adapter = (*Adapter)(nil)
 // New builds an adapter; Run connects it.
 func New(o Options) (*Adapter, error) {
 	if strings.TrimSpace(strings.TrimPrefix(o.Token, "Bot ")) == "" {
-		return nil, errors.New("discord: no bot token: set DISCORD_TOKEN to the token from the Bot page of your Discord application")
+		return nil, errors.New("no bot token: set DISCORD_TOKEN to the token from the Bot page of your Discord application")
 	}
 	if o.School == nil {
-		return nil, errors.New("discord: no school config")
+		return nil, errors.New("no school config")
 	}
 	if o.School.Discord.Guild == "" {
-		return nil, errors.New("discord: the school config has no discord.guild: set it to your server's id (Discord: right-click the server, Copy Server ID)")
+		return nil, errors.New("the school config has no discord.guild: set it to your server's id (Discord: right-click the server, Copy Server ID)")
 	}
 	if o.Catalog == nil {
 		c, err := i18n.Load()
 		if err != nil {
-			return nil, fmt.Errorf("discord: load catalogs: %w", err)
+			return nil, fmt.Errorf("load catalogs: %w", err)
 		}
 		o.Catalog = c
 	}
@@ -184,7 +185,7 @@ func New(o Options) (*Adapter, error) {
 	}
 	s, err := discordgo.New(token)
 	if err != nil {
-		return nil, fmt.Errorf("discord: new session: %w", err)
+		return nil, fmt.Errorf("new session: %w", err)
 	}
 	base := o.HTTPClient
 	if base == nil {
@@ -225,7 +226,7 @@ func (a *Adapter) Run(ctx context.Context, h chat.Handler) error {
 	a.runMu.Lock()
 	if a.handler != nil {
 		a.runMu.Unlock()
-		return errors.New("discord: Run called twice")
+		return errors.New("Run called twice")
 	}
 	a.handler = h
 	a.runCtx = context.WithoutCancel(ctx)
@@ -241,7 +242,7 @@ func (a *Adapter) Run(ctx context.Context, h chat.Handler) error {
 		defer a.s.AddHandler(f)()
 	}
 	if err := a.s.Open(); err != nil {
-		return fmt.Errorf("connect to the Discord gateway: %w", cleanErr(err))
+		return openError(err)
 	}
 	defer a.shutdown()
 	select {
@@ -259,6 +260,20 @@ func (a *Adapter) Run(ctx context.Context, h chat.Handler) error {
 	}
 	<-ctx.Done()
 	return nil
+}
+
+// openError explains why the gateway connection could not be made.
+func openError(err error) error {
+	var re *discordgo.RESTError
+	var ce *websocket.CloseError
+	switch {
+	case errors.As(err, &re) && re.Response != nil && re.Response.StatusCode == http.StatusUnauthorized,
+		errors.As(err, &ce) && ce.Code == 4004:
+		return errors.New("connect to Discord: the bot token was refused; copy it again from your application's Bot page (Reset Token) into DISCORD_TOKEN")
+	case errors.As(err, &ce) && (ce.Code == 4013 || ce.Code == 4014):
+		return fmt.Errorf("connect to Discord: the gateway refused Kring's intents (%d); Kring asks only for GUILDS and DIRECT_MESSAGES, which need no approval", ce.Code)
+	}
+	return fmt.Errorf("connect to the Discord gateway: %w", cleanErr(err))
 }
 
 // shutdown stops taking events, closes the gateway and waits for events in progress.

@@ -202,3 +202,19 @@ func TestAdapterDeclaresDiscordCapabilities(t *testing.T) {
 		t.Error("invite URL does not lead to Discord's OAuth2 page")
 	}
 }
+
+// A wrong token ends Run at once with an error that says what to do.
+func TestWrongTokenEndsRunWithAHint(t *testing.T) {
+	t.Parallel()
+	e := prepareEnv(t)
+	o := e.a.o
+	o.Token = "not-the-token"
+	a, err := New(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = a.Run(e.ctx, e.h)
+	if err == nil || !strings.Contains(err.Error(), "DISCORD_TOKEN") {
+		t.Errorf("Run with a wrong token = %v", err)
+	}
+}
