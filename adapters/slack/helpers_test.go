@@ -3,8 +3,10 @@ package slack
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
 	"strings"
 	"sync"
 	"testing"
@@ -143,6 +145,7 @@ func newRig(t testing.TB, mode string, opts ...rigOption) *rig {
 	fake := fakeslack.New(fo)
 	t.Cleanup(fake.Close)
 	o.APIURL = fake.APIURL
+	o.HTTPClient = &http.Client{Transport: localOnly{}, Timeout: 10 * time.Second}
 	a, err := New(o)
 	if err != nil {
 		t.Fatalf("new adapter: %v", err)
@@ -168,10 +171,24 @@ func newRig(t testing.TB, mode string, opts ...rigOption) *rig {
 		if err := fake.WaitConnected(wctx); err != nil {
 			t.Fatal(err)
 		}
-	} else if err := fake.WaitFor(wctx, func() bool { return len(fake.Calls("auth.test")) > 0 && a.currentHandler() != nil }); err != nil {
-		t.Fatal(err)
+	}
+	select {
+	case <-a.ready:
+	case <-wctx.Done():
+		t.Fatal("adapter not ready")
 	}
 	return r
+}
+
+// localOnly refuses every request that would leave this machine: no test touches
+// the internet, whatever a payload's URLs say.
+type localOnly struct{}
+
+func (localOnly) RoundTrip(r *http.Request) (*http.Response, error) {
+	if h := r.URL.Hostname(); h != "127.0.0.1" && h != "localhost" && h != "::1" {
+		return nil, fmt.Errorf("test tried to reach %s", r.URL.Host)
+	}
+	return http.DefaultTransport.RoundTrip(r)
 }
 
 // fastMethods lifts every method limit, for tests that are not about pacing.
@@ -221,6 +238,33 @@ func (r *rig) lastMessage(channel string) fakeslack.Message {
 		r.t.Fatalf("no message in %s", channel)
 	}
 	return ms[len(ms)-1]
+}
+
+// mrkdwnTexts concatenates what Slack parses as mrkdwn in a message: the fallback
+// text and every mrkdwn text object (plain_text is never parsed for mentions or links).
+func mrkdwnTexts(m fakeslack.Message) string {
+	var b strings.Builder
+	b.WriteString(m.Text)
+	var walk func(v any)
+	walk = func(v any) {
+		switch x := v.(type) {
+		case map[string]any:
+			if s, ok := x["text"].(string); ok && x["type"] == "mrkdwn" {
+				b.WriteString("\n" + s)
+			}
+			for _, y := range x {
+				walk(y)
+			}
+		case []any:
+			for _, y := range x {
+				walk(y)
+			}
+		}
+	}
+	var blocks any
+	_ = json.Unmarshal(m.Blocks, &blocks)
+	walk(blocks)
+	return b.String()
 }
 
 // visible concatenates every text a reader could see in a message: the fallback text

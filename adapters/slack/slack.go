@@ -127,7 +127,10 @@ type Adapter struct {
 
 	handler atomic.Pointer[handlerRef]
 	botUser atomic.Value // string
-	seen    *seenSet
+	// ready is closed once Run knows who the bot is and serves events.
+	ready     chan struct{}
+	readyOnce sync.Once
+	seen      *seenSet
 
 	// work tracks event processing started after an ack, so Run can wait for it.
 	work sync.WaitGroup
@@ -217,13 +220,14 @@ func New(opt Options) (*Adapter, error) {
 		apiOpts = append(apiOpts, slackgo.OptionHTTPClient(&http.Client{Timeout: 30 * time.Second}))
 	}
 	a := &Adapter{
-		opt:  opt,
-		api:  slackgo.New(opt.BotToken, apiOpts...),
-		log:  opt.Log.With("platform", "slack"),
-		clk:  opt.Clock,
-		pace: newPacer(opt.Clock, opt.Pace),
-		cat:  opt.Catalog,
-		seen: newSeenSet(opt.Clock, 10*time.Minute),
+		opt:   opt,
+		api:   slackgo.New(opt.BotToken, apiOpts...),
+		log:   opt.Log.With("platform", "slack"),
+		clk:   opt.Clock,
+		pace:  newPacer(opt.Clock, opt.Pace),
+		cat:   opt.Catalog,
+		seen:  newSeenSet(opt.Clock, 10*time.Minute),
+		ready: make(chan struct{}),
 	}
 	a.botUser.Store("")
 	kv := opt.KV
@@ -269,8 +273,12 @@ func (a *Adapter) Run(ctx context.Context, h chat.Handler) error {
 	a.base.Store(&base)
 	defer a.work.Wait()
 	if err := a.checkAuth(ctx); err != nil {
+		if ctx.Err() != nil {
+			return nil
+		}
 		return err
 	}
+	a.readyOnce.Do(func() { close(a.ready) })
 	if a.opt.Mode == ModeHTTP {
 		return a.runHTTP(ctx)
 	}

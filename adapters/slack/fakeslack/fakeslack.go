@@ -63,6 +63,8 @@ type Options struct {
 	RetryAfter time.Duration
 	// TriggerTTL is how long a trigger_id issued by the server opens a view (default 3s).
 	TriggerTTL time.Duration
+	// Channels are the channel ids that exist besides DMs; empty means every C… and G… id.
+	Channels []string
 	// Unreachable users cannot be messaged: conversations.open answers with this error
 	// (e.g. "user_disabled").
 	Unreachable map[string]string
@@ -694,6 +696,14 @@ func (s *Server) knownChannelLocked(ch string) bool {
 	if strings.HasPrefix(ch, "D") {
 		for _, id := range s.dms {
 			if id == ch {
+				return true
+			}
+		}
+		return false
+	}
+	if len(s.opt.Channels) > 0 {
+		for _, c := range s.opt.Channels {
+			if c == ch {
 				return true
 			}
 		}
