@@ -284,3 +284,28 @@ func TestServeReportsBusyAddress(t *testing.T) {
 		t.Fatalf("Serve on a busy address = %v, want a listen error", err)
 	}
 }
+
+func TestProbeAsksHealthz(t *testing.T) {
+	healthy := true
+	health := func(context.Context) error {
+		if healthy {
+			return nil
+		}
+		return errors.New("redis unreachable: connection refused")
+	}
+	srv := httptest.NewServer(metrics.Handler(metrics.New(), health))
+	defer srv.Close()
+	_, port, _ := net.SplitHostPort(strings.TrimPrefix(srv.URL, "http://"))
+	ctx := context.Background()
+	if err := metrics.Probe(ctx, "0.0.0.0:"+port); err != nil {
+		t.Fatalf("probe of a healthy Kring: %v", err)
+	}
+	healthy = false
+	err := metrics.Probe(ctx, "127.0.0.1:"+port)
+	if err == nil || !strings.Contains(err.Error(), "503") || !strings.Contains(err.Error(), "redis unreachable") {
+		t.Fatalf("probe of an unhealthy Kring = %v, want 503 with the reason", err)
+	}
+	if err := metrics.Probe(ctx, "nonsense"); err == nil {
+		t.Fatal("probe of a bad address succeeded")
+	}
+}
