@@ -383,3 +383,47 @@ func TestFormButtonWithSlowCache(t *testing.T) {
 		t.Errorf("callback with a hanging cache = %s (%d)", cb.Body, cb.Status)
 	}
 }
+
+// A button on a message the whole class sees (a prompt) is acknowledged without
+// changing the message for the others, and the answer to the pupil is ephemeral.
+func TestButtonOnSharedMessageStaysOpenForOthers(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.h.mu.Lock()
+	e.h.reply = func(ev chat.Event) []chat.Message {
+		return []chat.Message{{To: person("anna"), Text: "Je stem is geteld", ReplyRef: ev.ReplyRef}}
+	}
+	e.h.mu.Unlock()
+	vote := chat.Message{ID: "v1", To: chat.Target{Kind: chat.ToClass, Class: "2b"}, Text: "Stelling: huiswerk moet verboden worden",
+		Choices: []chat.Choice{{Action: "debate.vote", Value: "for", Label: "Voor"}, {Action: "debate.vote", Value: "against", Label: "Tegen"}}}
+	if err := e.a.Send(e.ctx, chat.Delivery{Message: vote, Address: chat.Address{Channel: classChan}}); err != nil {
+		t.Fatal(err)
+	}
+	msg := e.fake.ChannelMessages(classChan)[0]
+	in, err := e.fake.PressButton(fakediscord.Actor{User: annaID}, msg["id"].(string), buttonID(t, msg, "Voor"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ev := e.h.next(t, e.ctx); ev.Action != "debate.vote" || ev.Value != "for" || ev.DM {
+		t.Errorf("event = %+v", ev)
+	}
+	cb, _ := e.fake.Wait(e.ctx, callbackFor(in))
+	if cb.JSON()["type"].(float64) != 6 {
+		t.Errorf("callback type %v, want 6 (acknowledge without changing the shared message)", cb.JSON()["type"])
+	}
+	after, _ := e.fake.Message(msg["id"].(string))
+	for _, b := range fakediscord.Buttons(after) {
+		if b.Disabled {
+			t.Errorf("button %q disabled for the whole class after one pupil pressed it", b.Label)
+		}
+	}
+	fu, err := e.fake.Wait(e.ctx, webhookFor(in))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var reply map[string]any
+	_ = jsonUnmarshal(fu.Response, &reply)
+	if int(reply["flags"].(float64))&64 == 0 {
+		t.Errorf("the answer to one pupil's vote is visible to the class: %s", fu.Response)
+	}
+}
