@@ -66,11 +66,19 @@ func Connect(ctx context.Context, raw string) (redis.UniversalClient, error) {
 	return rdb, nil
 }
 
-// Redact hides the password of a Redis URL so it can be logged.
+// Redact hides the passwords of a Redis URL (user info and the password and
+// sentinel_password options) so it can be logged.
 func Redact(raw string) string {
 	u, err := url.Parse(raw)
 	if err != nil {
 		return "(unparseable url)"
 	}
+	q := u.Query()
+	for k := range q {
+		if strings.Contains(strings.ToLower(k), "password") {
+			q.Set(k, "xxxxx")
+		}
+	}
+	u.RawQuery = q.Encode()
 	return u.Redacted()
 }

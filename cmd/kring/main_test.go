@@ -111,3 +111,12 @@ func TestInteractiveShellQuits(t *testing.T) {
 		t.Fatalf("the embedded store left no data file: %v", err)
 	}
 }
+
+func TestHelpNeverPrintsTheRedisPassword(t *testing.T) {
+	t.Setenv("KRING_REDIS_URL", "redis://u:topsecret@127.0.0.1:1/0")
+	_, errs, _ := runKring(t, "", "run", "--help")
+	_, errs2, _ := runKring(t, "", "shell", "--bogus")
+	if strings.Contains(errs+errs2, "topsecret") {
+		t.Fatalf("help output shows the Redis password:\n%s%s", errs, errs2)
+	}
+}

@@ -36,14 +36,24 @@ func env(name, def string) string {
 
 func (c *common) bind(fs *flag.FlagSet, jsonLogs bool) {
 	fs.StringVar(&c.config, "config", env("KRING_CONFIG", "examples/school.yaml"), "school configuration file (env KRING_CONFIG)")
-	fs.StringVar(&c.redisURL, "redis", os.Getenv("KRING_REDIS_URL"), "Redis URL; empty runs the embedded store (env KRING_REDIS_URL)")
+	// The URL may hold a password: it is read from the environment after parsing, so
+	// --help and flag errors never print it.
+	fs.StringVar(&c.redisURL, "redis", "", "Redis URL; empty runs the embedded store (env KRING_REDIS_URL)")
 	fs.StringVar(&c.data, "data", os.Getenv("KRING_DATA"), "embedded store data file (env KRING_DATA; default data/kring-SCHOOL.json)")
 	fs.StringVar(&c.prefix, "prefix", env("KRING_PREFIX", "kring"), "key prefix in Redis (env KRING_PREFIX)")
 	fs.StringVar(&c.logLevel, "log-level", env("KRING_LOG_LEVEL", "info"), "debug, info, warn or error (env KRING_LOG_LEVEL)")
 	c.logJSON = jsonLogs
 }
 
+// resolve fills settings left empty on the command line from the environment.
+func (c *common) resolve() {
+	if c.redisURL == "" {
+		c.redisURL = os.Getenv("KRING_REDIS_URL")
+	}
+}
+
 func (c *common) logger(w io.Writer) (*slog.Logger, error) {
+	c.resolve()
 	var lvl slog.Level
 	if err := lvl.UnmarshalText([]byte(c.logLevel)); err != nil {
 		return nil, fmt.Errorf("--log-level %q: use debug, info, warn or error", c.logLevel)

@@ -42,15 +42,17 @@ func (t *turn) alert(text string) {
 	}
 }
 
-// alertWords alerts at once when an answer holds one of the school's alert words.
-func (t *turn) alertWords(answer, key string) {
+// alertWords alerts at once when an answer holds one of the school's alert words, and
+// reports whether it did.
+func (t *turn) alertWords(answer, key string) bool {
 	if !containsAlert(answer, t.in.School.Policy.AlertWords) {
-		return
+		return false
 	}
 	t.alert(t.T(key,
 		"Name", chat.Literal(t.in.Person.Name),
 		"Class", chat.Literal(t.className()),
 		"Text", chat.Literal(answer)))
+	return true
 }
 
 // lowMoodRun counts consecutive check-ins with mood 1 and alerts once when the run

@@ -20,6 +20,9 @@ import (
 // Name is the dialog's id and the prefix of its action ids.
 const Name = "checkin"
 
+// FormField is the id of the one field of an answer form.
+const FormField = "answer"
+
 // The canonical command names.
 const (
 	CmdCheckin = "checkin"
@@ -125,6 +128,8 @@ func (d *Dialog) Step(in dialog.Input) (dialog.Result, error) {
 		t.onText()
 	case dialog.Choice:
 		t.onChoice()
+	case dialog.Form:
+		t.onForm()
 	default:
 		t.onOther()
 	}

@@ -676,8 +676,20 @@ func TestHelpRequest(t *testing.T) {
 	if rec := s.checkins["cas/2026-03-10"]; rec.Help != "Ik snap breuken niet" {
 		t.Errorf("record help = %q", rec.Help)
 	}
-	if m := one(t, res); !hasText(m, s.T("cas", "checkin.done.help")) {
-		t.Errorf("closing line does not mention the help question: %q", m.Text)
+	var closing, relay []chat.Message
+	for _, m := range res.Messages {
+		if m.Staff {
+			relay = append(relay, m)
+		} else {
+			closing = append(closing, m)
+		}
+	}
+	if len(closing) != 1 || !hasText(closing[0], s.T("cas", "checkin.done.help")) {
+		t.Errorf("closing line does not mention the help question: %+v", closing)
+	}
+	// The request reaches a person today: the mentor, privately, with the pupil's words.
+	if len(relay) != 1 || relay[0].To.Person != "mees" || !strings.Contains(relay[0].Text, chat.Literal("Ik snap breuken niet")) {
+		t.Errorf("help request relayed as %+v, want one staff message to the mentor quoting it", relay)
 	}
 }
 
@@ -941,8 +953,10 @@ func TestAlertWords(t *testing.T) {
 				s.press(id, "checkin.help", "no")
 			}
 			if !tc.alert {
-				if len(staff) != 0 {
-					t.Errorf("unexpected alerts: %+v", staff)
+				for _, m := range staff {
+					if strings.Contains(m.Text, "⚠️") {
+						t.Errorf("unexpected alert: %+v", m)
+					}
 				}
 				return
 			}
@@ -1112,5 +1126,31 @@ func TestSharedManyItems(t *testing.T) {
 	s3.text("bram", "3")
 	if s3.stepOf("bram") != stepGoal {
 		t.Errorf("step = %q", s3.stepOf("bram"))
+	}
+}
+
+// TestAnswerFormsWherePlatformHasThem: on a platform with forms, each free-text
+// question comes with a form, and a submitted form answers the step like typed text.
+func TestAnswerFormsWherePlatformHasThem(t *testing.T) {
+	s := newSim(t, false)
+	s.caps = chat.Capabilities{Buttons: true, Forms: true}
+	res := s.start("cas")
+	m := one(t, res)
+	if m.Form == nil || m.Form.Action != "checkin.open" || len(m.Form.Fields) != 1 || m.Form.Fields[0].MaxLen != MaxAnswer {
+		t.Fatalf("open question form = %+v", m.Form)
+	}
+	in := s.input("cas", dialog.Form)
+	in.Action, in.Fields = "checkin.open", map[string]string{FormField: "Toets vandaag"}
+	s.step(in)
+	if st := s.st("cas"); st.Step != stepMood || st.Rec.Open != "Toets vandaag" {
+		t.Fatalf("after the form: %+v", st)
+	}
+	// A stale form (for a step already answered) changes nothing.
+	s.step(in)
+	if st := s.st("cas"); st.Step != stepMood || st.Rec.Open != "Toets vandaag" {
+		t.Fatalf("a stale form changed the state: %+v", st)
+	}
+	if m := one(t, s.press("cas", "checkin.mood", "3")); m.Form != nil && m.Form.Action == "checkin.mood" {
+		t.Fatal("a choice question offered a form")
 	}
 }

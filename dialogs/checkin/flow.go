@@ -194,6 +194,7 @@ func (t *turn) onText() {
 	case stepGoal:
 		t.textAnswer(MaxGoal, func(s string) {
 			t.st.Rec.Goal = s
+			t.alertWords(s, "checkin.alert.goal")
 			t.toStep(stepHelp)
 		})
 	case stepHelp:
@@ -209,7 +210,12 @@ func (t *turn) onText() {
 				Created: t.in.Now,
 				State:   "open",
 			}})
-			t.alertWords(s, "checkin.alert.help")
+			if !t.alertWords(s, "checkin.alert.help") {
+				// Until questions are routed to subject teachers, the mentor gets the
+				// request, so it reaches a person today.
+				t.alert(t.T("checkin.help.to_mentor",
+					"Name", chat.Literal(p.Name), "Class", chat.Literal(t.className()), "Text", chat.Literal(s)))
+			}
 			t.done()
 		})
 	default:
@@ -482,6 +488,44 @@ func (t *turn) ask(prefix string) {
 		q = prefix + "\n\n" + q
 	}
 	t.say(q, choices...)
+	if f := t.form(); f != nil {
+		t.res.Messages[len(t.res.Messages)-1].Form = f
+	}
+}
+
+// textSteps are the steps answered in the pupil's own words, with their limits.
+var textSteps = map[string]int{stepOpen: MaxAnswer, stepGoal: MaxGoal, stepHelp: MaxAnswer}
+
+// form offers a text step's answer as a form where the platform has them: a modal is
+// private even when the check-in was opened from the class channel, where a typed
+// answer would be public.
+func (t *turn) form() *chat.Form {
+	limit, ok := textSteps[t.st.Step]
+	if !ok || !t.in.Caps.Forms {
+		return nil
+	}
+	return &chat.Form{
+		Action: Name + "." + t.st.Step,
+		Title:  t.T("checkin.form.title"),
+		Open:   t.T("checkin.form.open"),
+		Submit: t.T("checkin.form.submit"),
+		Fields: []chat.Field{{
+			ID: FormField, Label: t.T("checkin.form.label." + t.st.Step),
+			Multiline: t.st.Step != stepGoal, Required: true, MaxLen: limit,
+		}},
+	}
+}
+
+// onForm takes a submitted answer form as the typed answer of its step.
+func (t *turn) onForm() {
+	if t.st.open() && t.in.Action == Name+"."+t.st.Step {
+		if _, ok := textSteps[t.st.Step]; ok {
+			t.in.Text = t.in.Fields[FormField]
+			t.onText()
+			return
+		}
+	}
+	t.onOther()
 }
 
 func (t *turn) button(value, labelKey, style string) chat.Choice {

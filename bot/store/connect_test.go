@@ -1,0 +1,30 @@
+package store
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestRedactHidesEveryPassword(t *testing.T) {
+	for _, raw := range []string{
+		"redis://user:s3cret@host:6379/0",
+		"redis+sentinel://host:26379/0?master_name=m&password=s3cret",
+		"redis+sentinel://host:26379/0?master_name=m&sentinel_password=s3cret",
+	} {
+		got := Redact(raw)
+		if strings.Contains(got, "s3cret") {
+			t.Errorf("Redact(%q) = %q still shows the password", raw, got)
+		}
+		if !strings.Contains(got, "host:") {
+			t.Errorf("Redact(%q) = %q lost the host", raw, got)
+		}
+	}
+}
+
+func TestConnectRejectsUnknownSchemes(t *testing.T) {
+	for _, raw := range []string{"http://host", "redis+foo://host:1", "redis+sentinel://host:1/0"} {
+		if _, err := Connect(t.Context(), raw); err == nil {
+			t.Errorf("Connect(%q) succeeded", raw)
+		}
+	}
+}
