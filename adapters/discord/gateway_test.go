@@ -218,3 +218,26 @@ func TestWrongTokenEndsRunWithAHint(t *testing.T) {
 		t.Errorf("Run with a wrong token = %v", err)
 	}
 }
+
+// Discord asking the client to reconnect (opcode 7) leads to a resume of the same
+// session, not a new identify.
+func TestReconnectRequestResumesSession(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	if err := e.fake.RequestReconnect(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.fake.WaitFrame(e.ctx, 0, fakediscord.ClientOp(fakediscord.OpResume)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.fake.WaitFrame(e.ctx, 0, fakediscord.ServerEvent("RESUMED")); err != nil {
+		t.Fatal(err)
+	}
+	in, err := e.fake.SlashCommand(fakediscord.Actor{User: annaID}, classChan, "help")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ev := e.h.next(t, e.ctx); ev.ID != in.ID {
+		t.Errorf("event after reconnect = %+v", ev)
+	}
+}

@@ -426,4 +426,18 @@ func TestButtonOnSharedMessageStaysOpenForOthers(t *testing.T) {
 	if int(reply["flags"].(float64))&64 == 0 {
 		t.Errorf("the answer to one pupil's vote is visible to the class: %s", fu.Response)
 	}
+	// A staff-only message answering in a channel stays private even when the dialog
+	// forgot to ask for an ephemeral message.
+	staff := chat.Message{ID: "v2", To: person("anna"), Text: "alleen voor staf", Staff: true, ReplyRef: e.h.events[0].ReplyRef}
+	if err := e.a.Send(e.ctx, chat.Delivery{Message: staff, Address: chat.Address{User: annaID}}); err != nil {
+		t.Fatal(err)
+	}
+	fus, err := e.fake.WaitN(e.ctx, 2, webhookFor(in))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = jsonUnmarshal(fus[1].Response, &reply)
+	if int(reply["flags"].(float64))&64 == 0 {
+		t.Errorf("a staff-only follow-up in the class channel is public: %s", fus[1].Response)
+	}
 }

@@ -216,7 +216,8 @@ func (a *Adapter) followUp(ctx context.Context, ref replyRef, m chat.Message, us
 		return err
 	}
 	flags := discordgo.MessageFlagsSuppressEmbeds
-	if m.Ephemeral && !ref.dm {
+	// A staff-only message answering a command in a channel is for the actor's eyes only.
+	if (m.Ephemeral || m.Staff) && !ref.dm {
 		flags |= discordgo.MessageFlagsEphemeral
 	}
 	_, err = a.s.FollowupMessageCreate(&discordgo.Interaction{AppID: app, Token: ref.token}, true, &discordgo.WebhookParams{
