@@ -128,11 +128,11 @@ var commitScript = redis.NewScript(commitLua)
 
 // Batch collects the writes of one dialog step. Nothing reaches Redis until Commit.
 type Batch struct {
-	s       *Store
-	keys    []string
-	keyIdx  map[string]int
-	args    []any
-	Outbox  []string // ids of outbox entries added
+	s      *Store
+	keys   []string
+	keyIdx map[string]int
+	args   []any
+	Outbox []string // ids of outbox entries added
 }
 
 // AnyVersion makes a batch skip the version check (system notices that only add).
