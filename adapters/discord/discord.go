@@ -28,6 +28,13 @@
 //	form:<hash>             JSON of a chat.Form behind a form button (30 days)
 //	cid:<hash>              action and value of a choice too long for a custom_id (30 days)
 //
+// A ReplyRef this adapter puts on events is "dg1|<ms>|<d or g>|<interaction token>":
+// the token lets any Kring process answer the interaction through its webhook, the time
+// tells when the 15 minutes are up (then the answer goes by DM), and d/g says whether
+// the interaction came from a DM (where nothing needs to be ephemeral). The token is a
+// short-lived credential: it is kept in the outbox like any message field, and never
+// logged; error texts have it cut out of URLs.
+//
 // See docs/discord.md for setting up a Discord application and running Kring with it.
 package discord
 
