@@ -42,6 +42,21 @@ func (t *turn) alert(text string) {
 	}
 }
 
+// toMentor sends text privately to the pupil's mentor only (a help request is no
+// safeguarding matter, so the care contact does not get it), or to the care contacts
+// when the pupil has no mentor, so it still reaches a person.
+func (t *turn) toMentor(text string) {
+	if t.in.Person.Mentor == "" {
+		t.alert(text)
+		return
+	}
+	t.res.Messages = append(t.res.Messages, chat.Message{
+		To:    chat.Target{Kind: chat.ToPerson, Person: t.in.Person.Mentor},
+		Text:  text,
+		Staff: true,
+	})
+}
+
 // alertWords alerts at once when an answer holds one of the school's alert words, and
 // reports whether it did.
 func (t *turn) alertWords(answer, key string) bool {

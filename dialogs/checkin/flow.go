@@ -213,7 +213,7 @@ func (t *turn) onText() {
 			if !t.alertWords(s, "checkin.alert.help") {
 				// Until questions are routed to subject teachers, the mentor gets the
 				// request, so it reaches a person today.
-				t.alert(t.T("checkin.help.to_mentor",
+				t.toMentor(t.T("checkin.help.to_mentor",
 					"Name", chat.Literal(p.Name), "Class", chat.Literal(t.className()), "Text", chat.Literal(s)))
 			}
 			t.done()
