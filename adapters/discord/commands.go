@@ -81,7 +81,12 @@ func BuildCommands(specs []dialog.CommandSpec, cat *i18n.Catalog, school *config
 				opt.Type = discordgo.ApplicationCommandOptionString
 				for _, c := range o.Choices {
 					ch := &discordgo.ApplicationCommandOptionChoice{Name: clip(c, 100, ""), Value: c}
+					// The shown name comes from cmd.NAME.opt.OPTION.choice.VALUE, else from the
+					// Engine's shared choice.VALUE words; the value stays canonical.
 					ck := key + ".choice." + c
+					if !cat.Has("en", ck) && !cat.Has("nl", ck) {
+						ck = "choice." + c
+					}
 					if cat.Has("en", ck) {
 						ch.Name = text(cat, "en", ck, c, 100)
 					}

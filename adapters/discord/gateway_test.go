@@ -72,6 +72,8 @@ func TestConnectIdentifiesAndRegistersCommands(t *testing.T) {
 	}
 	if ch := lvl[1].(map[string]any)["choices"].([]any); len(ch) != 3 {
 		t.Errorf("level's level option has %d choices, want 3", len(ch))
+	} else if shared := ch[1].(map[string]any); shared["value"] != "shared" || shared["name_localizations"].(map[string]any)["nl"] != "gedeeld" {
+		t.Errorf("level choice = %v, want value shared shown as gedeeld in Dutch", shared)
 	}
 	class := opts[1].(map[string]any)["choices"].([]any)
 	if len(class) != 1 || class[0].(map[string]any)["value"] != "2b" {
