@@ -113,10 +113,28 @@ func (a *Adapter) target(ctx context.Context, d chat.Delivery) (channel, thread 
 			cached = true
 		}
 	}
+	if thread != "" && !isTS(thread) {
+		// The outbox passes the dialog's logical thread key ("prompt:42"), not a ts.
+		thread = ""
+	}
 	if m.To.Kind == chat.ToThread && thread == "" && m.To.Thread != "" {
 		thread, err = a.threadTS(ctx, m.To, channel)
 	}
 	return channel, thread, cached, err
+}
+
+// isTS reports whether s looks like a Slack message timestamp ("1700000000.000100").
+func isTS(s string) bool {
+	sec, frac, ok := strings.Cut(s, ".")
+	if !ok || sec == "" || frac == "" {
+		return false
+	}
+	for _, r := range sec + frac {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // dmChannel returns the DM channel with user: from the KV cache, else conversations.open.

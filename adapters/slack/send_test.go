@@ -238,7 +238,8 @@ func TestThreadParentPostedOnce(t *testing.T) {
 	to := chat.Target{Kind: chat.ToThread, Class: "2b", Thread: "prompt:7", ThreadTitle: "Stelling: " + "@here <!channel>"}
 	for i := 0; i < 2; i++ {
 		m := chat.Message{ID: "th" + string(rune('0'+i)), To: to, Text: "Antwoord"}
-		if err := h.a.Send(h.ctx, chat.Delivery{Message: m, Address: chat.Address{Channel: "C02B"}}); err != nil {
+		// The Engine's address carries the logical thread key, as the outbox gives it.
+		if err := h.a.Send(h.ctx, chat.Delivery{Message: m, Address: chat.Address{Channel: "C02B", Thread: to.Thread}}); err != nil {
 			t.Fatal(err)
 		}
 	}
