@@ -3,6 +3,7 @@ package slack
 import (
 	"os"
 	"slices"
+	"strings"
 	"testing"
 	"unicode/utf8"
 
@@ -77,5 +78,23 @@ func TestAppManifestMatchesTheAdapter(t *testing.T) {
 	}
 	if !m.Settings.Interactivity.On || !m.Settings.Socket {
 		t.Errorf("interactivity %v, socket mode %v: both must be on", m.Settings.Interactivity.On, m.Settings.Socket)
+	}
+}
+
+func TestEnvOptions(t *testing.T) {
+	env := map[string]string{"SLACK_BOT_TOKEN": " xoxb-1 ", "SLACK_SIGNING_SECRET": "s", "KRING_SLACK_MODE": "HTTP"}
+	o := EnvOptions(func(k string) string { return env[k] })
+	if o.BotToken != "xoxb-1" || o.Mode != ModeHTTP || o.Listen != DefaultListen || o.SigningSecret != "s" {
+		t.Fatalf("EnvOptions = %+v", o)
+	}
+	o.School = testSchool(t)
+	if _, err := New(o); err != nil {
+		t.Fatalf("HTTP mode from the environment: %v", err)
+	}
+	delete(env, "KRING_SLACK_MODE")
+	o = EnvOptions(func(k string) string { return env[k] })
+	o.School = testSchool(t)
+	if _, err := New(o); err == nil || !strings.Contains(err.Error(), "SLACK_APP_TOKEN") {
+		t.Fatalf("Socket Mode without an app token: %v, want an error naming SLACK_APP_TOKEN", err)
 	}
 }

@@ -56,6 +56,9 @@ const DefaultCommand = "/kring"
 // DefaultPath is where the HTTP mode handler listens for every Slack request.
 const DefaultPath = "/slack/events"
 
+// DefaultListen is the HTTP mode address EnvOptions uses when KRING_SLACK_LISTEN is unset.
+const DefaultListen = ":3000"
+
 // HomeSource supplies a person's App Home data; the Engine implements it.
 type HomeSource interface {
 	Home(ctx context.Context, personID string) (chat.Home, error)
@@ -102,10 +105,11 @@ type Options struct {
 
 // EnvOptions reads the Slack settings from the environment: SLACK_BOT_TOKEN,
 // SLACK_APP_TOKEN, SLACK_SIGNING_SECRET, KRING_SLACK_MODE (socket|http),
-// KRING_SLACK_LISTEN and KRING_SLACK_COMMAND. The caller fills School, Catalog, Clock
-// and Log; Commands, KV and Home come from the Engine (see Use).
+// KRING_SLACK_LISTEN (HTTP mode; default :3000) and KRING_SLACK_COMMAND. The caller
+// fills School, Catalog, Clock and Log; Commands, KV and Home come from the Engine
+// (see Use) unless set.
 func EnvOptions(getenv func(string) string) Options {
-	return Options{
+	o := Options{
 		BotToken:      strings.TrimSpace(getenv("SLACK_BOT_TOKEN")),
 		AppToken:      strings.TrimSpace(getenv("SLACK_APP_TOKEN")),
 		SigningSecret: strings.TrimSpace(getenv("SLACK_SIGNING_SECRET")),
@@ -113,6 +117,10 @@ func EnvOptions(getenv func(string) string) Options {
 		Listen:        strings.TrimSpace(getenv("KRING_SLACK_LISTEN")),
 		Command:       strings.TrimSpace(getenv("KRING_SLACK_COMMAND")),
 	}
+	if o.Mode == ModeHTTP && o.Listen == "" {
+		o.Listen = DefaultListen
+	}
+	return o
 }
 
 // Adapter is the Slack platform adapter. It implements chat.Adapter and chat.HomePublisher.
