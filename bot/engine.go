@@ -44,6 +44,9 @@ type Options struct {
 	MaxText int
 	// Observer, if set, is told about every step (metrics).
 	Observer Observer
+	// JobWorkers is how many people a scheduled job serves at once (default 32; the
+	// terminal uses 1 so its transcript follows the roster).
+	JobWorkers int
 }
 
 // Observer sees what the Engine does. Methods must not block.
@@ -64,6 +67,7 @@ type Engine struct {
 	log      *slog.Logger
 	obs      Observer
 	maxText  int
+	workers  int
 	dialogs  map[string]dialog.Dialog
 	order    []dialog.Dialog
 	commands map[string]commandRef
@@ -90,7 +94,7 @@ func New(o Options) (*Engine, error) {
 	}
 	e := &Engine{
 		school: o.School, st: o.Store, ob: o.Outbox, clk: o.Clock, cat: o.Catalog, log: o.Log,
-		obs: o.Observer, maxText: o.MaxText, dialogs: map[string]dialog.Dialog{},
+		obs: o.Observer, maxText: o.MaxText, workers: max(1, o.JobWorkers), dialogs: map[string]dialog.Dialog{},
 		commands: map[string]commandRef{}, adapters: o.Adapters,
 	}
 	if e.clk == nil {
@@ -101,6 +105,9 @@ func New(o Options) (*Engine, error) {
 	}
 	if e.maxText == 0 {
 		e.maxText = 16000
+	}
+	if o.JobWorkers == 0 {
+		e.workers = 32
 	}
 	for _, d := range o.Dialogs {
 		if _, dup := e.dialogs[d.Name()]; dup {
@@ -352,7 +359,7 @@ func (e *Engine) stage(b *store.Batch, r stepRequest, d dialog.Dialog, snap stor
 	}
 	src := eventHash(r.ev.ID)
 	for i, m := range res.Messages {
-		if err := e.queue(b, r, m, outbox.NewID(now, src, i)); err != nil {
+		if err := e.queue(b, r, m, e.ob.NewID(now, src, i)); err != nil {
 			return err
 		}
 	}
@@ -397,14 +404,14 @@ func (e *Engine) applyEffect(b *store.Batch, r stepRequest, ef dialog.Effect, no
 		if err != nil {
 			return fmt.Errorf("encode audit entry: %w", err)
 		}
-		b.Log(e.st.Key("audit"), string(doc), AuditMax)
+		b.Log(e.st.AuditKey(entry.Time), string(doc), AuditMax)
 	default:
 		return fmt.Errorf("unknown effect %T", ef)
 	}
 	return nil
 }
 
-// AuditMax caps the audit log; older entries fall off (and all expire with retention).
+// AuditMax caps one day's audit list (a safety net; a school day writes far fewer).
 const AuditMax = 100000
 
 // DayNumber counts days since 1970-01-01 (for sorting dates in Redis).
@@ -463,8 +470,9 @@ func (e *Engine) route(t chat.Target, actor bool, ev chat.Event) (chat.Platform,
 			return "", chat.Address{}, false
 		}
 		for _, ad := range e.adapters {
+			// The logical thread stays in Message.To.Thread; the adapter maps it to
+			// its platform's thread (Address.Thread is only for a known platform id).
 			if a, ok := e.classAddress(c, ad.Platform()); ok {
-				a.Thread = t.Thread
 				return ad.Platform(), a, true
 			}
 		}
@@ -548,7 +556,7 @@ func (e *Engine) RunJob(ctx context.Context, d dialog.Dialog, job dialog.Job, cl
 		first error
 		done  int
 		wg    sync.WaitGroup
-		sem   = make(chan struct{}, 32)
+		sem   = make(chan struct{}, e.workers)
 	)
 	for _, p := range people {
 		wg.Add(1)
@@ -603,7 +611,7 @@ func (e *Engine) Unreachable(ctx context.Context, ent outbox.Entry) {
 			Staff: true,
 		}
 		r := stepRequest{ev: chat.Event{ID: "unreach:" + p.ID}, person: p, log: e.log}
-		if err := e.queue(b, r, msg, outbox.NewID(now, eventHash("unreach:"+p.ID), 0)); err != nil {
+		if err := e.queue(b, r, msg, e.ob.NewID(now, eventHash("unreach:"+p.ID), 0)); err != nil {
 			e.log.Warn("queue unreachable notice", "err", err)
 		}
 	}

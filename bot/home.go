@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/kring-school/kring/bot/chat"
@@ -78,11 +79,14 @@ func (e *Engine) Home(ctx context.Context, personID string) (chat.Home, error) {
 			h.Mentees = append(h.Mentees, menteeLine(m, recent))
 		}
 		if len(h.Mentees) > 0 {
-			b := e.st.NewBatch(p.ID, "", "*")
-			doc, _ := json.Marshal(record.Audit{Time: e.clk.Now(), Actor: p.ID, Action: "read-home", Subject: "mentees"})
-			b.Log(e.st.Key("audit"), string(doc), AuditMax)
-			if err := b.Commit(ctx); err != nil {
-				return h, fmt.Errorf("audit home read of %s: %w", p.ID, err)
+			ids := make([]string, len(h.Mentees))
+			for i, m := range h.Mentees {
+				ids[i] = m.Person
+			}
+			now := e.clk.Now()
+			doc, _ := json.Marshal(record.Audit{Time: now, Actor: p.ID, Action: "build-home", Subject: strings.Join(ids, ","), Detail: "mood and last check-in of mentees"})
+			if err := e.st.AppendAudit(ctx, now, string(doc)); err != nil {
+				return h, fmt.Errorf("audit home of %s: %w", p.ID, err)
 			}
 		}
 	}

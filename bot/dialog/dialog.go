@@ -134,6 +134,9 @@ type Job struct {
 	At       config.TimeOfDay
 	Audience config.Role
 	Kind     InputKind
+	// Grace is how late the job may still run after At, when Kring was down at At
+	// (default 4 hours): a late start never sends the morning check-in in the evening.
+	Grace time.Duration
 }
 
 // OptionKind is the type of a command option.

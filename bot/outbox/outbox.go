@@ -19,7 +19,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -42,6 +41,7 @@ type Outbox struct {
 	st   *store.Store
 	clk  clock.Clock
 	wake chan struct{}
+	seq  atomic.Uint64
 	// Lease is how long a claimed message stays with one process before others may take it.
 	Lease time.Duration
 }
@@ -117,7 +117,7 @@ func (o *Outbox) Ack(ctx context.Context, id string) error {
 	return nil
 }
 
-// Retry makes a claimed message due again after d.
+// Retry makes a claimed message due again after d; the failed try counts.
 func (o *Outbox) Retry(ctx context.Context, id string, d time.Duration) error {
 	due := o.clk.Now().Add(d).UnixMilli()
 	if err := o.st.Client().ZAddXX(ctx, o.st.Key("ob"), redis.Z{Score: float64(due), Member: id}).Err(); err != nil {
@@ -126,11 +126,27 @@ func (o *Outbox) Retry(ctx context.Context, id string, d time.Duration) error {
 	return nil
 }
 
+// Release gives a claimed message back untried, due after d: its claim does not count
+// as an attempt (it waited behind another message, or this process lacks its platform).
+func (o *Outbox) Release(ctx context.Context, id string, d time.Duration) error {
+	due := o.clk.Now().Add(d).UnixMilli()
+	pipe := o.st.Client().TxPipeline()
+	pipe.ZAddXX(ctx, o.st.Key("ob"), redis.Z{Score: float64(due), Member: id})
+	pipe.HIncrBy(ctx, o.st.Key("om:"+id), "attempts", -1)
+	if _, err := pipe.Exec(ctx); err != nil {
+		return fmt.Errorf("release %s: %w", id, err)
+	}
+	return nil
+}
+
 // Bury moves a message that will never deliver to the dead-letter set, with the reason.
 func (o *Outbox) Bury(ctx context.Context, id, reason string) error {
 	pipe := o.st.Client().TxPipeline()
 	pipe.ZRem(ctx, o.st.Key("ob"), id)
-	pipe.ZAdd(ctx, o.st.Key("obdead"), redis.Z{Score: float64(o.clk.Now().UnixMilli()), Member: id})
+	now := o.clk.Now()
+	pipe.ZAdd(ctx, o.st.Key("obdead"), redis.Z{Score: float64(now.UnixMilli()), Member: id})
+	// The bodies expire after OutboxTTL; so do their entries in the dead-letter set.
+	pipe.ZRemRangeByScore(ctx, o.st.Key("obdead"), "-inf", fmt.Sprint(now.Add(-store.OutboxTTL).UnixMilli()))
 	pipe.HSet(ctx, o.st.Key("om:"+id), "reason", reason)
 	if _, err := pipe.Exec(ctx); err != nil {
 		return fmt.Errorf("bury %s: %w", id, err)
@@ -177,6 +193,11 @@ type Deliverer struct {
 	SendTimeout time.Duration
 
 	delivered atomic.Int64
+
+	holdMu sync.Mutex
+	// holds keeps a recipient's later messages behind one that has to wait, across
+	// batches: recipient key -> until.
+	holds map[string]time.Time
 }
 
 // NewDeliverer returns a deliverer for the given adapters.
@@ -185,7 +206,8 @@ func NewDeliverer(o *Outbox, adapters []chat.Adapter, log *slog.Logger) *Deliver
 	for _, a := range adapters {
 		m[a.Platform()] = a
 	}
-	return &Deliverer{o: o, adapters: m, log: log, Batch: 64, Workers: 16, Poll: time.Second, MaxAttempts: 10, SendTimeout: time.Minute}
+	return &Deliverer{o: o, adapters: m, log: log, Batch: 64, Workers: 16, Poll: time.Second, MaxAttempts: 10,
+		SendTimeout: time.Minute, holds: map[string]time.Time{}}
 }
 
 // Delivered returns how many messages this deliverer delivered.
@@ -240,7 +262,7 @@ func (d *Deliverer) deliverBatch(ctx context.Context, claimed []Claimed) {
 	var order []string
 	groups := map[string][]Claimed{}
 	for _, c := range claimed {
-		k := string(c.Platform) + "|" + c.Delivery.Address.User + "|" + c.Delivery.Address.Channel + "|" + c.Delivery.Address.Thread
+		k := recipient(c.Entry)
 		if _, ok := groups[k]; !ok {
 			order = append(order, k)
 		}
@@ -255,25 +277,52 @@ func (d *Deliverer) deliverBatch(ctx context.Context, claimed []Claimed) {
 		go func() {
 			defer wg.Done()
 			defer func() { <-sem }()
-			d.deliverGroup(ctx, g)
+			d.deliverGroup(ctx, k, g)
 		}()
 	}
 	wg.Wait()
 }
 
-func (d *Deliverer) deliverGroup(ctx context.Context, g []Claimed) {
+func recipient(e Entry) string {
+	a := e.Delivery.Address
+	return string(e.Platform) + "|" + a.User + "|" + a.Channel + "|" + e.Delivery.Message.To.Thread
+}
+
+func (d *Deliverer) deliverGroup(ctx context.Context, key string, g []Claimed) {
+	now := d.o.clk.Now()
+	d.holdMu.Lock()
+	until, held := d.holds[key]
+	if held && !until.After(now) {
+		delete(d.holds, key)
+		held = false
+	}
+	d.holdMu.Unlock()
+	if held {
+		d.holdBack(ctx, g, until.Sub(now))
+		return
+	}
 	for i, c := range g {
 		wait, ok := d.deliverOne(ctx, c)
 		if ok {
 			continue
 		}
-		// Hold back the rest of this recipient's messages behind the one that waits.
-		for _, later := range g[i+1:] {
-			if err := d.o.Retry(ctx, later.ID, wait); err != nil {
-				d.log.Warn("outbox hold back", "id", later.ID, "err", err)
-			}
+		if wait > 0 {
+			d.holdMu.Lock()
+			d.holds[key] = now.Add(wait)
+			d.holdMu.Unlock()
 		}
+		d.holdBack(ctx, g[i+1:], wait)
 		return
+	}
+}
+
+// holdBack releases messages untried so they wait behind an earlier one to the same
+// recipient: the conversation never arrives out of order.
+func (d *Deliverer) holdBack(ctx context.Context, g []Claimed, wait time.Duration) {
+	for _, c := range g {
+		if err := d.o.Release(ctx, c.ID, wait); err != nil {
+			d.log.Warn("outbox hold back", "id", c.ID, "err", err)
+		}
 	}
 }
 
@@ -283,7 +332,7 @@ func (d *Deliverer) deliverOne(ctx context.Context, c Claimed) (wait time.Durati
 	if !found {
 		// The platform is not connected in this process: give it back, another may have it.
 		wait = d.o.Lease
-		if err := d.o.Retry(ctx, c.ID, wait); err != nil {
+		if err := d.o.Release(ctx, c.ID, wait); err != nil {
 			d.log.Warn("outbox requeue", "id", c.ID, "err", err)
 		}
 		return wait, false
@@ -351,7 +400,9 @@ func Backoff(attempt int) time.Duration {
 	return min(time.Duration(1<<(attempt-1))*time.Second, 10*time.Minute)
 }
 
-// NewID returns a message id that sorts by queue time: ms timestamp, source, index.
-func NewID(now time.Time, source string, n int) string {
-	return strconv.FormatInt(now.UnixMilli(), 10) + "-" + source + "-" + fmt.Sprintf("%03d", n)
+// NewID returns a message id that sorts by queue time: ms timestamp, then this
+// process's queue order (so two messages queued in the same millisecond keep their
+// order), then source and index.
+func (o *Outbox) NewID(now time.Time, source string, n int) string {
+	return fmt.Sprintf("%013d-%012d-%s-%03d", now.UnixMilli(), o.seq.Add(1), source, n)
 }

@@ -37,7 +37,7 @@ func (r rig) queue(t *testing.T, step, user string, n int) {
 	t.Helper()
 	b := r.st.NewBatch("system", step, store.AnyVersion)
 	for i := range n {
-		id := outbox.NewID(r.clk.Now(), step, i)
+		id := r.ob.NewID(r.clk.Now(), step, i)
 		e := outbox.Entry{
 			ID:       id,
 			Platform: chat.Shell,
@@ -194,5 +194,60 @@ func TestBackoffGrowsAndIsCapped(t *testing.T) {
 	}
 	if got := outbox.Backoff(50); got != 10*time.Minute {
 		t.Errorf("Backoff(50) = %v, want the 10 minute cap", got)
+	}
+}
+
+func TestLaterMessageWaitsBehindAThrottledOne(t *testing.T) {
+	r := newRig(t)
+	var failed atomic.Bool
+	rec := &bottest.Recorder{Fail: func(d chat.Delivery) error {
+		if d.Message.Text == "a#0" && failed.CompareAndSwap(false, true) {
+			return &chat.RetryError{After: 10 * time.Second}
+		}
+		return nil
+	}}
+	d := r.deliverer(rec)
+	ctx := context.Background()
+	r.queue(t, "a", "anna", 1)
+	_, _ = d.DeliverDue(ctx)
+	r.clk.Advance(time.Second)
+	r.queue(t, "b", "anna", 1) // queued while a waits: must not overtake it
+	_, _ = d.DeliverDue(ctx)
+	if n := len(rec.Sent()); n != 0 {
+		t.Fatalf("a later message overtook the throttled one (%d sent)", n)
+	}
+	r.clk.Advance(9 * time.Second)
+	_, _ = d.DeliverDue(ctx)
+	var got []string
+	for _, m := range rec.To("anna") {
+		got = append(got, m.Text)
+	}
+	if fmt.Sprint(got) != "[a#0 b#0]" {
+		t.Fatalf("delivered %v, want [a#0 b#0]", got)
+	}
+}
+
+func TestHeldBackMessagesDoNotUseUpAttempts(t *testing.T) {
+	r := newRig(t)
+	var tries atomic.Int32
+	rec := &bottest.Recorder{Fail: func(d chat.Delivery) error {
+		if d.Message.Text == "s#0" && tries.Add(1) <= 4 {
+			return &chat.RetryError{After: time.Second}
+		}
+		return nil
+	}}
+	d := r.deliverer(rec)
+	d.MaxAttempts = 5
+	r.queue(t, "s", "anna", 2)
+	ctx := context.Background()
+	for range 6 {
+		_, _ = d.DeliverDue(ctx)
+		r.clk.Advance(time.Second)
+	}
+	if got := rec.To("anna"); len(got) != 2 {
+		t.Fatalf("delivered %d of 2; the held-back message was given up too early", len(got))
+	}
+	if _, dead, _ := r.ob.Depth(ctx); dead != 0 {
+		t.Fatalf("%d messages buried", dead)
 	}
 }

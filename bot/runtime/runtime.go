@@ -38,6 +38,9 @@ type Options struct {
 	Log      *slog.Logger
 	// Owner names this process in scheduler claims.
 	Owner string
+	// Serial serves scheduled jobs and deliveries one at a time, in roster and queue
+	// order: the terminal class uses it so what it prints is the same every run.
+	Serial bool
 	// EngineObserver and OutboxObserver receive metrics events (optional).
 	EngineObserver bot.Observer
 	OutboxObserver outbox.Observer
@@ -72,9 +75,14 @@ func New(o Options) (*Runtime, error) {
 	st := store.New(o.Redis, o.Prefix, o.School.ID, o.School.Retention.Std())
 	ob := outbox.New(st, o.Clock)
 	dialogs := append([]dialog.Dialog{help.New(o.Dialogs...)}, o.Dialogs...)
+	jobWorkers := 0 // the Engine's default
+	if o.Serial {
+		jobWorkers = 1
+	}
 	eng, err := bot.New(bot.Options{
 		School: o.School, Store: st, Outbox: ob, Clock: o.Clock, Catalog: o.Catalog,
 		Dialogs: dialogs, Adapters: o.Adapters, Log: o.Log, Observer: o.EngineObserver,
+		JobWorkers: jobWorkers,
 	})
 	if err != nil {
 		return nil, err
@@ -82,6 +90,9 @@ func New(o Options) (*Runtime, error) {
 	del := outbox.NewDeliverer(ob, o.Adapters, o.Log)
 	del.Unreachable = eng.Unreachable
 	del.Observer = o.OutboxObserver
+	if o.Serial {
+		del.Workers = 1
+	}
 	sched := schedule.New(o.School, dialogs, eng, st, o.Clock, o.Log, o.Owner)
 	return &Runtime{Store: st, Engine: eng, Outbox: ob, Deliverer: del, Scheduler: sched, adapters: o.Adapters, log: o.Log}, nil
 }

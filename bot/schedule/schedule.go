@@ -60,9 +60,13 @@ func (d Due) Key() string {
 	return fmt.Sprintf("j:%s.%s:%s:%s", d.Dialog.Name(), d.Job.Name, d.Class.ID, d.Date)
 }
 
+// DefaultGrace is how late a job may still run when its dialog sets no Grace.
+const DefaultGrace = 4 * time.Hour
+
 // DueAt lists the occurrences due at now: the job's time has passed today (class time
-// zone), today is a school day, and the day is not over. Running late (after a restart)
-// still runs the day's jobs; yesterday's are not caught up.
+// zone), today is a school day, and the job's grace has not run out. Running late
+// (after a restart) still runs the day's jobs within their grace; yesterday's are not
+// caught up.
 func (s *Scheduler) DueAt(now time.Time) []Due {
 	var out []Due
 	for _, c := range s.school.Classes {
@@ -73,7 +77,11 @@ func (s *Scheduler) DueAt(now time.Time) []Due {
 		}
 		for _, cj := range s.jobsOf(c) {
 			at := cj.job.At.On(today, c.Location)
-			if !now.Before(at) {
+			grace := cj.job.Grace
+			if grace <= 0 {
+				grace = DefaultGrace
+			}
+			if !now.Before(at) && now.Before(at.Add(grace)) {
 				out = append(out, Due{Dialog: cj.dialog, Job: cj.job, Class: c, Date: today, At: at})
 			}
 		}

@@ -40,6 +40,8 @@ func TestDueJobsFollowSchoolDaysAndHolidays(t *testing.T) {
 		{"monday at check-in", at(2026, 11, 23, 8, 15), 1},
 		{"monday after reminder", at(2026, 11, 23, 10, 0), 2},
 		{"friday", at(2026, 11, 27, 9, 0), 1},
+		{"monday afternoon: both jobs past their grace", at(2026, 11, 23, 14, 30), 0},
+		{"monday evening", at(2026, 11, 23, 19, 0), 0},
 		{"saturday", at(2026, 11, 28, 9, 0), 0},
 		{"sunday", at(2026, 11, 29, 11, 0), 0},
 		{"first day of christmas holiday (saturday)", at(2026, 12, 19, 9, 0), 0},
@@ -92,16 +94,16 @@ func TestDaylightSavingDays(t *testing.T) {
 	if got := h.Scheduler.Next(at(2026, 10, 25, 0, 30)); !got.Equal(time.Date(2026, 10, 25, 7, 15, 0, 0, time.UTC)) {
 		t.Fatalf("fall back: check-in at %v UTC, want 07:15 UTC", got.UTC())
 	}
-	// A job set inside the hour that does not exist on the spring day (02:30) still runs
+	// A job set inside the hour that does not exist on the spring day (02:10) still runs
 	// once that day, and a job in the repeated hour of the autumn day runs once.
-	s2 := sundaySchool(t, "02:30", "02:45")
+	s2 := sundaySchool(t, "02:10", "02:50")
 	h2 := bottest.New(t, bottest.Options{School: s2})
 	if got := dueNames(h2, at(2026, 3, 29, 4, 0)); len(got) != 2 {
 		t.Fatalf("spring day at 04:00: due %v, want both jobs", got)
 	}
 	rec := &bottest.Recorder{}
 	h3 := bottest.New(t, bottest.Options{School: s2, Adapters: []chat.Adapter{rec}, Start: time.Date(2026, 10, 25, 0, 0, 0, 0, time.UTC)})
-	for _, utc := range []string{"00:31", "00:46", "01:31", "01:46", "03:00"} {
+	for _, utc := range []string{"00:11", "00:51", "01:11", "01:51", "03:00"} {
 		tod, _ := config.ParseTimeOfDay(utc)
 		h3.Clock.Set(tod.On(config.Date{Year: 2026, Month: 10, Day: 25}, time.UTC))
 		h3.Tick()

@@ -17,13 +17,16 @@
 //	cix:PERSON          zset   DATE -> day number, index of the person's check-ins; TTL: retention
 //	h:ID                string help request (JSON); TTL: retention
 //	hq:CLASS            zset   open help request ids -> created (ms); TTL: retention
-//	audit               list   audit log entries (JSON), newest first, capped; TTL: retention
+//	audit:DATE          list   audit log entries of one UTC day (JSON), newest first;
+//	                           TTL: retention from that day
 //	ob                  zset   outbox: message id -> due time (ms)
 //	om:ID               hash   outbox message: body (JSON delivery), attempts; TTL 7 days
 //	obdead              zset   messages given up on -> time (ms); bodies kept 7 days
 //	j:JOB:CLASS:DATE    string scheduler claim: "run:OWNER" while running, "done" after
 //	kv:PLATFORM:KEY     string adapter cache (DM channel ids, thread ids)
-//	unreach:PLATFORM:P  string marker: PERSON refused DMs on PLATFORM (mentor told once)
+//
+// A person who refused DMs on a platform has the field unreachable:PLATFORM in p:PERSON
+// (their mentor was told once).
 package store
 
 import (
@@ -202,11 +205,12 @@ func (b *Batch) Index(k, member string, score, min float64) {
 	b.op("PEXPIRE", k, b.s.retention.Milliseconds())
 }
 
-// Log pushes entry onto the list k, keeps the newest max entries and refreshes the TTL.
+// Log pushes entry onto the day list k (see AuditKey), keeps the newest max entries,
+// and lets the list live for the retention period after its day.
 func (b *Batch) Log(k, entry string, max int) {
 	b.op("LPUSH", k, entry)
 	b.op("LTRIM", k, 0, max-1)
-	b.op("PEXPIRE", k, b.s.retention.Milliseconds())
+	b.op("PEXPIRE", k, (b.s.retention + 24*time.Hour).Milliseconds())
 }
 
 // Enqueue adds an outbox entry due at due; an id already queued is left alone, so a
@@ -235,6 +239,23 @@ func (b *Batch) Commit(ctx context.Context) error {
 		return ErrDuplicate
 	}
 	return fmt.Errorf("commit: unexpected reply %q", res)
+}
+
+// AuditKey is the audit list of the UTC day of t.
+func (s *Store) AuditKey(t time.Time) string {
+	return s.base + "audit:" + t.UTC().Format("2006-01-02")
+}
+
+// AppendAudit writes one audit entry outside any dialog step (one round trip).
+func (s *Store) AppendAudit(ctx context.Context, t time.Time, entry string) error {
+	k := s.AuditKey(t)
+	pipe := s.rdb.TxPipeline()
+	pipe.LPush(ctx, k, entry)
+	pipe.PExpire(ctx, k, s.retention+24*time.Hour)
+	if _, err := pipe.Exec(ctx); err != nil {
+		return fmt.Errorf("append audit: %w", err)
+	}
+	return nil
 }
 
 // OutboxTTL bounds how long an undelivered message (which may quote a pupil) is kept.

@@ -84,13 +84,13 @@ func cmdShell(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	rt, err := runtime.New(runtime.Options{
 		School: school, Redis: rdb, Prefix: c.prefix, Clock: clk, Catalog: cat,
 		Dialogs: dialogs(), Adapters: []chat.Adapter{sh}, Log: log, Owner: owner(),
+		// One at a time: the terminal shows messages in roster order, every run alike.
+		Serial: true,
 	})
 	if err != nil {
 		return exitErr(stderr, err)
 	}
 	sh.Bind(rt, rt.Scheduler)
-	// One delivery at a time: the terminal shows messages in queue order, every run alike.
-	rt.Deliverer.Workers = 1
 	// The terminal drives the scheduler and the outbox itself, after every line, so what
 	// you see is in order and a script's transcript is the same every run.
 	if err := rt.Run(ctx, false); err != nil {

@@ -12,6 +12,7 @@ package checkin
 
 import (
 	"fmt"
+	"time"
 
 	"github.com/kring-school/kring/bot/config"
 	"github.com/kring-school/kring/bot/dialog"
@@ -19,6 +20,9 @@ import (
 
 // Name is the dialog's id and the prefix of its action ids.
 const Name = "checkin"
+
+// FreshCheckIn is how recently a check-in may have gone out for the reminder to stay quiet.
+const FreshCheckIn = 30 * time.Minute
 
 // FormField is the id of the one field of an answer form.
 const FormField = "answer"

@@ -4,6 +4,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/kring-school/kring/bot/chat"
 	"github.com/kring-school/kring/bot/config"
@@ -803,9 +804,18 @@ func TestReminder(t *testing.T) {
 			t.Errorf("second reminder: %+v", res.Messages)
 		}
 	})
+	t.Run("stays quiet right after the check-in went out", func(t *testing.T) {
+		s := newSim(t, false)
+		s.start("anna")
+		s.now = s.now.Add(FreshCheckIn - time.Minute)
+		if res := s.remind("anna"); len(res.Messages) != 0 {
+			t.Errorf("a reminder nagged %v after the check-in: %+v", FreshCheckIn-time.Minute, res.Messages)
+		}
+	})
 	t.Run("greets a pupil who has not answered yet", func(t *testing.T) {
 		s := newSim(t, false)
 		s.start("anna")
+		s.now = s.now.Add(2 * time.Hour)
 		m := one(t, s.remind("anna"))
 		if !strings.HasPrefix(m.Text, s.T("anna", "checkin.remind.start", "Name", chat.Literal("Anna"))+"\n\n") || len(m.Choices) != 2 {
 			t.Errorf("reminder %q", m.Text)

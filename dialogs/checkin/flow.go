@@ -132,6 +132,11 @@ func (t *turn) onRemind() {
 	if !t.st.open() || t.st.Reminded {
 		return
 	}
+	if t.in.Now.Sub(t.st.Rec.Started) < FreshCheckIn {
+		// The check-in went out moments ago (a late start ran both jobs): a reminder
+		// now would only nag.
+		return
+	}
 	t.st.Reminded = true
 	t.changed = true
 	if !t.st.answered() {
