@@ -57,6 +57,8 @@ package embedded
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -105,6 +107,9 @@ type Server struct {
 	last   time.Time // miniredis' clock; guarded by mu (written under the write lock)
 
 	dirty atomic.Bool
+
+	// password guards the listening port against other local processes.
+	password string
 
 	// flushMu orders snapshot file writes, so an older snapshot never replaces a newer one.
 	flushMu sync.Mutex
@@ -170,25 +175,42 @@ func open(path string, clk clock.Clock, log *slog.Logger, ticks <-chan time.Time
 		lock.release()
 		return nil, corruptError(path, err)
 	}
+	// The data is minors': another local process that finds the port must not read it.
+	// A random password, known only to this process's clients, keeps it out.
+	password, err := randomPassword()
+	if err != nil {
+		lock.release()
+		return nil, fmt.Errorf("embedded store: %w", err)
+	}
+	m.RequireAuth(password)
 	if err := m.StartAddr("127.0.0.1:0"); err != nil {
 		lock.release()
 		return nil, fmt.Errorf("embedded store: start server: %w", err)
 	}
 
 	s := &Server{
-		path:   path,
-		clk:    clk,
-		log:    log,
-		m:      m,
-		lock:   lock,
-		last:   now,
-		warned: map[string]bool{},
-		stop:   make(chan struct{}),
-		done:   make(chan struct{}),
+		path:     path,
+		clk:      clk,
+		log:      log,
+		m:        m,
+		lock:     lock,
+		last:     now,
+		password: password,
+		warned:   map[string]bool{},
+		stop:     make(chan struct{}),
+		done:     make(chan struct{}),
 	}
 	go s.flusher(ticks)
 	log.Info("store opened", "store", "embedded", "path", path, "keys", n)
 	return s, nil
+}
+
+func randomPassword() (string, error) {
+	var b [24]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return "", fmt.Errorf("random password: %w", err)
+	}
+	return hex.EncodeToString(b[:]), nil
 }
 
 // Addr returns the host:port the server listens on.
@@ -205,6 +227,7 @@ func (s *Server) NewClient() redis.UniversalClient {
 		Addrs: []string{s.m.Addr()},
 		// miniredis does not know CLIENT SETINFO or the maintenance notifications
 		// handshake; skipping them keeps connection setup quiet.
+		Password:                 s.password,
 		DisableIdentity:          true,
 		MaintNotificationsConfig: &maintnotifications.Config{Mode: maintnotifications.ModeDisabled},
 		PoolSize:                 poolSize,

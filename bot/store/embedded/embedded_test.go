@@ -607,3 +607,24 @@ func TestOpenWithRealTicker(t *testing.T) {
 		t.Errorf("file after Close = %s", b)
 	}
 }
+
+// TestOtherProcessesCannotRead: a client that is not made by NewClient (another local
+// process that found the port) is refused.
+func TestOtherProcessesCannotRead(t *testing.T) {
+	s, err := Open(filepath.Join(t.TempDir(), "k.json"), clock.NewFake(time.Unix(1e9, 0)), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	ours := s.NewClient()
+	defer ours.Close()
+	ctx := context.Background()
+	if err := ours.Set(ctx, "secret", "pupil words", 0).Err(); err != nil {
+		t.Fatal(err)
+	}
+	stranger := redis.NewClient(&redis.Options{Addr: s.Addr(), DisableIdentity: true, MaxRetries: -1})
+	defer stranger.Close()
+	if v, err := stranger.Get(ctx, "secret").Result(); err == nil {
+		t.Fatalf("a client without the password read %q", v)
+	}
+}
