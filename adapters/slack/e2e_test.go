@@ -122,7 +122,7 @@ func (k *kring) press(user, label string) {
 // TestCheckInMorningOnSlack runs the morning with the real Engine and check-in dialog:
 // the 08:15 job DMs every pupil, Sanne answers in her DM, with the mood buttons and
 // her goal in a modal, her
-// check-in is stored, her App Home is refreshed, a retried event
+// check-in is stored, her App Home and her mentor's are refreshed, a retried event
 // has one effect, a pupil's alarming words reach the mentor without pinging anyone,
 // and a stranger is told politely they are not enrolled.
 func TestCheckInMorningOnSlack(t *testing.T) {
@@ -190,11 +190,14 @@ func TestCheckInMorningOnSlack(t *testing.T) {
 		recent[0].Open != "Spreekbeurt @channel @here" {
 		t.Fatalf("stored check-in = %+v", recent)
 	}
-	// Sanne's App Home follows her new check-in. (Her mentor's page is refreshed by the
-	// same Engine path; TestMentorHomePage checks how the adapter lays it out.)
+	// The App Homes of Sanne and her mentor follow her new check-in.
 	k.wait(func() bool {
 		v, ok := k.fake.Home("USANNE")
 		return ok && strings.Contains(visible(fakeslack.Message{Blocks: v.Blocks}), "Spreekbeurt afmaken")
+	})
+	k.wait(func() bool {
+		v, ok := k.fake.Home("UDEVRIES")
+		return ok && strings.Contains(visible(fakeslack.Message{Blocks: v.Blocks}), "*Sanne Smit* · laatste check-in 2026-11-23   🙂")
 	})
 
 	// Anna's words alarm the mentor; whatever she typed cannot ping or link.
