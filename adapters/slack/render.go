@@ -67,23 +67,10 @@ func neutralise(s string) string {
 	return strings.Join(lines, "\n")
 }
 
-// mrkdwn turns Kring markup into Slack mrkdwn. Kring's *bold* is Slack's *bold*, so
+// md turns Kring markup into Slack mrkdwn. Kring's *bold* is Slack's *bold*, so
 // trusted text only needs its reserved characters escaped; literals are neutralised.
-func mrkdwn(text string) string {
-	var b strings.Builder
-	for _, s := range chat.Segments(text) {
-		if s.Literal {
-			b.WriteString(neutralise(s.Text))
-			continue
-		}
-		b.WriteString(entityEscaper.Replace(s.Text))
-	}
-	return b.String()
-}
-
-// md is mrkdwn with commands spelled the Slack way: a Slack app has one slash command,
-// so "/checkin" in a catalog text reads "/kring checkin" here. Only trusted text is
-// rewritten; what people typed is neutralised as always.
+// Commands are spelled the Slack way: a Slack app has one slash command, so
+// "/checkin" in a catalog text reads "/kring checkin" here (trusted text only).
 func (a *Adapter) md(text string) string {
 	var b strings.Builder
 	for _, s := range chat.Segments(text) {
