@@ -225,6 +225,15 @@ func TestCheckInMorningOnSlack(t *testing.T) {
 		t.Fatalf("stranger's answer = %+v, want the ephemeral not-enrolled note", resp)
 	}
 
+	// A stranger who writes to Kring directly gets the same note in that DM, and Kring
+	// opens no conversation for it.
+	opensBefore := len(k.fake.Calls("conversations.open"))
+	k.say("U0STRANGER", "Ev5", "hallo?", 0)
+	if ms := k.fake.Messages(k.fake.DM("U0STRANGER")); len(ms) != 1 || !strings.Contains(ms[0].Text, "niet ingeschreven") ||
+		len(k.fake.Calls("conversations.open")) != opensBefore {
+		t.Fatalf("stranger's DM = %+v", ms)
+	}
+
 	// /kring hulp lists the commands the Slack way.
 	p = k.fake.SlashCommand("USANNE", dm, "/kring", "hulp")
 	k.envelope(fakeslack.Envelope{Type: "slash_commands", Payload: p})

@@ -343,14 +343,21 @@ func (a *Adapter) sendViaRef(ctx context.Context, d chat.Delivery) (bool, error)
 	m := d.Message
 	channel, url := parseRef(m.ReplyRef)
 	user := a.recipient(d)
-	if m.Image != nil || channel == "" || (m.Staff && !isDM(channel)) {
+	if channel == "" || (m.Staff && !isDM(channel)) {
 		return false, nil
 	}
 	if url == "" {
-		// A message typed in a shared channel: answer the actor only.
-		if !isDM(channel) && user != "" {
+		switch {
+		case isDM(channel):
+			// A DM typed to Kring: answer in that DM, no conversations.open needed.
+			return true, a.post(ctx, m, a.langFor(d), channel, "")
+		case user != "" && m.Image == nil:
+			// A message typed in a shared channel: answer the actor only.
 			return true, a.postEphemeral(ctx, m, a.langFor(d), channel, user)
 		}
+		return false, nil
+	}
+	if m.Image != nil {
 		return false, nil
 	}
 	// Outside a DM every in-place answer is ephemeral: answers to one person are not
