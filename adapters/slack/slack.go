@@ -18,6 +18,16 @@
 // look-alikes. Delivery is paced per channel and per method tier; a 429 becomes a
 // *chat.RetryError carrying Slack's Retry-After. DM channel ids are cached in the
 // chat.KV the adapter is given (Redis in production).
+//
+// Adapter cache keys (in that chat.KV, under the store's prefix):
+//
+//	dm:<user>             DM channel id of a Slack user (90 days)
+//	form:<message id>     a pending form and the text of the message that offers it (14 days)
+//	thread:<class>:<key>  ts of the parent message of a dialog's logical thread
+//	sent:<message id>     the text of a message with an image went out (48 hours)
+//
+// See docs/slack.md for creating the Slack app from slack-app-manifest.yaml and
+// running Kring with it; adapters/slack/fakeslack is the local Slack the tests use.
 package slack
 
 import (
