@@ -328,10 +328,26 @@ func (a *Adapter) Use(h chat.Handler) {
 }
 
 // checkAuth learns the bot's own user id and refuses a token of another workspace.
+// A network or Slack hiccup at start is waited out (about a minute); a refused token
+// fails at once.
 func (a *Adapter) checkAuth(ctx context.Context) error {
-	res, err := a.api.AuthTestContext(ctx)
-	if err != nil {
-		return fmt.Errorf("slack: auth.test with SLACK_BOT_TOKEN: %w", err)
+	var res *slackgo.AuthTestResponse
+	var err error
+	for wait := time.Second; ; wait *= 2 {
+		res, err = a.api.AuthTestContext(ctx)
+		if err == nil {
+			break
+		}
+		_, transient := errors.AsType[*chat.RetryError](a.fail("auth.test", "", err))
+		if !transient || wait > 32*time.Second || ctx.Err() != nil {
+			return fmt.Errorf("slack: auth.test with SLACK_BOT_TOKEN: %w", err)
+		}
+		a.log.Warn("slack not reachable yet; trying again", "in", wait, "err", err)
+		select {
+		case <-a.clk.After(wait):
+		case <-ctx.Done():
+			return ctx.Err()
+		}
 	}
 	a.botUser.Store(res.UserID)
 	want := a.opt.School.Slack.Team
