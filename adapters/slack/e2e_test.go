@@ -2,6 +2,7 @@ package slack
 
 import (
 	"context"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -59,7 +60,7 @@ func newKring(t *testing.T) *kring {
 	fake := fakeslack.New(fakeslack.Options{Team: testTeam, BotToken: botToken, AppToken: appToken, Clock: clk})
 	t.Cleanup(fake.Close)
 	a, err := New(Options{BotToken: botToken, AppToken: appToken, School: school, Catalog: testCatalog(t), Clock: clk,
-		Log: quietLog(), APIURL: fake.APIURL, Pace: Pace{PerChannel: 1000, ChannelBurst: 1000, Methods: fastMethods()}})
+		Log: quietLog(), APIURL: fake.APIURL, HTTPClient: &http.Client{Transport: localOnly{}}, Pace: Pace{PerChannel: 1000, ChannelBurst: 1000, Methods: fastMethods()}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -352,3 +352,17 @@ func TestHomeTabPublishedOnOpen(t *testing.T) {
 type homeFunc func(ctx context.Context, id string) (chat.Home, error)
 
 func (f homeFunc) Home(ctx context.Context, id string) (chat.Home, error) { return f(ctx, id) }
+
+// Socket Mode acknowledges an envelope before the Engine has done anything with it.
+func TestSocketAcknowledgesBeforeTheWork(t *testing.T) {
+	r := newRig(t, ModeSocket)
+	release := make(chan struct{})
+	r.h.replies = func(chat.Event) []chat.Message { <-release; return nil }
+	defer close(release)
+	id, err := r.fake.Send(r.ctx, fakeslack.Envelope{Type: "slash_commands", Payload: r.fake.SlashCommand("U0ANNA", "C02B", "/kring", "incheck")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.h.next(t) // the Engine holds the event until release
+	r.wait(func() bool { return r.fake.Acked(id) })
+}

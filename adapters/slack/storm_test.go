@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
 	"sort"
 	"strings"
 	"sync"
@@ -189,7 +190,7 @@ func TestFanOutThrough429Storm(t *testing.T) {
 		Methods: map[string]fakeslack.Limit{"chat.postMessage": {PerMinute: 300, Burst: 30}, "conversations.open": {PerMinute: 50, Burst: 10}}})
 	t.Cleanup(fake.Close)
 	a, err := New(Options{BotToken: botToken, AppToken: appToken, School: school, Catalog: testCatalog(t), Clock: clk,
-		Log: quietLog(), APIURL: fake.APIURL})
+		Log: quietLog(), APIURL: fake.APIURL, HTTPClient: &http.Client{Transport: localOnly{}}})
 	if err != nil {
 		t.Fatal(err)
 	}
