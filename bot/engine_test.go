@@ -295,3 +295,22 @@ func TestTwoEnginesOnOneRedisLoseNothing(t *testing.T) {
 		t.Fatalf("count = %s after %d events through two engines, want %d", got, 2*n, 2*n)
 	}
 }
+
+func TestBatchWithoutEventIDWritesOnlyItsKeys(t *testing.T) {
+	rdb, prefix := bottest.Stores()[0].Open(t, nil)
+	st := store.New(rdb, prefix, "s", 0)
+	ctx := context.Background()
+	if err := rdb.RPush(ctx, st.Key("somelist"), "x").Err(); err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		b := st.NewBatch("p", "", store.AnyVersion)
+		b.Log(st.Key("somelist"), "entry", 10)
+		if err := b.Commit(ctx); err != nil {
+			t.Fatalf("commit without event id: %v", err)
+		}
+	}
+	if n := rdb.LLen(ctx, st.Key("somelist")).Val(); n != 3 {
+		t.Fatalf("list has %d entries, want 3", n)
+	}
+}

@@ -146,11 +146,17 @@ const AnyVersion = "*"
 func (s *Store) NewBatch(person, eventID, version string) *Batch {
 	b := &Batch{s: s, keyIdx: map[string]int{}}
 	b.key(s.PersonKey(person))
+	// KEYS[2] is always the dedupe key; without an event id it repeats KEYS[1], which
+	// the script reads as "no dedupe". It is placed by hand: key() would fold the
+	// repeat away and let the next write's key take its place.
 	dedupe := s.PersonKey(person)
 	if eventID != "" {
 		dedupe = s.base + "e:" + eventID
 	}
-	b.key(dedupe)
+	b.keys = append(b.keys, dedupe)
+	if _, ok := b.keyIdx[dedupe]; !ok {
+		b.keyIdx[dedupe] = 2
+	}
 	b.args = append(b.args, version, DedupeTTL.Milliseconds(), s.retention.Milliseconds())
 	return b
 }
