@@ -72,6 +72,9 @@ Environment:
   DISCORD_TOKEN         Discord bot token; DISCORD_APP_ID the application id
   SLACK_BOT_TOKEN       Slack bot token (xoxb-), SLACK_APP_TOKEN (xapp-, Socket Mode),
   SLACK_SIGNING_SECRET  Slack signing secret (Events API over HTTP)
+  KRING_SLACK_MODE      socket (default) or http (Events API)
+  KRING_SLACK_LISTEN    listen address in http mode (default :3000)
+  KRING_SLACK_COMMAND   the slash command (default /kring)
 `
 
 func platformTokensSet() bool {

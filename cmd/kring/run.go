@@ -65,6 +65,13 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return exitErr(stderr, err)
 	}
+	for _, a := range adapters {
+		// Adapters that take parts from the Engine (commands, caches, home pages) get
+		// them before the outbox may deliver, not only when their Run starts.
+		if u, ok := a.(interface{ Use(chat.Handler) }); ok {
+			u.Use(rt.Engine)
+		}
+	}
 	log.Info("kring running", "school", school.ID, "platforms", len(adapters))
 	if err := rt.Run(ctx, true); err != nil {
 		return exitErr(stderr, err)
