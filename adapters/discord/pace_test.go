@@ -125,6 +125,7 @@ func TestFanOutThrough429Storm(t *testing.T) {
 			t.Errorf("%q delivered %d times", c, n)
 		}
 	}
+	t.Logf("200 check-ins: %d requests, %d answered 429, %d retries", len(e.fake.Requests()), tooMany, ob.retries.Load())
 	if tooMany < 20 {
 		t.Errorf("only %d 429 answers: the storm did not happen", tooMany)
 	}
