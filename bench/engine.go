@@ -104,7 +104,7 @@ func engineSteps(ctx context.Context, rep *Report, col int, t *target, school *c
 		rep.set(col, "engine.c"+cs+".p50", fmt.Sprintf("2. engine step, %d at once: p50", c), "", dur(p50))
 		rep.set(col, "engine.c"+cs+".p99", fmt.Sprintf("2. engine step, %d at once: p99", c), "", dur(p99))
 		rep.set(col, "engine.c"+cs+".rate", fmt.Sprintf("2. engine step, %d at once: steps/s", c), "", num(stepRate, "%.0f"))
-		rep.set(col, "redis.c"+cs+".rate", fmt.Sprintf("2. Redis ceiling, %d at once: SET/GET round trips/s", c), "", num(ceil, "%.0f"))
+		rep.set(col, "redis.c"+cs+".rate", fmt.Sprintf("2. ceiling: plain SET/GET round trips/s, %d at once", c), "", num(ceil, "%.0f"))
 		rep.set(col, "ratio.c"+cs, fmt.Sprintf("2. **Kring steps/s ÷ Redis round trips/s, %d at once**", c), "headline", num(stepRate/ceil, "%.3f"))
 	}
 	perStep := float64(totalRT) / float64(totalSteps)

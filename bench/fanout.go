@@ -79,7 +79,7 @@ func fanOut(ctx context.Context, rep *Report, col int, t *target, school *config
 	dstart := time.Now()
 	go func() { done <- rt.Deliverer.Run(dctx) }()
 	limit := time.Duration(float64(pupils)/pace*2*float64(time.Second)) + time.Minute
-	tick := time.NewTicker(5 * time.Second)
+	tick := time.NewTicker(15 * time.Second)
 	defer tick.Stop()
 	poll := time.NewTicker(20 * time.Millisecond)
 	defer poll.Stop()
