@@ -214,7 +214,9 @@ func (a *Adapter) asID() string {
 }
 
 func (a *Adapter) prompt() {
-	fmt.Fprintf(a.o.Out, "%s %s> ", a.o.Clock.Now().In(a.location()).Format("Mon 02 Jan 15:04"), a.asID())
+	now := a.o.Clock.Now().In(a.location())
+	day := a.L.T("shell.day." + strings.ToLower(now.Weekday().String()[:3]))
+	fmt.Fprintf(a.o.Out, "%s %s %s> ", day, now.Format("15:04"), a.asID())
 }
 
 func (a *Adapter) location() *time.Location {

@@ -48,7 +48,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if !platformTokensSet() {
 		return exitErr(stderr, errors.New("no platform configured: set DISCORD_TOKEN and/or SLACK_BOT_TOKEN (see README), or run \"kring shell\""))
 	}
-	rdb, closeStore, err := c.openStore(ctx, school, clk, log, false)
+	rdb, _, closeStore, err := c.openStore(ctx, school, clk, log, false)
 	if err != nil {
 		return exitErr(stderr, err)
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/kring-school/kring/bot/dialog"
 	"github.com/kring-school/kring/bot/i18n"
 	"github.com/kring-school/kring/bot/runtime"
+	"github.com/kring-school/kring/bot/store"
 	"github.com/kring-school/kring/dialogs/checkin"
 )
 
@@ -37,8 +38,8 @@ func cmdShell(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
-	if *script != "" && c.logLevel == "info" {
-		c.logLevel = "warn" // keep the transcript clean
+	if c.logLevel == "info" && os.Getenv("KRING_LOG_LEVEL") == "" {
+		c.logLevel = "warn" // the terminal is for the conversation; say the store below
 	}
 	log, err := c.logger(stderr)
 	if err != nil {
@@ -71,7 +72,7 @@ func cmdShell(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		now = t
 	}
 	clk := clock.NewFake(now)
-	rdb, closeStore, err := c.openStore(ctx, school, clk, log, *script != "")
+	rdb, storePath, closeStore, err := c.openStore(ctx, school, clk, log, *script != "")
 	if err != nil {
 		return exitErr(stderr, err)
 	}
@@ -79,6 +80,14 @@ func cmdShell(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	cat, err := i18n.Load()
 	if err != nil {
 		return exitErr(stderr, err)
+	}
+	if *script == "" {
+		L := cat.For(school.Locale)
+		if c.redisURL != "" {
+			fmt.Fprintln(stderr, L.T("shell.store_redis", "URL", store.Redact(c.redisURL), "Prefix", c.prefix))
+		} else {
+			fmt.Fprintln(stderr, L.T("shell.store_embedded", "Path", storePath))
+		}
 	}
 	sh := shell.New(shell.Options{School: school, Catalog: cat, Clock: clk, In: in, Out: stdout, Script: *script != "", As: *as})
 	rt, err := runtime.New(runtime.Options{

@@ -74,23 +74,23 @@ func (c *common) school() (*config.School, error) {
 }
 
 // openStore connects to Redis, or opens the embedded store when no URL is set. It logs
-// which store is used and where its data lives. close releases it (flushing the
-// embedded store's file).
-func (c *common) openStore(ctx context.Context, s *config.School, clk clock.Clock, log *slog.Logger, ephemeral bool) (rdb redis.UniversalClient, closeFn func(), err error) {
+// which store is used and where its data lives, and returns the embedded data file
+// ("" for Redis). closeFn releases it (flushing the embedded store's file).
+func (c *common) openStore(ctx context.Context, s *config.School, clk clock.Clock, log *slog.Logger, ephemeral bool) (rdb redis.UniversalClient, dataPath string, closeFn func(), err error) {
 	if c.redisURL != "" {
 		rdb, err := store.Connect(ctx, c.redisURL)
 		if err != nil {
-			return nil, nil, err
+			return nil, "", nil, err
 		}
 		log.Info("store opened", "store", "redis", "url", store.Redact(c.redisURL), "prefix", c.prefix)
-		return rdb, func() { _ = rdb.Close() }, nil
+		return rdb, "", func() { _ = rdb.Close() }, nil
 	}
 	path := c.data
 	cleanup := func() {}
 	if ephemeral && path == "" {
 		dir, err := os.MkdirTemp("", "kring-script-*")
 		if err != nil {
-			return nil, nil, fmt.Errorf("temporary store: %w", err)
+			return nil, "", nil, fmt.Errorf("temporary store: %w", err)
 		}
 		path = filepath.Join(dir, "kring.json")
 		cleanup = func() { _ = os.RemoveAll(dir) }
@@ -101,12 +101,12 @@ func (c *common) openStore(ctx context.Context, s *config.School, clk clock.Cloc
 	srv, err := embedded.Open(path, clk, log)
 	if err != nil {
 		cleanup()
-		return nil, nil, err
+		return nil, "", nil, err
 	}
 	log.Info("embedded store in use: for trying Kring and one small class; set KRING_REDIS_URL for real use",
 		"path", srv.Path(), "ephemeral", ephemeral && c.data == "")
 	rdb = srv.NewClient()
-	return rdb, func() {
+	return rdb, srv.Path(), func() {
 		_ = rdb.Close()
 		if err := srv.Close(); err != nil {
 			log.Error("close embedded store", "err", err)
