@@ -49,6 +49,12 @@ type Options struct {
 	JobWorkers int
 }
 
+// AlertObserver is an Observer that also counts staff-only messages (alerts, relayed
+// help requests) a dialog sent.
+type AlertObserver interface {
+	Alert(dialog string, n int)
+}
+
 // Observer sees what the Engine does. Methods must not block.
 type Observer interface {
 	Event(kind chat.EventKind)
@@ -281,6 +287,7 @@ func (e *Engine) step(ctx context.Context, r stepRequest) []chat.Message {
 			if len(b.Outbox) > 0 {
 				e.ob.Wake()
 			}
+			e.countAlerts(d.Name(), res.Messages)
 			e.afterCommit(ctx, res.Effects)
 			return nil
 		case errors.Is(err, store.ErrConflict):
@@ -534,6 +541,22 @@ func (e *Engine) roleNames(L *i18n.Localizer, roles []config.Role) string {
 		names[i] = L.T("role." + string(r))
 	}
 	return strings.Join(names, L.T("core.or"))
+}
+
+func (e *Engine) countAlerts(dialog string, msgs []chat.Message) {
+	ao, ok := e.obs.(AlertObserver)
+	if !ok {
+		return
+	}
+	n := 0
+	for _, m := range msgs {
+		if m.Staff {
+			n++
+		}
+	}
+	if n > 0 {
+		ao.Alert(dialog, n)
+	}
 }
 
 func stripe(person string) uint8 {

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/kring-school/kring/bot/bottest"
 	"github.com/kring-school/kring/bot/chat"
@@ -312,5 +313,29 @@ func TestBatchWithoutEventIDWritesOnlyItsKeys(t *testing.T) {
 	}
 	if n := rdb.LLen(ctx, st.Key("somelist")).Val(); n != 3 {
 		t.Fatalf("list has %d entries, want 3", n)
+	}
+}
+
+type alertCount struct {
+	mu sync.Mutex
+	n  int
+}
+
+func (a *alertCount) Event(chat.EventKind)              {}
+func (a *alertCount) Step(string, time.Duration, error) {}
+func (a *alertCount) Conflict()                         {}
+func (a *alertCount) Duplicate()                        {}
+func (a *alertCount) Alert(_ string, n int)             { a.mu.Lock(); a.n += n; a.mu.Unlock() }
+
+func TestAlertsAreCounted(t *testing.T) {
+	obs := &alertCount{}
+	rdb, prefix := bottest.Stores()[0].Open(t, nil)
+	h := bottest.New(t, bottest.Options{Redis: rdb, Prefix: prefix, Adapters: []chat.Adapter{&bottest.Recorder{}}, EngineObserver: obs})
+	h.At("08:15")
+	h.Engine.Handle(context.Background(), chat.Event{ID: "al1", Platform: chat.Shell, User: "anna", DM: true, Kind: chat.KindMessage, Text: "Ik word gepest"})
+	obs.mu.Lock()
+	defer obs.mu.Unlock()
+	if obs.n != 2 { // the mentor and the care contact
+		t.Fatalf("alerts counted %d, want 2", obs.n)
 	}
 }

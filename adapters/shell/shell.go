@@ -8,6 +8,8 @@ package shell
 import (
 	"bufio"
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"fmt"
 	"io"
 	"strconv"
@@ -53,8 +55,11 @@ type Adapter struct {
 	driver Driver
 	sched  Scheduler
 
-	mu      sync.Mutex
-	as      *config.Person
+	mu sync.Mutex
+	as *config.Person
+	// session makes event ids unique across terminal sessions on a persistent store,
+	// where ids of an earlier session are still remembered as handled.
+	session string
 	seq     int
 	choices map[string][]chat.Choice
 	pending map[string][]string
@@ -62,7 +67,10 @@ type Adapter struct {
 
 // New returns a terminal adapter. Call Bind before Run.
 func New(o Options) *Adapter {
-	a := &Adapter{o: o, L: o.Catalog.For(o.School.Locale), choices: map[string][]chat.Choice{}, pending: map[string][]string{}}
+	var b [6]byte
+	_, _ = rand.Read(b[:])
+	a := &Adapter{o: o, L: o.Catalog.For(o.School.Locale), session: hex.EncodeToString(b[:]),
+		choices: map[string][]chat.Choice{}, pending: map[string][]string{}}
 	if p, ok := o.School.FindPerson(o.As); ok {
 		a.as = p
 	} else if ps := pupils(o.School); len(ps) > 0 {
@@ -234,7 +242,7 @@ func (a *Adapter) line(ctx context.Context, h chat.Handler, line string) (quit b
 	a.mu.Lock()
 	me := a.as
 	a.seq++
-	ev := chat.Event{ID: "shell-" + strconv.Itoa(a.seq), Platform: chat.Shell, User: me.ID, DM: true, Time: a.o.Clock.Now()}
+	ev := chat.Event{ID: "shell-" + a.session + "-" + strconv.Itoa(a.seq), Platform: chat.Shell, User: me.ID, DM: true, Time: a.o.Clock.Now()}
 	a.mu.Unlock()
 	switch {
 	case strings.HasPrefix(line, "/"):

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kring-school/kring/bot"
 	"github.com/kring-school/kring/bot/chat"
 	"github.com/kring-school/kring/bot/clock"
 	"github.com/kring-school/kring/bot/config"
@@ -91,6 +92,8 @@ type Options struct {
 	Redis  redis.UniversalClient
 	Prefix string
 	Clock  *clock.Fake
+	// EngineObserver, when set, sees the Engine's steps (metrics tests).
+	EngineObserver bot.Observer
 }
 
 // Harness is a running Kring under test.
@@ -129,7 +132,7 @@ func New(t testing.TB, o Options) *Harness {
 	}
 	rt, err := krt.New(krt.Options{
 		School: o.School, Redis: o.Redis, Prefix: o.Prefix, Clock: o.Clock, Catalog: cat,
-		Dialogs: o.Dialogs, Adapters: o.Adapters, Owner: "test", Log: testLog(),
+		Dialogs: o.Dialogs, Adapters: o.Adapters, Owner: "test", Log: testLog(), EngineObserver: o.EngineObserver,
 	})
 	if err != nil {
 		t.Fatalf("runtime: %v", err)

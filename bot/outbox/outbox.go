@@ -126,14 +126,32 @@ func (o *Outbox) Retry(ctx context.Context, id string, d time.Duration) error {
 	return nil
 }
 
+// releaseScript gives a message back untried, unless another process finished it
+// meanwhile (then writing its hash again would leave an orphan without expiry).
+var releaseScript = redis.NewScript(`
+if redis.call('EXISTS', KEYS[2]) == 1 then
+  redis.call('ZADD', KEYS[1], 'XX', ARGV[1], ARGV[2])
+  redis.call('HINCRBY', KEYS[2], 'attempts', -1)
+end
+return 1`)
+
+// buryScript parks a message in the dead-letter set, trimming entries whose bodies
+// have expired, unless the message is gone already.
+var buryScript = redis.NewScript(`
+if redis.call('EXISTS', KEYS[2]) == 1 then
+  redis.call('ZREM', KEYS[1], ARGV[1])
+  redis.call('ZADD', KEYS[3], ARGV[2], ARGV[1])
+  redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', ARGV[3])
+  redis.call('HSET', KEYS[2], 'reason', ARGV[4])
+end
+return 1`)
+
 // Release gives a claimed message back untried, due after d: its claim does not count
 // as an attempt (it waited behind another message, or this process lacks its platform).
 func (o *Outbox) Release(ctx context.Context, id string, d time.Duration) error {
 	due := o.clk.Now().Add(d).UnixMilli()
-	pipe := o.st.Client().TxPipeline()
-	pipe.ZAddXX(ctx, o.st.Key("ob"), redis.Z{Score: float64(due), Member: id})
-	pipe.HIncrBy(ctx, o.st.Key("om:"+id), "attempts", -1)
-	if _, err := pipe.Exec(ctx); err != nil {
+	keys := []string{o.st.Key("ob"), o.st.Key("om:" + id)}
+	if err := releaseScript.Run(ctx, o.st.Client(), keys, due, id).Err(); err != nil {
 		return fmt.Errorf("release %s: %w", id, err)
 	}
 	return nil
@@ -141,14 +159,11 @@ func (o *Outbox) Release(ctx context.Context, id string, d time.Duration) error 
 
 // Bury moves a message that will never deliver to the dead-letter set, with the reason.
 func (o *Outbox) Bury(ctx context.Context, id, reason string) error {
-	pipe := o.st.Client().TxPipeline()
-	pipe.ZRem(ctx, o.st.Key("ob"), id)
 	now := o.clk.Now()
-	pipe.ZAdd(ctx, o.st.Key("obdead"), redis.Z{Score: float64(now.UnixMilli()), Member: id})
+	keys := []string{o.st.Key("ob"), o.st.Key("om:" + id), o.st.Key("obdead")}
 	// The bodies expire after OutboxTTL; so do their entries in the dead-letter set.
-	pipe.ZRemRangeByScore(ctx, o.st.Key("obdead"), "-inf", fmt.Sprint(now.Add(-store.OutboxTTL).UnixMilli()))
-	pipe.HSet(ctx, o.st.Key("om:"+id), "reason", reason)
-	if _, err := pipe.Exec(ctx); err != nil {
+	oldest := now.Add(-store.OutboxTTL).UnixMilli()
+	if err := buryScript.Run(ctx, o.st.Client(), keys, id, now.UnixMilli(), oldest, reason).Err(); err != nil {
 		return fmt.Errorf("bury %s: %w", id, err)
 	}
 	return nil

@@ -251,3 +251,25 @@ func TestHeldBackMessagesDoNotUseUpAttempts(t *testing.T) {
 		t.Fatalf("%d messages buried", dead)
 	}
 }
+
+func TestReleaseAfterAnotherProcessFinishedLeavesNoOrphan(t *testing.T) {
+	r := newRig(t)
+	r.queue(t, "s1", "anna", 1)
+	ctx := context.Background()
+	claimed, err := r.ob.Claim(ctx, 1)
+	if err != nil || len(claimed) != 1 {
+		t.Fatal(err)
+	}
+	id := claimed[0].ID
+	if err := r.ob.Ack(ctx, id); err != nil { // another process delivered it
+		t.Fatal(err)
+	}
+	_ = r.ob.Release(ctx, id, time.Second)
+	_ = r.ob.Bury(ctx, id, "late")
+	if n := r.rdb.Exists(ctx, r.st.Key("om:"+id)).Val(); n != 0 {
+		t.Fatal("a finished message's hash came back without expiry")
+	}
+	if q, dead, _ := r.ob.Depth(ctx); q != 0 || dead != 0 {
+		t.Fatalf("queued %d, dead %d after a late release and bury; want 0 and 0", q, dead)
+	}
+}

@@ -149,8 +149,13 @@ func (s *Scheduler) RunDue(ctx context.Context) (int, error) {
 		n, err := s.runner.RunJob(ctx, d.Dialog, d.Job, d.Class, d.Date)
 		s.log.Info("job ran", "job", d.Dialog.Name()+"."+d.Job.Name, "class", d.Class.ID, "date", d.Date.String(), "people", n, "err", err)
 		if err != nil {
-			// Leave the claim to lapse so this or another process tries again.
+			// Give the claim back so this or another process tries again at its next
+			// tick, not only when the lease lapses (a restart mid-morning would otherwise
+			// hold the remaining check-ins back for the whole lease).
 			errs = append(errs, fmt.Errorf("job %s: %w", d.Key(), err))
+			if rerr := s.release(context.WithoutCancel(ctx), d); rerr != nil {
+				errs = append(errs, rerr)
+			}
 			continue
 		}
 		if err := s.st.Client().Set(ctx, s.st.Key(d.Key()), "done", s.DoneTTL).Err(); err != nil {
@@ -170,6 +175,18 @@ func (s *Scheduler) claim(ctx context.Context, d Due) (bool, error) {
 		return false, fmt.Errorf("claim %s: %w", d.Key(), err)
 	}
 	return ok == "OK", nil
+}
+
+// releaseScript deletes a claim only while it is still this process's.
+var releaseScript = redis.NewScript(`
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0`)
+
+func (s *Scheduler) release(ctx context.Context, d Due) error {
+	if err := releaseScript.Run(ctx, s.st.Client(), []string{s.st.Key(d.Key())}, "run:"+s.owner).Err(); err != nil {
+		return fmt.Errorf("release %s: %w", d.Key(), err)
+	}
+	return nil
 }
 
 // Run runs due jobs until ctx is done, waking at each job time and at least every

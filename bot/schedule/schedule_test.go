@@ -2,6 +2,8 @@ package schedule_test
 
 import (
 	"context"
+	"errors"
+	"log/slog"
 	"sync"
 	"testing"
 	"time"
@@ -11,6 +13,7 @@ import (
 	"github.com/kring-school/kring/bot/clock"
 	"github.com/kring-school/kring/bot/config"
 	"github.com/kring-school/kring/bot/dialog"
+	"github.com/kring-school/kring/bot/schedule"
 	"github.com/kring-school/kring/dialogs/checkin"
 )
 
@@ -192,5 +195,29 @@ func TestCrashedRunIsTakenOverWithoutDoubles(t *testing.T) {
 	}
 	if v := h.Redis.Get(ctx, key).Val(); v != "done" {
 		t.Fatalf("claim after the take-over = %q, want done", v)
+	}
+}
+
+// failingRunner fails its first run, then succeeds.
+type failingRunner struct{ runs int }
+
+func (f *failingRunner) RunJob(context.Context, dialog.Dialog, dialog.Job, *config.Class, config.Date) (int, error) {
+	f.runs++
+	if f.runs == 1 {
+		return 0, errors.New("redis went away")
+	}
+	return 6, nil
+}
+
+func TestFailedRunGivesItsClaimBack(t *testing.T) {
+	h := bottest.New(t, bottest.Options{})
+	r := &failingRunner{}
+	s := schedule.New(h.School, h.Engine.Dialogs(), r, h.Store, h.Clock, slog.New(slog.DiscardHandler), "p1")
+	h.Clock.Set(at(2026, 11, 23, 8, 15))
+	if _, err := s.RunDue(context.Background()); err == nil {
+		t.Fatal("the failed run reported no error")
+	}
+	if n, err := s.RunDue(context.Background()); err != nil || n != 1 || r.runs != 2 {
+		t.Fatalf("second tick ran %d jobs (%v), runner called %d times; want the job retried at once", n, err, r.runs)
 	}
 }

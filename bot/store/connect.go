@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/url"
 	"strings"
@@ -23,7 +24,8 @@ import (
 func Connect(ctx context.Context, raw string) (redis.UniversalClient, error) {
 	u, err := url.Parse(raw)
 	if err != nil {
-		return nil, fmt.Errorf("redis url: %w", err)
+		// url's error quotes the whole URL, password included: say what is wrong only.
+		return nil, errors.New("redis url: not a valid URL (a password with special characters must be percent-encoded)")
 	}
 	base, mode, _ := strings.Cut(u.Scheme, "+")
 	if base != "redis" && base != "rediss" {

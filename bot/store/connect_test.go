@@ -21,6 +21,13 @@ func TestRedactHidesEveryPassword(t *testing.T) {
 	}
 }
 
+func TestBadURLErrorHidesPassword(t *testing.T) {
+	_, err := Connect(t.Context(), "redis://u:pa%zzss@host:6379/0")
+	if err == nil || strings.Contains(err.Error(), "pa%zzss") {
+		t.Fatalf("error %v shows the password", err)
+	}
+}
+
 func TestConnectRejectsUnknownSchemes(t *testing.T) {
 	for _, raw := range []string{"http://host", "redis+foo://host:1", "redis+sentinel://host:1/0"} {
 		if _, err := Connect(t.Context(), raw); err == nil {

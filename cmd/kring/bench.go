@@ -15,14 +15,16 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	fs := flag.NewFlagSet("kring bench", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var o bench.Options
-	fs.StringVar(&o.RedisURL, "redis", env("KRING_REDIS_URL", "redis://127.0.0.1:6379/0"), "Redis to measure (env KRING_REDIS_URL); keys go under a fresh prefix that is deleted afterwards")
+	// Read from the environment after parsing: the URL may hold a password, and --help
+	// must not print it.
+	fs.StringVar(&o.RedisURL, "redis", "", "Redis to measure (env KRING_REDIS_URL, else redis://127.0.0.1:6379/0); keys go under a fresh prefix that is deleted afterwards")
 	fs.BoolVar(&o.Embedded, "embedded", true, "also measure the embedded store, in a second column")
 	fs.BoolVar(&o.Quick, "quick", false, "small sizes: a smoke test that finishes in seconds")
 	fs.IntVar(&o.Pupils, "pupils", 0, "pupils in the fan-out school (default 10000; --quick 300)")
 	fs.IntVar(&o.Classes, "classes", 0, "classes in the fan-out school (default 330; --quick 10)")
 	fs.IntVar(&o.StepPupils, "step-pupils", 0, "pupils doing a whole check-in per engine concurrency level (default 2000; --quick 40)")
 	fs.IntVar(&o.Limit, "limit", 0, "the fake Discord's global rate limit, requests/s (default 50, Discord's; --quick 200)")
-	fs.Float64Var(&o.Pace, "pace", 0, "the Discord adapter's request rate (default: the adapter's default share of the limit, 45 of 50)")
+	fs.Float64Var(&o.Pace, "pace", 0, "the Discord adapter's request rate (default: the adapter's default share of the limit, 48 of 50)")
 	out := fs.String("out", "", "also write the table to this file")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, `Usage: kring bench [flags]
@@ -50,6 +52,9 @@ Flags:
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "kring bench: unexpected argument %q\n", fs.Arg(0))
 		return 2
+	}
+	if o.RedisURL == "" {
+		o.RedisURL = env("KRING_REDIS_URL", "redis://127.0.0.1:6379/0")
 	}
 	o.Progress = stderr
 	fmt.Fprintf(stderr, "bench: Redis %s\n", store.Redact(o.RedisURL))

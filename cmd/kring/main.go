@@ -42,6 +42,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return cmdConfig(args[1:], stdout, stderr)
 	case "discord":
 		return cmdDiscord(args[1:], stdout, stderr)
+	case "healthcheck":
+		return cmdHealthcheck(ctx, args[1:], stdout, stderr)
 	case "bench":
 		return cmdBench(ctx, args[1:], stdout, stderr)
 	case "help", "-h", "--help":
@@ -60,6 +62,7 @@ Usage:
   kring run [flags]             connect Discord and/or Slack (tokens from the environment)
   kring config check FILE       validate a school configuration, naming line and field of every problem
   kring discord invite-url      print the link that adds Kring to a Discord server
+  kring healthcheck             ask a running Kring's /healthz (for container health checks)
   kring bench [--quick]         measure Kring on this machine against Redis (see BENCHMARKS.md)
 
 Run "kring COMMAND --help" for the flags of a command.
@@ -69,7 +72,9 @@ Environment:
   KRING_REDIS_URL       Redis URL; without it Kring runs its embedded store
   KRING_DATA            embedded store data file (default data/kring-SCHOOL.json)
   KRING_PREFIX          key prefix in Redis (default kring)
+  KRING_METRICS_ADDR    address of /healthz and /metrics (default 127.0.0.1:9090; empty: off)
   DISCORD_TOKEN         Discord bot token; DISCORD_APP_ID the application id
+  KRING_DISCORD_RATE    Discord requests/s of this process (default 48; with N processes about 48/N)
   SLACK_BOT_TOKEN       Slack bot token (xoxb-), SLACK_APP_TOKEN (xapp-, Socket Mode),
   SLACK_SIGNING_SECRET  Slack signing secret (Events API over HTTP)
   KRING_SLACK_MODE      socket (default) or http (Events API)

@@ -120,3 +120,20 @@ func TestHelpNeverPrintsTheRedisPassword(t *testing.T) {
 		t.Fatalf("help output shows the Redis password:\n%s%s", errs, errs2)
 	}
 }
+
+func TestRunRejectsABadDiscordRate(t *testing.T) {
+	t.Setenv("DISCORD_TOKEN", "x")
+	t.Setenv("KRING_DISCORD_RATE", "500")
+	t.Setenv("KRING_REDIS_URL", "")
+	_, errs, code := runKring(t, "", "run", "--config", "../../examples/school.yaml", "--data", filepath.Join(t.TempDir(), "k.json"), "--metrics-addr", "")
+	if code != 1 || !strings.Contains(errs, "KRING_DISCORD_RATE") {
+		t.Fatalf("exit %d, %q; want a message naming KRING_DISCORD_RATE", code, errs)
+	}
+}
+
+func TestHealthcheckFailsWithoutKring(t *testing.T) {
+	_, errs, code := runKring(t, "", "healthcheck", "--metrics-addr", "127.0.0.1:1")
+	if code != 1 || errs == "" {
+		t.Fatalf("healthcheck against nothing: exit %d, %q", code, errs)
+	}
+}

@@ -7,7 +7,9 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"os"
+	"strconv"
 
 	"github.com/kring-school/kring/adapters/discord"
 	"github.com/kring-school/kring/adapters/slack"
@@ -17,6 +19,7 @@ import (
 	"github.com/kring-school/kring/bot/chat"
 	"github.com/kring-school/kring/bot/clock"
 	"github.com/kring-school/kring/bot/i18n"
+	"github.com/kring-school/kring/bot/metrics"
 	"github.com/kring-school/kring/bot/runtime"
 )
 
@@ -25,6 +28,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	var c common
 	c.bind(fs, true)
+	metricsAddr := fs.String("metrics-addr", env("KRING_METRICS_ADDR", "127.0.0.1:9090"), "address of /healthz and /metrics; empty turns them off (env KRING_METRICS_ADDR)")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "Usage: kring run [flags]\n\nConnects the platforms whose tokens are set (DISCORD_TOKEN, SLACK_BOT_TOKEN) and runs\nthe check-ins, reminders and conversations until SIGTERM.\n\nFlags:\n")
 		fs.PrintDefaults()
@@ -58,12 +62,29 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return exitErr(stderr, err)
 	}
+	m := metrics.New()
 	rt, err := runtime.New(runtime.Options{
 		School: school, Redis: rdb, Prefix: c.prefix, Clock: clk, Catalog: cat,
 		Dialogs: dialogs(), Adapters: adapters, Log: log, Owner: owner(),
+		EngineObserver: m, OutboxObserver: m,
 	})
 	if err != nil {
 		return exitErr(stderr, err)
+	}
+	m.WatchOutbox(rt.Outbox)
+	// The ops server gets its own context: when an adapter fails, Run returns while the
+	// signal context lives on, and the server must stop with Run.
+	opsCtx, stopOps := context.WithCancel(ctx)
+	defer stopOps()
+	var opsDone chan error
+	if *metricsAddr != "" {
+		ln, err := net.Listen("tcp", *metricsAddr)
+		if err != nil {
+			return exitErr(stderr, fmt.Errorf("--metrics-addr %s: %w", *metricsAddr, err))
+		}
+		opsDone = make(chan error, 1)
+		go func() { opsDone <- metrics.ServeListener(opsCtx, ln, m, metrics.Health(rdb, adapters)) }()
+		log.Info("ops server", "addr", ln.Addr().String(), "paths", "/healthz /metrics")
 	}
 	for _, a := range adapters {
 		// Adapters that take parts from the Engine (commands, caches, home pages) get
@@ -73,8 +94,15 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	log.Info("kring running", "school", school.ID, "platforms", len(adapters))
-	if err := rt.Run(ctx, true); err != nil {
-		return exitErr(stderr, err)
+	runErr := rt.Run(ctx, true)
+	stopOps()
+	if opsDone != nil {
+		if err := <-opsDone; err != nil {
+			log.Warn("ops server", "err", err)
+		}
+	}
+	if runErr != nil {
+		return exitErr(stderr, runErr)
 	}
 	log.Info("kring stopped")
 	return 0
@@ -85,9 +113,17 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 func platformAdapters(school *config.School, cat *i18n.Catalog, st *store.Store, clk clock.Clock, log *slog.Logger) ([]chat.Adapter, error) {
 	var out []chat.Adapter
 	if tok := os.Getenv("DISCORD_TOKEN"); tok != "" {
+		rate := 0.0 // the adapter's default
+		if v := os.Getenv("KRING_DISCORD_RATE"); v != "" {
+			r, err := strconv.ParseFloat(v, 64)
+			if err != nil || r <= 0 || r > 50 {
+				return nil, fmt.Errorf("KRING_DISCORD_RATE=%q: give requests per second for this process, above 0 and at most 50 (with N processes, about 48/N)", v)
+			}
+			rate = r
+		}
 		a, err := discord.New(discord.Options{
 			Token: tok, AppID: os.Getenv("DISCORD_APP_ID"), School: school, Catalog: cat,
-			KV: st.KV(string(chat.Discord)), Clock: clk, Log: log.With("platform", "discord"),
+			KV: st.KV(string(chat.Discord)), Clock: clk, Log: log.With("platform", "discord"), Rate: rate,
 		})
 		if err != nil {
 			return nil, fmt.Errorf("discord: %w", err)
