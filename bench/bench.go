@@ -58,7 +58,7 @@ type Options struct {
 	// Limit is the fake Discord's global limit in requests per second (Discord's: 50).
 	Limit int
 	// Pace is the Discord adapter's request rate; 0 keeps the adapter's default ratio
-	// (45 of 50).
+	// (48 of 50).
 	Pace float64
 	// Mentees and Days size the digest (30 mentees, 190 school days).
 	Mentees, Days int

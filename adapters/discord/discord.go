@@ -47,6 +47,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/bwmarrin/discordgo"
@@ -122,6 +123,8 @@ type Adapter struct {
 
 	ready     chan struct{}
 	readyOnce sync.Once
+	// connected is true while the gateway session is up (for /healthz).
+	connected atomic.Bool
 
 	seen  *seenSet
 	forms *formCache
@@ -370,6 +373,7 @@ func (a *Adapter) onReady(_ *discordgo.Session, r *discordgo.Ready) {
 	if r.User != nil {
 		user = r.User.Username
 	}
+	a.connected.Store(true)
 	a.log.Info("connected to Discord", "bot", user, "guilds", len(r.Guilds))
 	a.readyOnce.Do(func() { close(a.ready) })
 }
@@ -397,10 +401,15 @@ func (a *Adapter) onGuildCreate(_ *discordgo.Session, g *discordgo.GuildCreate) 
 }
 
 func (a *Adapter) onResumed(_ *discordgo.Session, _ *discordgo.Resumed) {
+	a.connected.Store(true)
 	a.log.Info("gateway session resumed")
 }
 
+// Connected reports whether the gateway session is up; /healthz uses it.
+func (a *Adapter) Connected() bool { return a.connected.Load() }
+
 func (a *Adapter) onDisconnect(_ *discordgo.Session, _ *discordgo.Disconnect) {
+	a.connected.Store(false)
 	a.runMu.Lock()
 	closing := a.closing
 	a.runMu.Unlock()

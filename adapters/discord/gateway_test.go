@@ -118,6 +118,14 @@ func TestDroppedConnectionResumes(t *testing.T) {
 		SessionID string `json:"session_id"`
 	}
 	_ = json.Unmarshal(ready.D, &r)
+	select {
+	case <-e.a.ready: // onReady has run
+	case <-e.ctx.Done():
+		t.Fatal("READY never handled")
+	}
+	if !e.a.Connected() {
+		t.Error("after READY, /healthz would report Discord as down")
+	}
 	e.fake.Drop()
 	in, err := e.fake.SlashCommand(fakediscord.Actor{User: annaID}, classChan, "checkin")
 	if err != nil {

@@ -159,8 +159,8 @@ func (m *Metrics) Conflict() { m.conflicts.Inc() }
 // Duplicate implements bot.Observer.
 func (m *Metrics) Duplicate() { m.duplicates.Inc() }
 
-// Alert counts n private alerts a step of dialog sent to staff. The Engine has no hook
-// for alerts yet; it calls this through an optional interface when it has one.
+// Alert counts n staff-only messages (alerts, relayed help requests) a step of dialog
+// queued; the Engine calls it through bot.AlertObserver.
 func (m *Metrics) Alert(dialog string, n int) {
 	if n > 0 {
 		m.alerts.WithLabelValues(dialog).Add(float64(n))
