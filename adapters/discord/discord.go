@@ -181,7 +181,7 @@ func New(o Options) (*Adapter, error) {
 	}
 	kv := o.KV
 	if kv == nil {
-		kv = newMemKV()
+		kv = chat.NewMemKV(o.Clock.Now)
 	}
 	a := &Adapter{
 		o: o, log: o.Log, clock: o.Clock,
@@ -512,26 +512,4 @@ func (c *formCache) get(k string) (chat.Form, bool) {
 	defer c.mu.Unlock()
 	f, ok := c.m[k]
 	return f, ok
-}
-
-// memKV is the in-memory cache used when no KV is given.
-type memKV struct {
-	mu sync.Mutex
-	m  map[string]string
-}
-
-func newMemKV() *memKV { return &memKV{m: map[string]string{}} }
-
-func (k *memKV) Get(_ context.Context, key string) (string, bool, error) {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	v, ok := k.m[key]
-	return v, ok, nil
-}
-
-func (k *memKV) Set(_ context.Context, key, value string, _ time.Duration) error {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	k.m[key] = value
-	return nil
 }

@@ -250,7 +250,7 @@ func New(opt Options) (*Adapter, error) {
 	a.botUser.Store("")
 	kv := opt.KV
 	if kv == nil {
-		kv = newMemKV(opt.Clock)
+		kv = chat.NewMemKV(opt.Clock.Now)
 	}
 	a.parts.Store(&parts{kv: kv, home: opt.Home, names: a.commandNames(opt.Commands)})
 	bg := context.Background()

@@ -1,8 +1,10 @@
 package chat
 
 import (
+	"context"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestRender(t *testing.T) {
@@ -38,5 +40,23 @@ func TestLiteralCannotBeForged(t *testing.T) {
 func TestPlain(t *testing.T) {
 	if got := Plain("*Hoi* " + Literal("<@123>")); got != "Hoi <@123>" {
 		t.Fatalf("Plain = %q", got)
+	}
+}
+
+func TestMemKVHonoursTTL(t *testing.T) {
+	now := time.Unix(1000, 0)
+	kv := NewMemKV(func() time.Time { return now })
+	ctx := context.Background()
+	_ = kv.Set(ctx, "a", "1", time.Minute)
+	_ = kv.Set(ctx, "b", "2", 0)
+	if v, ok, _ := kv.Get(ctx, "a"); !ok || v != "1" {
+		t.Fatalf("a = %q %v", v, ok)
+	}
+	now = now.Add(2 * time.Minute)
+	if _, ok, _ := kv.Get(ctx, "a"); ok {
+		t.Fatal("a outlived its TTL")
+	}
+	if v, ok, _ := kv.Get(ctx, "b"); !ok || v != "2" {
+		t.Fatalf("b without TTL = %q %v", v, ok)
 	}
 }
