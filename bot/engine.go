@@ -325,7 +325,8 @@ func (e *Engine) input(r stepRequest, class *config.Class, snap store.Snapshot, 
 	in := dialog.Input{
 		Kind: r.kind, Now: now, Today: config.DateOf(now), School: e.school, Person: r.person,
 		Class: class, L: r.L, Caps: e.capsFor(r.person, r.ev.Platform), Job: r.job,
-		Text: r.ev.Text, Command: strings.ToLower(r.ev.Command), Args: r.args,
+		LocalizerFor: e.localizerFor,
+		Text:         r.ev.Text, Command: strings.ToLower(r.ev.Command), Args: r.args,
 		Action: r.ev.Action, Value: r.ev.Value, Fields: r.ev.Fields,
 		Profile: snap.Person, ClassData: snap.Class,
 	}
@@ -333,6 +334,10 @@ func (e *Engine) input(r stepRequest, class *config.Class, snap store.Snapshot, 
 		in.State = []byte(s)
 	}
 	return in
+}
+
+func (e *Engine) localizerFor(p *config.Person) *i18n.Localizer {
+	return e.cat.For(e.school.LocaleFor(p))
 }
 
 // stage turns a step's result into the writes of one batch.

@@ -339,3 +339,24 @@ func TestAlertsAreCounted(t *testing.T) {
 		t.Fatalf("alerts counted %d, want 2", obs.n)
 	}
 }
+
+// TestAlertReachesMentorInTheMentorsLanguage: an English-speaking pupil's alert reaches
+// a Dutch-speaking mentor in Dutch, while the pupil is answered in English.
+func TestAlertReachesMentorInTheMentorsLanguage(t *testing.T) {
+	school := bottest.ExampleSchool(t)
+	anna, _ := school.Person("anna")
+	anna.Locale = "en"
+	rec := &bottest.Recorder{}
+	h := bottest.New(t, bottest.Options{School: school, Adapters: []chat.Adapter{rec}})
+	h.At("08:15")
+	h.Engine.Handle(context.Background(), chat.Event{ID: "en1", Platform: chat.Shell, User: "anna", DM: true, Kind: chat.KindMessage, Text: "I am being bullied"})
+	h.Tick()
+	mentor := rec.To("devries")
+	if len(mentor) != 1 || !strings.Contains(mentor[0].Text, "Signaal") {
+		t.Fatalf("mentor got %+v, want one alert in Dutch", mentor)
+	}
+	own := rec.To("anna")
+	if last := own[len(own)-1].Text; !strings.Contains(last, "How are you feeling") && !strings.Contains(last, "feel") {
+		t.Fatalf("the pupil's next question is not in English: %q", last)
+	}
+}

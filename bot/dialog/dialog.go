@@ -47,6 +47,9 @@ type Input struct {
 	Class *config.Class
 	// L renders catalog texts in the person's language.
 	L *i18n.Localizer
+	// LocalizerFor renders catalog texts in another person's language, for messages to
+	// them (a pupil's alert reaches the mentor in the mentor's language). Nil means L.
+	LocalizerFor func(p *config.Person) *i18n.Localizer
 	// Caps is what the person's platform can show, so the dialog can degrade.
 	Caps chat.Capabilities
 	// Job names the scheduled job for Start and Remind inputs.
@@ -66,6 +69,17 @@ type Input struct {
 	Profile map[string]string
 	// ClassData is the shared fields of the person's class (day plan ...).
 	ClassData map[string]string
+}
+
+// For returns the localizer for a message to person id: their own language when the
+// Engine told how, else the acting person's.
+func (in Input) For(id string) *i18n.Localizer {
+	if in.LocalizerFor != nil && in.School != nil {
+		if p, ok := in.School.Person(id); ok {
+			return in.LocalizerFor(p)
+		}
+	}
+	return in.L
 }
 
 // Result is what a step decided.

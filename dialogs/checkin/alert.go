@@ -6,6 +6,7 @@ import (
 	"github.com/kring-school/kring/bot/chat"
 	"github.com/kring-school/kring/bot/config"
 	"github.com/kring-school/kring/bot/dialog"
+	"github.com/kring-school/kring/bot/i18n"
 )
 
 // ProfileLowRun is the profile field counting the pupil's consecutive check-ins with mood 1.
@@ -32,29 +33,30 @@ func (t *turn) alertRecipients() []string {
 }
 
 // alert sends text privately to the pupil's mentor and care contacts.
-func (t *turn) alert(text string) {
+func (t *turn) alert(text func(L *i18n.Localizer) string) {
 	for _, id := range t.alertRecipients() {
-		t.res.Messages = append(t.res.Messages, chat.Message{
-			To:    chat.Target{Kind: chat.ToPerson, Person: id},
-			Text:  text,
-			Staff: true,
-		})
+		t.staff(id, text)
 	}
+}
+
+// staff sends a staff-only message to id, written in their own language.
+func (t *turn) staff(id string, text func(L *i18n.Localizer) string) {
+	t.res.Messages = append(t.res.Messages, chat.Message{
+		To:    chat.Target{Kind: chat.ToPerson, Person: id},
+		Text:  text(t.in.For(id)),
+		Staff: true,
+	})
 }
 
 // toMentor sends text privately to the pupil's mentor only (a help request is no
 // safeguarding matter, so the care contact does not get it), or to the care contacts
 // when the pupil has no mentor, so it still reaches a person.
-func (t *turn) toMentor(text string) {
+func (t *turn) toMentor(text func(L *i18n.Localizer) string) {
 	if t.in.Person.Mentor == "" {
 		t.alert(text)
 		return
 	}
-	t.res.Messages = append(t.res.Messages, chat.Message{
-		To:    chat.Target{Kind: chat.ToPerson, Person: t.in.Person.Mentor},
-		Text:  text,
-		Staff: true,
-	})
+	t.staff(t.in.Person.Mentor, text)
 }
 
 // alertWords alerts at once when an answer holds one of the school's alert words, and
@@ -63,10 +65,12 @@ func (t *turn) alertWords(answer, key string) bool {
 	if !containsAlert(answer, t.in.School.Policy.AlertWords) {
 		return false
 	}
-	t.alert(t.T(key,
-		"Name", chat.Literal(t.in.Person.Name),
-		"Class", chat.Literal(t.className()),
-		"Text", chat.Literal(answer)))
+	t.alert(func(L *i18n.Localizer) string {
+		return L.T(key,
+			"Name", chat.Literal(t.in.Person.Name),
+			"Class", chat.Literal(t.className()),
+			"Text", chat.Literal(answer))
+	})
 	return true
 }
 
@@ -84,9 +88,12 @@ func (t *turn) lowMoodRun(mood int) {
 		limit = 3
 	}
 	if run >= limit {
-		t.alert(t.in.L.N("checkin.alert.lowmood", run,
-			"Name", chat.Literal(t.in.Person.Name),
-			"Class", chat.Literal(t.className())))
+		n := run
+		t.alert(func(L *i18n.Localizer) string {
+			return L.N("checkin.alert.lowmood", n,
+				"Name", chat.Literal(t.in.Person.Name),
+				"Class", chat.Literal(t.className()))
+		})
 		run = 0
 	}
 	v := ""

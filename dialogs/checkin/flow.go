@@ -7,6 +7,7 @@ import (
 	"github.com/kring-school/kring/bot/chat"
 	"github.com/kring-school/kring/bot/config"
 	"github.com/kring-school/kring/bot/dialog"
+	"github.com/kring-school/kring/bot/i18n"
 	"github.com/kring-school/kring/bot/record"
 )
 
@@ -218,8 +219,10 @@ func (t *turn) onText() {
 			if !t.alertWords(s, "checkin.alert.help") {
 				// Until questions are routed to subject teachers, the mentor gets the
 				// request, so it reaches a person today.
-				t.toMentor(t.T("checkin.help.to_mentor",
-					"Name", chat.Literal(p.Name), "Class", chat.Literal(t.className()), "Text", chat.Literal(s)))
+				t.toMentor(func(L *i18n.Localizer) string {
+					return L.T("checkin.help.to_mentor",
+						"Name", chat.Literal(p.Name), "Class", chat.Literal(t.className()), "Text", chat.Literal(s))
+				})
 			}
 			t.done()
 		})
