@@ -196,6 +196,9 @@ func (a *Adapter) runHTTP(ctx context.Context) error {
 	a.log.Info("slack events API listening", "addr", ln.Addr().String(), "path", a.opt.Path)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
+	// In HTTP mode Slack calls in; listening is being connected.
+	a.connected.Store(true)
+	defer a.connected.Store(false)
 	select {
 	case <-ctx.Done():
 		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)

@@ -150,6 +150,9 @@ type Adapter struct {
 	readyOnce sync.Once
 	seen      *seenSet
 
+	// connected is true while Slack can reach Kring (socket up, or listening); /healthz.
+	connected atomic.Bool
+
 	// work tracks event processing started after an ack, so Run can wait for it.
 	work sync.WaitGroup
 	// base outlives an ack: processing that must finish is not cut off by it.
@@ -302,6 +305,9 @@ func (a *Adapter) Run(ctx context.Context, h chat.Handler) error {
 	}
 	return a.runSocket(ctx)
 }
+
+// Connected reports whether Slack can reach Kring now; /healthz uses it.
+func (a *Adapter) Connected() bool { return a.connected.Load() }
 
 // Use takes from the handler (the Engine) what the options left out: its commands
 // (Commands() []dialog.CommandSpec), its KV cache for Slack (KV(chat.Platform) chat.KV)

@@ -50,12 +50,16 @@ func (a *Adapter) onSocketEvent(ctx context.Context, smc *socketmode.Client, evt
 	case socketmode.EventTypeConnecting:
 		a.log.Debug("socket mode connecting")
 	case socketmode.EventTypeConnected:
+		a.connected.Store(true)
 		a.log.Info("socket mode connected")
 	case socketmode.EventTypeConnectionError:
+		a.connected.Store(false)
 		a.log.Warn("socket mode connection failed; slack-go retries", "err", errorOf(evt.Data))
 	case socketmode.EventTypeInvalidAuth:
+		a.connected.Store(false)
 		a.log.Error("socket mode refused SLACK_APP_TOKEN (invalid auth)")
 	case socketmode.EventTypeDisconnect:
+		a.connected.Store(false)
 		a.log.Info("slack asked to reconnect")
 	case socketmode.EventTypeErrorBadMessage:
 		// An envelope slack-go cannot parse (an event type we did not ask for): ack it

@@ -45,6 +45,10 @@ func TestSlashCommandsBecomeKringCommands(t *testing.T) {
 			t.Errorf("reply ref %q does not lead back to the command's response_url", ev.ReplyRef)
 		}
 	}
+	// Envelopes arrived, so the socket's "connected" event was handled before them.
+	if !r.a.Connected() {
+		t.Error("with the socket up, /healthz would report Slack as down")
+	}
 }
 
 func TestImmediateReplyIsEphemeralThroughResponseURL(t *testing.T) {
