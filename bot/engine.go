@@ -82,7 +82,13 @@ type Engine struct {
 	// stripes serialise the steps of one person inside this process, so optimistic
 	// retries are only needed against other processes.
 	stripes [256]sync.Mutex
+	// background counts home-page refreshes still running, so shutdown can wait for them.
+	background sync.WaitGroup
 }
+
+// Wait blocks until the Engine's background work (home-page refreshes) has finished.
+// Call it after the adapters stopped, before closing the store.
+func (e *Engine) Wait() { e.background.Wait() }
 
 type commandRef struct {
 	spec   dialog.CommandSpec

@@ -147,7 +147,9 @@ func (e *Engine) afterCommit(ctx context.Context, effects []dialog.Effect) {
 		return
 	}
 	bg := context.WithoutCancel(ctx)
+	e.background.Add(1)
 	go func() {
+		defer e.background.Done()
 		ctx, cancel := context.WithTimeout(bg, 30*time.Second)
 		defer cancel()
 		for id := range people {

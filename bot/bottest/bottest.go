@@ -137,6 +137,9 @@ func New(t testing.TB, o Options) *Harness {
 	if err != nil {
 		t.Fatalf("runtime: %v", err)
 	}
+	// Runs before the key prefix is deleted (cleanups run last-registered first), so no
+	// background refresh writes into a prefix that is already gone.
+	t.Cleanup(rt.Engine.Wait)
 	return &Harness{T: t, Clock: o.Clock, Redis: o.Redis, Prefix: o.Prefix, School: o.School, Catalog: cat, Runtime: rt}
 }
 
