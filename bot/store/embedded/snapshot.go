@@ -151,31 +151,39 @@ func encodeEntry(e entry) entry {
 		return e
 	}
 	enc := func(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }
-	out := entry{Key: enc(e.Key), Type: e.Type, Expires: e.Expires, Encoding: "base64"}
+	out := mapStrings(e, enc)
+	out.Encoding = "base64"
+	return out
+}
+
+// mapStrings returns a copy of e with f applied to its key and every stored string;
+// encoding and decoding are the same walk in opposite directions.
+func mapStrings(e entry, f func(string) string) entry {
+	out := entry{Key: f(e.Key), Type: e.Type, Expires: e.Expires}
 	if e.String != nil {
-		v := enc(*e.String)
+		v := f(*e.String)
 		out.String = &v
 	}
 	if e.Hash != nil {
 		out.Hash = make(map[string]string, len(e.Hash))
-		for f, v := range e.Hash {
-			out.Hash[enc(f)] = enc(v)
+		for k, v := range e.Hash {
+			out.Hash[f(k)] = f(v)
 		}
 	}
 	if e.HashExpires != nil {
 		out.HashExpires = make(map[string]time.Time, len(e.HashExpires))
-		for f, t := range e.HashExpires {
-			out.HashExpires[enc(f)] = t
+		for k, t := range e.HashExpires {
+			out.HashExpires[f(k)] = t
 		}
 	}
 	for _, v := range e.List {
-		out.List = append(out.List, enc(v))
+		out.List = append(out.List, f(v))
 	}
 	for _, v := range e.Set {
-		out.Set = append(out.Set, enc(v))
+		out.Set = append(out.Set, f(v))
 	}
 	for _, z := range e.ZSet {
-		out.ZSet = append(out.ZSet, zmember{Member: enc(z.Member), Score: z.Score})
+		out.ZSet = append(out.ZSet, zmember{Member: f(z.Member), Score: z.Score})
 	}
 	return out
 }
@@ -222,32 +230,7 @@ func decodeEntry(e entry) (entry, error) {
 		}
 		return string(b)
 	}
-	out := entry{Key: dec(e.Key), Type: e.Type, Expires: e.Expires}
-	if e.String != nil {
-		v := dec(*e.String)
-		out.String = &v
-	}
-	if e.Hash != nil {
-		out.Hash = make(map[string]string, len(e.Hash))
-		for f, v := range e.Hash {
-			out.Hash[dec(f)] = dec(v)
-		}
-	}
-	if e.HashExpires != nil {
-		out.HashExpires = make(map[string]time.Time, len(e.HashExpires))
-		for f, t := range e.HashExpires {
-			out.HashExpires[dec(f)] = t
-		}
-	}
-	for _, v := range e.List {
-		out.List = append(out.List, dec(v))
-	}
-	for _, v := range e.Set {
-		out.Set = append(out.Set, dec(v))
-	}
-	for _, z := range e.ZSet {
-		out.ZSet = append(out.ZSet, zmember{Member: dec(z.Member), Score: z.Score})
-	}
+	out := mapStrings(e, dec)
 	return out, err
 }
 
