@@ -11,28 +11,42 @@ import (
 	"github.com/kring-school/kring/bot/config"
 	"github.com/kring-school/kring/bot/dialog"
 	"github.com/kring-school/kring/bot/record"
+	"github.com/redis/go-redis/v9"
 )
 
 // RecentCheckIns returns up to n of a person's latest check-ins, newest first. Two
 // round trips: the index, then the records.
 func (e *Engine) RecentCheckIns(ctx context.Context, person string, n int) ([]record.CheckIn, error) {
+	all, err := e.recentCheckIns(ctx, []string{person}, n)
+	return all[person], err
+}
+
+// recentCheckIns reads the latest n check-ins of several people in two round trips
+// (every index in one pipeline, then every record in one MGET), however many people.
+func (e *Engine) recentCheckIns(ctx context.Context, people []string, n int) (map[string][]record.CheckIn, error) {
 	rdb := e.st.Client()
-	dates, err := rdb.ZRevRange(ctx, e.st.Key("cix:"+person), 0, int64(n-1)).Result()
-	if err != nil {
-		return nil, fmt.Errorf("check-in index of %s: %w", person, err)
+	pipe := rdb.Pipeline()
+	idx := make([]*redis.StringSliceCmd, len(people))
+	for i, p := range people {
+		idx[i] = pipe.ZRevRange(ctx, e.st.Key("cix:"+p), 0, int64(n-1))
 	}
-	if len(dates) == 0 {
-		return nil, nil
+	if _, err := pipe.Exec(ctx); err != nil {
+		return nil, fmt.Errorf("check-in indexes: %w", err)
 	}
-	keys := make([]string, len(dates))
-	for i, d := range dates {
-		keys[i] = e.st.Key("ci:" + person + ":" + d)
+	var keys []string
+	for i, p := range people {
+		for _, d := range idx[i].Val() {
+			keys = append(keys, e.st.Key("ci:"+p+":"+d))
+		}
+	}
+	out := make(map[string][]record.CheckIn, len(people))
+	if len(keys) == 0 {
+		return out, nil
 	}
 	vals, err := rdb.MGet(ctx, keys...).Result()
 	if err != nil {
-		return nil, fmt.Errorf("check-ins of %s: %w", person, err)
+		return nil, fmt.Errorf("check-ins: %w", err)
 	}
-	out := make([]record.CheckIn, 0, len(vals))
 	for _, v := range vals {
 		s, ok := v.(string)
 		if !ok {
@@ -40,9 +54,9 @@ func (e *Engine) RecentCheckIns(ctx context.Context, person string, n int) ([]re
 		}
 		var c record.CheckIn
 		if err := json.Unmarshal([]byte(s), &c); err != nil {
-			return nil, fmt.Errorf("decode check-in of %s: %w", person, err)
+			return nil, fmt.Errorf("decode check-in: %w", err)
 		}
-		out = append(out, c)
+		out[c.Person] = append(out[c.Person], c)
 	}
 	return out, nil
 }
@@ -71,18 +85,19 @@ func (e *Engine) Home(ctx context.Context, personID string) (chat.Home, error) {
 		}
 	}
 	if p.Has(config.Mentor) {
-		for _, m := range e.school.Mentees(p.ID) {
-			recent, err := e.RecentCheckIns(ctx, m.ID, 5)
-			if err != nil {
-				return h, err
-			}
-			h.Mentees = append(h.Mentees, menteeLine(m, recent))
+		mentees := e.school.Mentees(p.ID)
+		ids := make([]string, len(mentees))
+		for i, m := range mentees {
+			ids[i] = m.ID
+		}
+		recent, err := e.recentCheckIns(ctx, ids, 5)
+		if err != nil {
+			return h, err
+		}
+		for _, m := range mentees {
+			h.Mentees = append(h.Mentees, menteeLine(m, recent[m.ID]))
 		}
 		if len(h.Mentees) > 0 {
-			ids := make([]string, len(h.Mentees))
-			for i, m := range h.Mentees {
-				ids[i] = m.Person
-			}
 			now := e.clk.Now()
 			doc, _ := json.Marshal(record.Audit{Time: now, Actor: p.ID, Action: "build-home", Subject: strings.Join(ids, ","), Detail: "mood and last check-in of mentees"})
 			if err := e.st.AppendAudit(ctx, now, string(doc)); err != nil {

@@ -52,3 +52,28 @@ func TestDialogStepCostsTwoRoundTrips(t *testing.T) {
 		t.Fatalf("a duplicate event took %d round trips, want 1", got)
 	}
 }
+
+// TestMentorHomeReadsInFewRoundTrips: a mentor's page reads every mentee's check-ins in
+// one pipelined index read and one MGET, plus the audit entry, however many mentees.
+func TestMentorHomeReadsInFewRoundTrips(t *testing.T) {
+	rdb, prefix := bottest.Stores()[0].Open(t, nil)
+	counter := &roundTrips{}
+	rdb.AddHook(counter)
+	h := bottest.New(t, bottest.Options{Redis: rdb, Prefix: prefix, Adapters: []chat.Adapter{&bottest.Recorder{}}})
+	ctx := context.Background()
+	h.At("08:15")
+	for _, p := range []string{"anna", "daan"} {
+		h.Engine.Handle(ctx, chat.Event{ID: "away-" + p, Platform: chat.Shell, User: p, DM: true, Kind: chat.KindCommand, Command: "away"})
+	}
+	before := counter.n.Load()
+	home, err := h.Engine.Home(ctx, "devries")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := counter.n.Load() - before; got != 3 {
+		t.Fatalf("mentor home took %d round trips for %d mentees, want 3", got, len(home.Mentees))
+	}
+	if len(home.Mentees) != 6 {
+		t.Fatalf("home lists %d mentees, want 6", len(home.Mentees))
+	}
+}
