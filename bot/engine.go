@@ -24,6 +24,7 @@ import (
 	"github.com/kring-school/kring/bot/dialog"
 	"github.com/kring-school/kring/bot/i18n"
 	"github.com/kring-school/kring/bot/outbox"
+	"github.com/kring-school/kring/bot/safeguard"
 	"github.com/kring-school/kring/bot/store"
 )
 
@@ -84,6 +85,8 @@ type Engine struct {
 	stripes [256]sync.Mutex
 	// background counts home-page refreshes still running, so shutdown can wait for them.
 	background sync.WaitGroup
+	// guard answers unexpected text that holds safeguarding phrases (stray.go).
+	guard safeguard.Dialog
 }
 
 // Wait blocks until the Engine's background work (home-page refreshes) has finished.
@@ -267,7 +270,9 @@ func (e *Engine) step(ctx context.Context, r stepRequest) []chat.Message {
 		if d == nil {
 			d = e.dialogs[snap.Person["focus"]]
 			if d == nil {
-				return []chat.Message{e.reply(r.ev, r.L, "core.no_dialog")}
+				if d = e.unexpected(r); d == nil {
+					return []chat.Message{e.reply(r.ev, r.L, "core.no_dialog")}
+				}
 			}
 		}
 		in := e.input(r, class, snap, d)

@@ -14,11 +14,14 @@ import (
 // turn is one Step in progress: the input, the pupil's state as it evolves, and the
 // result being built.
 type turn struct {
+	d     *Dialog
 	in    *dialog.Input
 	today string
 	// st is the pupil's state; after rollover it is nil or today's.
 	st      *state
 	changed bool
+	// alerted is set when the input's text raised a safeguarding alert.
+	alerted bool
 	res     dialog.Result
 }
 
@@ -194,13 +197,11 @@ func (t *turn) onText() {
 	case stepOpen:
 		t.textAnswer(MaxAnswer, func(s string) {
 			t.st.Rec.Open = s
-			t.alertWords(s, "checkin.alert.open")
 			t.toStep(stepMood)
 		})
 	case stepGoal:
 		t.textAnswer(MaxGoal, func(s string) {
 			t.st.Rec.Goal = s
-			t.alertWords(s, "checkin.alert.goal")
 			t.toStep(stepHelp)
 		})
 	case stepHelp:
@@ -216,9 +217,10 @@ func (t *turn) onText() {
 				Created: t.in.Now,
 				State:   "open",
 			}})
-			if !t.alertWords(s, "checkin.alert.help") {
+			if !t.alerted {
 				// Until questions are routed to subject teachers, the mentor gets the
-				// request, so it reaches a person today.
+				// request, so it reaches a person today. (An alert already quoted it to
+				// the mentor and the care contacts.)
 				t.toMentor(func(L *i18n.Localizer) string {
 					return L.T("checkin.help.to_mentor",
 						"Name", chat.Literal(p.Name), "Class", chat.Literal(t.className()), "Text", chat.Literal(s))
