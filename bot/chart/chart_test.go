@@ -88,8 +88,8 @@ func decode(t *testing.T, b []byte) image.Image {
 // coloured reports whether c is one of the data colours (blue, sky blue, vermillion),
 // not ink, grid or background.
 func coloured(c color.Color) bool {
-	r, g, b, _ := c.RGBA()
-	r, g, b = r>>8, g>>8, b>>8
+	r, _, b, _ := c.RGBA()
+	r, b = r>>8, b>>8
 	return (b > r+60) || (r > b+80 && r > 150)
 }
 
