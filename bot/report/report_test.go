@@ -299,9 +299,9 @@ func TestBadPeriod(t *testing.T) {
 
 func TestEscape(t *testing.T) {
 	for in, want := range map[string]string{
-		"*a* <b> [c](d) @here": "\\*a\\* \\<b\\> \\[c\\](d) @here",
+		"*a* <b> [c](d) @here":   "\\*a\\* \\<b\\> \\[c\\](d) @here",
 		"# kop\n- lijst\n1. een": "\\# kop\\\n  \\- lijst\\\n  1\\. een",
-		"a-b http://x":          "a-b http\\://x",
+		"a-b http://x":           "a-b http\\://x",
 	} {
 		if got := Escape(in); got != want {
 			t.Errorf("Escape(%q) = %q, want %q", in, got, want)
