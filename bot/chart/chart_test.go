@@ -226,3 +226,15 @@ func exampleMoods(days []config.Date, seed int) map[string]int {
 	}
 	return out
 }
+
+func BenchmarkMoodYear(b *testing.B) {
+	c := class(b)
+	days := SchoolDays(c, date(b, "2026-09-01"), date(b, "2027-07-09"))
+	pts := Series(days, exampleMoods(days, 1))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := Mood(pts, labels); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
