@@ -52,6 +52,8 @@ type Options struct {
 	// Inbox names the dialog that gets typed text no open conversation expects (""
 	// answers such text with core.no_dialog).
 	Inbox string
+	// Alerts finds safeguarding phrases in a pupil's text (dialog.Input.Alerts).
+	Alerts func(school *config.School, text string) []string
 }
 
 // PanicObserver is an Observer that also counts dialog steps that panicked.
@@ -96,6 +98,7 @@ type Engine struct {
 	background sync.WaitGroup
 	kinds      *record.Kinds
 	inbox      string
+	alerts     func(school *config.School, text string) []string
 	// timers is signalled when a step armed a timer, so the timer loop looks again.
 	timers chan struct{}
 }
@@ -128,7 +131,7 @@ func New(o Options) (*Engine, error) {
 	e := &Engine{
 		school: o.School, st: o.Store, ob: o.Outbox, clk: o.Clock, cat: o.Catalog, log: o.Log,
 		obs: o.Observer, maxText: o.MaxText, workers: max(1, o.JobWorkers), dialogs: map[string]dialog.Dialog{},
-		commands: map[string]commandRef{}, adapters: o.Adapters, inbox: o.Inbox,
+		commands: map[string]commandRef{}, adapters: o.Adapters, inbox: o.Inbox, alerts: o.Alerts,
 		timers: make(chan struct{}, 1),
 	}
 	if e.clk == nil {
@@ -578,7 +581,7 @@ func (e *Engine) input(r stepRequest, class *config.Class, snap store.Snapshot, 
 	in := dialog.Input{
 		Kind: r.kind, Now: now, Today: config.DateOf(now), School: e.school, Person: r.person,
 		Class: class, L: r.L, Caps: e.capsFor(r.person, r.ev.Platform), Job: r.job,
-		LocalizerFor: e.localizerFor,
+		LocalizerFor: e.localizerFor, Reachable: e.reachable,
 		Text:         r.ev.Text, Command: strings.ToLower(r.ev.Command), Args: r.args,
 		Action: r.ev.Action, Value: r.ev.Value, Fields: r.ev.Fields,
 		Thread: r.ev.ThreadKey, Channel: !r.ev.DM && r.ev.ThreadKey == "" && r.ev.Mention,
@@ -587,10 +590,27 @@ func (e *Engine) input(r stepRequest, class *config.Class, snap store.Snapshot, 
 	if r.timer != nil {
 		in.Payload, in.Timer = r.timer.Payload, r.timer.Key
 	}
+	if e.alerts != nil {
+		in.Alerts = func(text string) []string { return e.alerts(e.school, text) }
+	}
 	if s, ok := snap.Person["d:"+d.Name()]; ok {
 		in.State = []byte(s)
 	}
 	return in
+}
+
+// reachable reports whether a connected platform has an address for person id.
+func (e *Engine) reachable(id string) bool {
+	p, ok := e.school.Person(id)
+	if !ok {
+		return false
+	}
+	for _, ad := range e.adapters {
+		if _, ok := e.personAddress(p, ad.Platform()); ok {
+			return true
+		}
+	}
+	return false
 }
 
 func (e *Engine) localizerFor(p *config.Person) *i18n.Localizer {

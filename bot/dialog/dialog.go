@@ -53,6 +53,13 @@ type Input struct {
 	// LocalizerFor renders catalog texts in another person's language, for messages to
 	// them (a pupil's alert reaches the mentor in the mentor's language). Nil means L.
 	LocalizerFor func(p *config.Person) *i18n.Localizer
+	// Alerts returns the safeguarding phrases found in a text a pupil gave (nil: none).
+	// Every dialog that receives a pupil's words checks them with it. Nil when the
+	// Engine has no matcher.
+	Alerts func(text string) []string
+	// Reachable reports whether a connected platform can reach roster person id, so a
+	// dialog never tells a pupil their words went to someone they cannot reach.
+	Reachable func(id string) bool
 	// Caps is what the person's platform can show, so the dialog can degrade.
 	Caps chat.Capabilities
 	// Job names the scheduled job for Start and Remind inputs.
@@ -87,6 +94,22 @@ type Input struct {
 	Shared map[Ref]Shared
 	// Open are the person's open conversations, the one that asked last first.
 	Open []Open
+}
+
+// AlertsIn checks text for safeguarding phrases (nil when none, or without a matcher).
+func (in Input) AlertsIn(text string) []string {
+	if in.Alerts == nil {
+		return nil
+	}
+	return in.Alerts(text)
+}
+
+// CanReach reports whether person id can be reached (true when the Engine did not say).
+func (in Input) CanReach(id string) bool {
+	if in.Reachable == nil {
+		return id != ""
+	}
+	return in.Reachable(id)
 }
 
 // Record returns the shared record r as read (Exists false when it is not there or
