@@ -580,9 +580,9 @@ func (e *Engine) input(r stepRequest, class *config.Class, snap store.Snapshot, 
 	now := e.clk.Now().In(loc)
 	in := dialog.Input{
 		Kind: r.kind, Now: now, Today: config.DateOf(now), School: e.school, Person: r.person,
-		Class: class, L: r.L, Caps: e.capsFor(r.person, r.ev.Platform), Job: r.job,
+		Class: class, L: r.L, Caps: e.capsFor(r.person, r.ev.Platform), Job: r.job, Event: r.ev.ID,
 		LocalizerFor: e.localizerFor, Reachable: e.reachable,
-		Text:         r.ev.Text, Command: strings.ToLower(r.ev.Command), Args: r.args,
+		Text: r.ev.Text, Command: strings.ToLower(r.ev.Command), Args: r.args,
 		Action: r.ev.Action, Value: r.ev.Value, Fields: r.ev.Fields,
 		Thread: r.ev.ThreadKey, Channel: !r.ev.DM && r.ev.ThreadKey == "" && r.ev.Mention,
 		Profile: snap.Person, ClassData: snap.Class,

@@ -118,6 +118,12 @@ func restack(stack []dialog.Open, d string, res dialog.Result, asked bool, now t
 		return out
 	}
 	o := dialog.Open{Dialog: d, Topic: res.Topic, Asked: prev.Asked, Refs: res.ListenRefs}
+	if o.Topic == "" {
+		o.Topic = prev.Topic
+	}
+	if o.Refs == nil {
+		o.Refs = prev.Refs
+	}
 	if asked || pos < 0 {
 		o.Asked = now
 		return append([]dialog.Open{o}, out...)

@@ -64,6 +64,9 @@ type Input struct {
 	Caps chat.Capabilities
 	// Job names the scheduled job for Start and Remind inputs.
 	Job string
+	// Event is the id of the event or job step this input comes from: stable across
+	// the Engine's retries of the step, so a dialog can derive record ids from it.
+	Event string
 
 	Text    string
 	Command string

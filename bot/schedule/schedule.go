@@ -38,7 +38,7 @@ type TimerRunner interface {
 // Scheduler computes and runs due jobs.
 type Scheduler struct {
 	// Timers, if set, are fired by Run and RunDue beside the jobs.
-	Timers TimerRunner
+	Timers  TimerRunner
 	school  *config.School
 	dialogs []dialog.Dialog
 	runner  Runner
