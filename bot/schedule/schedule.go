@@ -168,6 +168,27 @@ func (s *Scheduler) FireTimers(ctx context.Context) (int, error) {
 	}
 }
 
+// NextDue is the earliest job time or timer due after now (zero: none), so a
+// simulated clock can walk through both in order.
+func (s *Scheduler) NextDue(ctx context.Context, now time.Time) time.Time {
+	next := s.Next(now)
+	if s.Timers == nil {
+		return next
+	}
+	t, err := s.Timers.NextTimer(ctx)
+	if err != nil || t.IsZero() {
+		return next
+	}
+	if !t.After(now) {
+		// Already due: it fires at the next tick, now.
+		t = now
+	}
+	if next.IsZero() || t.Before(next) {
+		return t
+	}
+	return next
+}
+
 // RunDue runs every job occurrence due now that no process has claimed and fires the
 // due timers, and returns how many jobs it ran.
 func (s *Scheduler) RunDue(ctx context.Context) (int, error) {
