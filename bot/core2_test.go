@@ -312,7 +312,6 @@ func TestTypedTextFindsItsConversation(t *testing.T) {
 			t.Fatalf("after the poll the check-in should get text again; anna got %q", got)
 		}
 
-
 	})
 }
 
@@ -322,7 +321,7 @@ type stepCounter struct {
 	steps map[string]int
 }
 
-func (*stepCounter) Name() string                  { return "counted" }
+func (*stepCounter) Name() string                   { return "counted" }
 func (*stepCounter) Commands() []dialog.CommandSpec { return []dialog.CommandSpec{{Name: "later"}} }
 func (c *stepCounter) Jobs(*config.Class) []dialog.Job {
 	return []dialog.Job{
@@ -408,7 +407,7 @@ func TestSchoolTimeTimerSkipsWeekendAndSurvivesRestart(t *testing.T) {
 		// A new process: the timer lives in the store, not in the engine that set it.
 		second := bottest.New(t, opts)
 		for _, at := range []time.Time{
-			time.Date(2026, 11, 28, 12, 0, 0, 0, loc), // Saturday
+			time.Date(2026, 11, 28, 12, 0, 0, 0, loc),  // Saturday
 			time.Date(2026, 11, 30, 10, 59, 0, 0, loc), // Monday, a minute early
 		} {
 			clk.Set(at)
@@ -433,7 +432,7 @@ func TestSchoolTimeTimerSkipsWeekendAndSurvivesRestart(t *testing.T) {
 // boom panics on /boom.
 type boom struct{}
 
-func (boom) Name() string                  { return "boom" }
+func (boom) Name() string                   { return "boom" }
 func (boom) Commands() []dialog.CommandSpec { return []dialog.CommandSpec{{Name: "boom"}} }
 func (boom) Step(dialog.Input) (dialog.Result, error) {
 	var m map[string]int

@@ -433,4 +433,3 @@ func shorten(s string, n int) string {
 	}
 	return string(r[:n-1]) + "…"
 }
-
