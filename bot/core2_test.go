@@ -434,10 +434,9 @@ type boom struct{}
 
 func (boom) Name() string                   { return "boom" }
 func (boom) Commands() []dialog.CommandSpec { return []dialog.CommandSpec{{Name: "boom"}} }
-func (boom) Step(dialog.Input) (dialog.Result, error) {
-	var m map[string]int
-	m["x"]++ // a nil-map bug, as dialogs have them
-	return dialog.Result{}, nil
+func (boom) Step(in dialog.Input) (dialog.Result, error) {
+	// An index out of range, as dialogs have them.
+	return dialog.Result{Messages: []chat.Message{{Text: in.Fields["x"][:len(in.Text)+1]}}}, nil
 }
 
 type panicCount struct {
