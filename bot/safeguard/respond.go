@@ -41,6 +41,26 @@ func Recipients(school *config.School, pupil *config.Person) []string {
 	return out
 }
 
+// reachable splits Recipients into those Kring can reach and the names of those it
+// cannot; when it can reach none of them, the school's admins are next in line.
+func reachable(in *dialog.Input) (to []string, skipped []string) {
+	for _, id := range Recipients(in.School, in.Person) {
+		if in.CanReach(id) {
+			to = append(to, id)
+		} else if p, ok := in.School.Person(id); ok {
+			skipped = append(skipped, p.Name)
+		}
+	}
+	if len(to) == 0 {
+		for _, p := range in.School.People {
+			if p.Has(config.Admin) && p.ID != in.Person.ID && in.CanReach(p.ID) {
+				to = append(to, p.ID)
+			}
+		}
+	}
+	return to, skipped
+}
+
 // Respond builds what Kring does when hits were found in text the pupil in.Person
 // wrote at where: a kind message to the pupil with where to find help right now
 // (first, so it comes before anything else the step says), a private alert to each
@@ -52,7 +72,7 @@ func Respond(in *dialog.Input, hits []Hit, text, where string) ([]chat.Message, 
 		return nil, nil
 	}
 	p := in.Person
-	to := Recipients(in.School, p)
+	to, skipped := reachable(in)
 	var msgs []chat.Message
 	msgs = append(msgs, chat.Message{
 		To:   chat.Target{Kind: chat.ToPerson, Person: p.ID},
@@ -79,6 +99,10 @@ func Respond(in *dialog.Input, hits []Hit, text, where string) ([]chat.Message, 
 				"Others", others(L, in.School, to, id)),
 			Staff: true,
 		})
+		if len(skipped) > 0 {
+			last := &msgs[len(msgs)-1]
+			last.Text += "\n" + L.T("safeguard.skipped", "Names", chat.Literal(strings.Join(skipped, ", ")))
+		}
 	}
 	var cats []string
 	for _, c := range categories(hits) {
@@ -91,21 +115,33 @@ func Respond(in *dialog.Input, hits []Hit, text, where string) ([]chat.Message, 
 	return msgs, []dialog.Effect{audit}
 }
 
-// PupilText is the pupil's message: thanks, who will hear about it, and where to find
-// help right now (the school's help_now lines for the pupil's language, else the
-// catalog's).
+// PupilText is the pupil's message: thanks, who will hear about it (only those in to,
+// the people Kring can reach), and where to find help right now (the school's help_now
+// lines for the pupil's language, else the catalog's).
 func PupilText(L *i18n.Localizer, school *config.School, pupil *config.Person, to []string) string {
 	help := HelpLines(L, school, school.LocaleFor(pupil))
 	if len(to) == 0 {
 		return L.T("safeguard.pupil.nobody", "Help", help)
 	}
-	mentor := ""
-	if m, ok := school.Person(pupil.Mentor); ok {
-		mentor = m.Name
+	mentor, care := "", false
+	for _, id := range to {
+		if p, ok := school.Person(id); ok {
+			switch {
+			case id == pupil.Mentor:
+				mentor = p.Name
+			case p.Has(config.Care):
+				care = true
+			}
+		}
 	}
 	key := "safeguard.pupil"
-	if mentor == "" {
+	switch {
+	case mentor != "" && !care:
+		key = "safeguard.pupil.mentor"
+	case mentor == "" && care:
 		key = "safeguard.pupil.care"
+	case mentor == "" && !care:
+		key = "safeguard.pupil.school"
 	}
 	return L.T(key, "Mentor", chat.Literal(mentor), "Help", help)
 }
@@ -183,14 +219,36 @@ func others(L *i18n.Localizer, school *config.School, to []string, self string) 
 	return strings.Join(names, ", ")
 }
 
-// Check matches the text a pupil wrote and, on a hit, returns Respond's messages and
-// effects; ok is false when nothing matched. The check-in and the Engine's path for
-// unexpected text both use it.
+// Check matches the text a pupil wrote with m and with the Engine's matcher
+// (in.Alerts, when set), and on a hit returns Respond's messages and effects; ok is
+// false when nothing matched. Every dialog that receives a pupil's words calls it.
 func Check(m *Matcher, in *dialog.Input, text, where string) (msgs []chat.Message, effects []dialog.Effect, ok bool) {
 	hits := m.Match(text)
+	if len(hits) == 0 {
+		// The Engine's matcher may know more (a test's, or a deployment's own).
+		for _, w := range in.AlertsIn(text) {
+			hits = append(hits, Hit{Category: School, Phrase: w, Words: w})
+		}
+	}
 	if len(hits) == 0 {
 		return nil, nil, false
 	}
 	msgs, effects = Respond(in, hits, text, where)
 	return msgs, effects, true
+}
+
+// Words returns the parts of text that match school's phrases, as the pupil wrote them
+// (nil: none): the Engine's dialog.Input.Alerts.
+func (c *Cache) Words(school *config.School, text string) []string {
+	m, err := c.For(school)
+	if err != nil {
+		// The built-in lists are embedded and tested; should they ever fail to load,
+		// every text counts as worrying rather than none.
+		return []string{text}
+	}
+	var out []string
+	for _, h := range m.Match(text) {
+		out = append(out, h.Words)
+	}
+	return out
 }
