@@ -75,6 +75,10 @@ func (t *turn) guard() error {
 	msgs, effects, ok := safeguard.Check(m, t.in, text, t.where())
 	if ok {
 		t.alerted = true
+		if t.st != nil && t.st.Date == t.today && !t.st.Alerted {
+			t.st.Alerted = true
+			t.changed = true
+		}
 		t.res.Messages = append(t.res.Messages, msgs...)
 		t.res.Effects = append(t.res.Effects, effects...)
 	}

@@ -136,7 +136,8 @@ func (t *turn) onRemind() {
 		t.start(true)
 		return
 	}
-	if !t.st.open() || t.st.Reminded {
+	if !t.st.open() || t.st.Reminded || t.st.Alerted {
+		// After a safeguarding alert a person follows up; a reminder would only nag.
 		return
 	}
 	if t.in.Now.Sub(t.st.Rec.Started) < FreshCheckIn {
@@ -485,6 +486,12 @@ func (t *turn) done() {
 		n += int(t.in.Person.ID[i])
 	}
 	text := t.T("checkin.done."+strconv.Itoa(n%3+1), "Name", chat.Literal(firstName(t.in.Person)), "Goal", chat.Literal(st.Rec.Goal))
+	if t.alerted {
+		// The pupil just got the safeguarding message: no cheerful "good luck", and it
+		// already said who hears about it.
+		t.say(t.T("checkin.done.after_alert", "Name", chat.Literal(firstName(t.in.Person))))
+		return
+	}
 	if st.Rec.Help != "" {
 		text += "\n" + t.T("checkin.done.help")
 	}
@@ -497,6 +504,10 @@ func (t *turn) done() {
 // ask sends the current question, after an optional line (a re-ask reason, a reminder).
 func (t *turn) ask(prefix string) {
 	q, choices := t.question()
+	if prefix == "" && t.alerted {
+		// Right after the safeguarding message: the check-in may go on, not must.
+		prefix = t.T("checkin.after_alert")
+	}
 	if prefix != "" {
 		q = prefix + "\n\n" + q
 	}

@@ -4,6 +4,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/kring-school/kring/bot/chat"
 	"github.com/kring-school/kring/bot/dialog"
@@ -164,5 +165,26 @@ func TestSchoolHelpLines(t *testing.T) {
 	_, own = staffOf(s.text("cas", "ik wil dood"))
 	if len(own) == 0 || !hasText(own[0], "0800-0432") {
 		t.Errorf("Dutch pupil did not get the Dutch defaults: %+v", own)
+	}
+}
+
+// TestAfterAnAlertTheCheckInIsGentle: the next question says the pupil may stop, no
+// reminder follows that day, and a finished check-in closes without "good luck".
+func TestAfterAnAlertTheCheckInIsGentle(t *testing.T) {
+	s := newSim(t, true)
+	s.start("cas")
+	_, own := staffOf(s.text("cas", "ik wil niet meer leven"))
+	if len(own) != 2 || !hasText(own[1], s.T("cas", "checkin.after_alert")) || s.stepOf("cas") != stepMood {
+		t.Fatalf("after the alert: %+v", own)
+	}
+	s.now = s.now.Add(2 * time.Hour)
+	if res := s.remind("cas"); len(res.Messages) != 0 {
+		t.Errorf("reminder after an alert: %+v", res.Messages)
+	}
+	s.press("cas", "checkin.mood", "1")
+	s.text("cas", "niks")
+	_, own = staffOf(s.text("cas", "mijn vader slaat me"))
+	if last := own[len(own)-1]; last.Text != s.T("cas", "checkin.done.after_alert", "Name", chat.Literal("Cas")) {
+		t.Errorf("closing line after an alert: %q", last.Text)
 	}
 }
