@@ -1164,3 +1164,24 @@ func TestAnswerFormsWherePlatformHasThem(t *testing.T) {
 		t.Fatal("a choice question offered a form")
 	}
 }
+
+// TestTooLongSaysWhatIsKept: the re-ask for a too-long answer says that only this answer
+// was refused, that earlier answers stay, and how long it may be.
+func TestTooLongSaysWhatIsKept(t *testing.T) {
+	s := newSim(t, false)
+	reach(t, s, "cas", stepGoal)
+	m := one(t, s.text("cas", strings.Repeat("x", 301)))
+	want := map[string][]string{
+		"nl": {"hooguit 300 tekens", "301", "Alleen dit antwoord is niet bewaard", "eerder", "blijft staan"},
+		"en": {"at most 300 characters", "301", "Only this answer was not saved", "earlier", "is kept"},
+	}
+	lang := s.loc(s.person("cas")).Lang()
+	for _, w := range want[lang] {
+		if !strings.Contains(m.Text, w) {
+			t.Errorf("too-long reply %q lacks %q", m.Text, w)
+		}
+	}
+	if st := s.st("cas"); st.Rec.Mood == 0 {
+		t.Errorf("earlier answer lost: %+v", st.Rec)
+	}
+}
