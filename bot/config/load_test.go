@@ -292,8 +292,8 @@ func TestBadFiles(t *testing.T) {
 		{"unknown field misplaced", doc(head, class1A, `    checkin: "08:30"  #<`, people), "classes[0].checkin", `unknown field "checkin" (checkin belongs under classes[].schedule)`},
 		{"unknown field far off", doc(head, "colour: blue  #<", class1A, people), "colour", `unknown field "colour"; known fields here: classes, discord, id, locale, name, people, policy, retention, roster, slack, timezone`},
 		{"roster missing", doc(head, "roster: nowhere.csv  #<", class1A, people), "roster", "cannot read the roster nowhere.csv: no such file or directory"},
-		{"yaml syntax", doc(head, "name: a: b  #<", class1A, people), "", "not valid YAML: mapping values are not allowed in this context"},
-		{"tab indent", doc(head, "classes:", "\t- id: 1A  #<"), "", "this line has a tab; indent YAML with spaces"},
+		{"yaml syntax", doc(head, "name: a: b  #<", class1A, people), "", `this value contains ": ", which YAML reads as a second key; put the whole value in quotes, e.g. "a: b"`},
+		{"tab indent", doc(head, "classes:", "\t- id: 1A  #<"), "", "this line is indented with a tab"},
 		{"empty file", "", "", "the file is empty"},
 		{"empty person", doc(head, class1A, people, "  -  #<"), "people[2]", "a person is empty"},
 		{"empty class", doc(head, class1A, "  -  #<", people), "classes[1]", "a class is empty"},
@@ -493,10 +493,11 @@ func TestProblemString(t *testing.T) {
 		p    Problem
 		want string
 	}{
-		{Problem{"a.yaml", 3, "id", "bad"}, "a.yaml:3: id: bad"},
-		{Problem{"a.yaml", 0, "id", "bad"}, "a.yaml: id: bad"},
-		{Problem{"a.yaml", 3, "", "bad"}, "a.yaml:3: bad"},
-		{Problem{"", 0, "", "bad"}, "bad"},
+		{Problem{File: "a.yaml", Line: 3, Field: "id", Msg: "bad"}, "a.yaml:3: id: bad"},
+		{Problem{File: "a.yaml", Line: 0, Field: "id", Msg: "bad"}, "a.yaml: id: bad"},
+		{Problem{File: "a.yaml", Line: 3, Field: "", Msg: "bad"}, "a.yaml:3: bad"},
+		{Problem{File: "", Line: 0, Field: "", Msg: "bad"}, "bad"},
+		{Problem{File: "a.yaml", Line: 3, Col: 5, Source: "\tid  x", Msg: "bad"}, "a.yaml:3:5: bad\n    →id  x\n        ^"},
 	} {
 		if got := c.p.String(); got != c.want {
 			t.Errorf("%#v = %q, want %q", c.p, got, c.want)
