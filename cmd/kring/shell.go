@@ -34,9 +34,10 @@ func cmdShell(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "Usage: kring shell [flags]\n\nThe whole class in one terminal. Type :help inside for the terminal commands.\n\nFlags:\n")
 		fs.PrintDefaults()
+		envHelp(stderr, cmdShellName)
 	}
-	if err := fs.Parse(args); err != nil {
-		return 2
+	if code, done := parseFlags(fs, args); done {
+		return code
 	}
 	if c.logLevel == "info" && os.Getenv("KRING_LOG_LEVEL") == "" {
 		c.logLevel = "warn" // the terminal is for the conversation; say the store below
