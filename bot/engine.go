@@ -84,6 +84,8 @@ type Engine struct {
 	stripes [256]sync.Mutex
 	// background counts home-page refreshes still running, so shutdown can wait for them.
 	background sync.WaitGroup
+	// langs is the copy of the languages people chose themselves (lang.go).
+	langs langCache
 }
 
 // Wait blocks until the Engine's background work (home-page refreshes) has finished.
@@ -169,7 +171,8 @@ func (e *Engine) Handle(ctx context.Context, ev chat.Event) []chat.Message {
 		return []chat.Message{e.reply(ev, e.cat.For(e.school.Locale), "core.not_enrolled")}
 	}
 	log = log.With("person", p.ID)
-	L := e.cat.For(e.school.LocaleFor(p))
+	e.refreshLangs(ctx)
+	L := e.cat.For(e.localeOf(p))
 	if n := len([]rune(ev.Text)); n > e.maxText {
 		return []chat.Message{e.reply(ev, L, "core.too_long", "Len", n, "Max", e.maxText)}
 	}
@@ -178,10 +181,10 @@ func (e *Engine) Handle(ctx context.Context, ev chat.Event) []chat.Message {
 	case chat.KindCommand:
 		ref, ok := e.commands[strings.ToLower(ev.Command)]
 		if !ok {
-			return []chat.Message{e.reply(ev, L, "core.unknown_command", "Command", chat.Literal(ev.Command))}
+			return []chat.Message{e.reply(ev, L, "core.unknown_command", "Command", chat.Literal(ev.Command), "Help", L.T("cmd.help.name"))}
 		}
 		if !ref.spec.Allowed(p) {
-			return []chat.Message{e.reply(ev, L, "core.not_allowed", "Command", ref.spec.Name, "Roles", e.roleNames(L, ref.spec.Roles))}
+			return []chat.Message{e.reply(ev, L, "core.not_allowed", "Command", ref.spec.Label(L), "Roles", e.roleNames(L, ref.spec.Roles))}
 		}
 		args, problem := e.parseArgs(ref.spec, ev, L)
 		if problem != nil {
@@ -195,7 +198,7 @@ func (e *Engine) Handle(ctx context.Context, ev chat.Event) []chat.Message {
 		d, ok := e.dialogs[name]
 		if !ok {
 			log.Warn("action for an unknown dialog", "action", ev.Action)
-			return []chat.Message{e.reply(ev, L, "core.no_dialog")}
+			return []chat.Message{e.reply(ev, L, "core.no_dialog", "Help", L.T("cmd.help.name"))}
 		}
 		req.dialog = d
 		req.kind = dialog.Choice
@@ -263,11 +266,12 @@ func (e *Engine) step(ctx context.Context, r stepRequest) []chat.Message {
 			r.log.Debug("duplicate event dropped")
 			return nil
 		}
+		r.L = e.actorLocalizer(r, snap.Person)
 		d := r.dialog
 		if d == nil {
 			d = e.dialogs[snap.Person["focus"]]
 			if d == nil {
-				return []chat.Message{e.reply(r.ev, r.L, "core.no_dialog")}
+				return []chat.Message{e.reply(r.ev, r.L, "core.no_dialog", "Help", r.L.T("cmd.help.name"))}
 			}
 		}
 		in := e.input(r, class, snap, d)
@@ -343,7 +347,7 @@ func (e *Engine) input(r stepRequest, class *config.Class, snap store.Snapshot, 
 }
 
 func (e *Engine) localizerFor(p *config.Person) *i18n.Localizer {
-	return e.cat.For(e.school.LocaleFor(p))
+	return e.cat.For(e.localeOf(p))
 }
 
 // stage turns a step's result into the writes of one batch.
@@ -369,6 +373,7 @@ func (e *Engine) stage(b *store.Batch, r stepRequest, d dialog.Dialog, snap stor
 	}
 	if len(own) > 0 {
 		b.SetFields(e.st.PersonKey(r.person.ID), own)
+		e.mirrorLang(b, r.person.ID, own)
 	}
 	for _, ef := range res.Effects {
 		if err := e.applyEffect(b, r, ef, now); err != nil {
@@ -585,6 +590,7 @@ func eventHash(id string) string {
 // that is run again (after a crash mid-way) skips everyone already done.
 func (e *Engine) RunJob(ctx context.Context, d dialog.Dialog, job dialog.Job, class *config.Class, date config.Date) (int, error) {
 	people := e.school.Members(class.ID, job.Audience)
+	e.refreshLangs(ctx)
 	var (
 		mu    sync.Mutex
 		first error
@@ -599,7 +605,7 @@ func (e *Engine) RunJob(ctx context.Context, d dialog.Dialog, job dialog.Job, cl
 			defer wg.Done()
 			defer func() { <-sem }()
 			id := fmt.Sprintf("job:%s.%s:%s:%s:%s", d.Name(), job.Name, class.ID, date, p.ID)
-			L := e.cat.For(e.school.LocaleFor(p))
+			L := e.cat.For(e.localeOf(p))
 			replies := e.step(ctx, stepRequest{
 				ev: chat.Event{ID: id}, person: p, L: L, dialog: d, kind: job.Kind, job: job.Name,
 				log: e.log.With("job", job.Name, "class", class.ID, "person", p.ID),
@@ -638,7 +644,7 @@ func (e *Engine) Unreachable(ctx context.Context, ent outbox.Entry) {
 	b := e.st.NewBatch(p.ID, "unreach:"+string(ent.Platform)+":"+p.ID, store.AnyVersion)
 	b.SetFields(e.st.PersonKey(p.ID), map[string]string{field: now.UTC().Format(time.RFC3339)})
 	if m, ok := e.school.Person(p.Mentor); ok {
-		L := e.cat.For(e.school.LocaleFor(m))
+		L := e.cat.For(e.localeOf(m))
 		msg := chat.Message{
 			To:    chat.Target{Kind: chat.ToPerson, Person: m.ID},
 			Text:  L.T("core.unreachable_mentor", "Name", chat.Literal(p.Name), "Platform", string(ent.Platform)),

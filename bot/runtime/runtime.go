@@ -20,6 +20,7 @@ import (
 	"github.com/kring-school/kring/bot/schedule"
 	"github.com/kring-school/kring/bot/store"
 	"github.com/kring-school/kring/dialogs/help"
+	"github.com/kring-school/kring/dialogs/language"
 	"github.com/redis/go-redis/v9"
 )
 
@@ -74,7 +75,9 @@ func New(o Options) (*Runtime, error) {
 	}
 	st := store.New(o.Redis, o.Prefix, o.School.ID, o.School.Retention.Std())
 	ob := outbox.New(st, o.Clock)
-	dialogs := append([]dialog.Dialog{help.New(o.Dialogs...)}, o.Dialogs...)
+	// Every deployment has /help and /language; /help lists every command, its own too.
+	own := append([]dialog.Dialog{language.New(o.Catalog)}, o.Dialogs...)
+	dialogs := append([]dialog.Dialog{help.New(own...)}, own...)
 	jobWorkers := 0 // the Engine's default
 	if o.Serial {
 		jobWorkers = 1

@@ -324,7 +324,7 @@ func TestAway(t *testing.T) {
 			t.Errorf("start after away: %+v", res)
 		}
 		// Text now is not an answer to anything.
-		if m := one(t, s.text("anna", "hallo")); m.Text != s.T("anna", "checkin.idle", "Command", "incheck") {
+		if m := one(t, s.text("anna", "hallo")); m.Text != s.T("anna", "checkin.idle", "Command", "incheck", "Help", "hulp") {
 			t.Errorf("idle reply = %q", m.Text)
 		}
 		// The checkin command offers to check in anyway; the button does so.
@@ -745,7 +745,7 @@ func TestIdleText(t *testing.T) {
 		res := s.text("cas", "hoi")
 		m := one(t, res)
 		want := "/" + s.T("cas", "cmd.checkin.name")
-		if !hasText(m, want) || !hasText(m, "/help") || res.Listen || res.State != nil {
+		if !hasText(m, want) || !hasText(m, "/"+s.T("cas", "cmd.help.name")) || res.Listen || res.State != nil {
 			t.Errorf("%s idle reply %q", lang, m.Text)
 		}
 		m = one(t, s.press("cas", "checkin.mood", "3"))
@@ -901,7 +901,7 @@ func TestRollover(t *testing.T) {
 		if !res.Clear || res.Listen || s.state["cas"] != nil {
 			t.Errorf("result = %+v", res)
 		}
-		if m := one(t, res); m.Text != s.T("cas", "checkin.idle", "Command", "incheck") {
+		if m := one(t, res); m.Text != s.T("cas", "checkin.idle", "Command", "incheck", "Help", "hulp") {
 			t.Errorf("reply = %q", m.Text)
 		}
 	})
