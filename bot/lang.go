@@ -55,6 +55,10 @@ func (e *Engine) refreshLangs(ctx context.Context) {
 	e.langs.m = m
 }
 
+// LocaleOf is the language of everything written to p: their own choice (/language),
+// else the school file's. Adapters use it for their own texts (forms, home pages).
+func (e *Engine) LocaleOf(p *config.Person) string { return e.localeOf(p) }
+
 // localeOf is the language of a person's messages: their own choice, else the school
 // file's (person, class, school).
 func (e *Engine) localeOf(p *config.Person) string {

@@ -13,7 +13,34 @@ import (
 	"github.com/kring-school/kring/bot/i18n"
 	"github.com/kring-school/kring/bot/i18n/i18ntest"
 	"github.com/kring-school/kring/dialogs/checkin"
+	"github.com/kring-school/kring/dialogs/poll"
 )
+
+// allDialogs are the conversations kring shell and kring run register (cmd/kring's
+// dialogs()); the runtime adds help, language and inbox.
+func allDialogs() []dialog.Dialog { return []dialog.Dialog{checkin.New(), poll.New()} }
+
+// TestEveryCommandHasItsTexts: every command of every dialog has, in both languages,
+// its name, description, example and the name and description of every option.
+func TestEveryCommandHasItsTexts(t *testing.T) {
+	h := bottest.New(t, bottest.Options{Dialogs: allDialogs()})
+	for _, c := range h.Engine.Commands() {
+		keys := []string{"cmd." + c.Name + ".name", "cmd." + c.Name + ".desc", "cmd." + c.Name + ".example"}
+		for _, o := range c.Options {
+			keys = append(keys, "cmd."+c.Name+".opt."+o.Name, "cmd."+c.Name+".arg."+o.Name)
+			for _, v := range o.Choices {
+				keys = append(keys, "choice."+v)
+			}
+		}
+		for _, lang := range i18n.Languages {
+			for _, k := range keys {
+				if !h.Catalog.Has(lang, k) {
+					t.Errorf("%s: %s missing", lang, k)
+				}
+			}
+		}
+	}
+}
 
 // schoolIn is the example school with every class and person in lang.
 func schoolIn(t *testing.T, lang string) *config.School {
@@ -43,7 +70,7 @@ func commandNames(cat *i18n.Catalog, lang string, specs []dialog.CommandSpec) ma
 func TestUsageAndErrorsInTheReadersLanguage(t *testing.T) {
 	for _, lang := range i18n.Languages {
 		t.Run(lang, func(t *testing.T) {
-			h := bottest.New(t, bottest.Options{School: schoolIn(t, lang)})
+			h := bottest.New(t, bottest.Options{School: schoolIn(t, lang), Dialogs: allDialogs()})
 			L := h.Catalog.For(lang)
 			specs := h.Engine.Commands()
 			names := commandNames(h.Catalog, lang, specs)
@@ -139,7 +166,7 @@ func TestHelpPerRole(t *testing.T) {
 	for _, lang := range i18n.Languages {
 		t.Run(lang, func(t *testing.T) {
 			rec := &bottest.Recorder{}
-			h := bottest.New(t, bottest.Options{School: schoolIn(t, lang), Adapters: []chat.Adapter{rec}, Dialogs: []dialog.Dialog{checkin.New()}})
+			h := bottest.New(t, bottest.Options{School: schoolIn(t, lang), Adapters: []chat.Adapter{rec}, Dialogs: allDialogs()})
 			L := h.Catalog.For(lang)
 			names := commandNames(h.Catalog, lang, h.Engine.Commands())
 			ctx := context.Background()
