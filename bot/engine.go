@@ -1,8 +1,11 @@
 // Package bot is Kring's dialogue core. The Engine takes normalised events from the
 // adapters, resolves the platform user to a roster person, checks the role for the
-// command, loads the person's state from Redis in one round trip, runs the dialog step,
-// and commits the new state, the effects and the outgoing messages in one atomic write
-// (a second round trip). Scheduled jobs enter through the same path.
+// command, picks the conversation (the dialog named by a command, button, thread or
+// timer; for typed text the one on top of the person's conversation stack), loads the
+// person's state and the shared records the step reads from Redis in one round trip,
+// runs the dialog step, and commits the new state, the effects and the outgoing messages
+// in one atomic write (a second round trip) that checks every version it read.
+// Scheduled jobs and timers enter through the same path.
 package bot
 
 import (

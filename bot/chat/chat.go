@@ -179,6 +179,9 @@ type Message struct {
 	// Staff marks a message that may hold a pupil's words for staff eyes only; adapters
 	// must never post it in a class channel.
 	Staff bool `json:"staff,omitempty"`
+	// NotBefore delays delivery until this time (zero: now), e.g. a post scheduled for the
+	// start of a lesson. It waits in the outbox, so it survives restarts.
+	NotBefore time.Time `json:"notBefore,omitzero"`
 }
 
 // Address is a Message's target resolved to platform ids by the outbox.

@@ -37,6 +37,9 @@ func (t *turn) finish() (dialog.Result, error) {
 		}
 	}
 	t.res.Listen = t.st != nil && t.st.Date == t.today && t.st.open()
+	if t.res.Listen {
+		t.res.Topic = t.T("checkin.topic")
+	}
 	return t.res, nil
 }
 
