@@ -135,7 +135,7 @@ func (s *syntaxScanner) scanLine(n int, raw string) {
 	} else if keyEnd(rest) > 0 {
 		kind = 'm'
 	}
-	s.indentation(n, indent, kind, ws)
+	s.indentation(n, indent, kind, ws, rest)
 
 	opens := false
 	switch {
@@ -166,7 +166,7 @@ func (s *syntaxScanner) scanLine(n int, raw string) {
 }
 
 // indentation checks that a line starting at column indent fits the blocks above it.
-func (s *syntaxScanner) indentation(n, indent int, kind byte, off int) {
+func (s *syntaxScanner) indentation(n, indent int, kind byte, off int, rest string) {
 	if len(s.stack) == 0 {
 		s.stack = append(s.stack, level{indent: indent, kind: kind, line: n, off: off})
 		return
@@ -203,9 +203,9 @@ func (s *syntaxScanner) indentation(n, indent int, kind byte, off int) {
 			return
 		}
 		s.stack = s.stack[:k+1]
-		s.sameLevel(n, &s.stack[k], kind, off)
+		s.sameLevel(n, &s.stack[k], kind, off, rest)
 	default:
-		s.sameLevel(n, top, kind, off)
+		s.sameLevel(n, top, kind, off, rest)
 	}
 }
 
@@ -221,8 +221,11 @@ func (s *syntaxScanner) columns(inner int) string {
 }
 
 // sameLevel checks a line against the block it lines up with.
-func (s *syntaxScanner) sameLevel(n int, l *level, kind byte, off int) {
+func (s *syntaxScanner) sameLevel(n int, l *level, kind byte, off int, rest string) {
 	switch {
+	case l.kind == 'm' && kind == 'v' && strings.Contains(rest, ":"):
+		c := strings.Index(rest, ":")
+		s.add(n, off+c+1, "a key needs a space after its colon; write %s: %s", rest[:c], strings.TrimSpace(rest[c+1:]))
 	case l.kind == 'm' && kind == 'v':
 		s.add(n, off, "this line has no colon; write it as key: value (e.g. name: Anna de Boer), like the lines around it")
 	case l.kind == 'v' && kind == 'm':

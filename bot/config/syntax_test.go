@@ -5,6 +5,8 @@ import (
 	"os"
 	"strings"
 	"testing"
+
+	"go.yaml.in/yaml/v3"
 )
 
 // breaks are the five syntax errors of issue 13, each one line of a 170-line school
@@ -109,6 +111,7 @@ func TestSyntaxCauses(t *testing.T) {
 		{"colon in value", "id: t\nname: Demo: College\n", 2, `put the whole value in quotes, e.g. "Demo: College"`},
 		{"list across lines never closed", "id: t\npolicy:\n  alert_words:\n    nl: [pesten,\n      bang\nclasses: []\n", 4, "this [ is never closed"},
 		{"unclosed single quote", "id: t\nname: 'Demo\n", 2, "this quote (') is never closed"},
+		{"no space after the colon", "id: t\nname:Demo\nlocale: nl\n", 2, "a key needs a space after its colon; write name: Demo"},
 		{"missing colon among keys", "id: t\nname: x\ntimezone Europe/Amsterdam\n", 3, "no colon"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
@@ -138,7 +141,18 @@ func TestScannerQuietOnValidFiles(t *testing.T) {
 			t.Errorf("%s: %+v", f, is)
 		}
 	}
-	if is := scanSyntax([]byte(extra)); len(is) > 0 {
-		t.Errorf("extra: %+v", is)
+	for i, y := range []string{
+		extra,
+		"people:\n- id: a\n  name: O'Brien\n- id: b\n  roles: [pupil] # the only role\nclasses: []\n",
+		"id: t\r\nname: x\r\nclasses:\r\n  - id: 1A\r\n    subjects:\r\n      wiskunde A: bakker\r\n",
+		"---\nid: t\n\"quoted key\": v\npolicy:   # comment\n  alert_words:\n    nl:\n      - \"niet # meer\"\n      - 'bang'\nnotes: >-\n  folded: text\n   more\n",
+	} {
+		if is := scanSyntax([]byte(y)); len(is) > 0 {
+			t.Errorf("valid YAML %d: %+v", i, is)
+		}
+		var n yaml.Node
+		if err := yaml.Unmarshal([]byte(y), &n); err != nil {
+			t.Errorf("case %d is not valid YAML itself: %v", i, err)
+		}
 	}
 }
