@@ -1004,7 +1004,11 @@ func (e *Engine) roleNames(L *i18n.Localizer, roles []config.Role) string {
 	for i, r := range roles {
 		names[i] = L.T("role." + string(r))
 	}
-	return strings.Join(names, L.T("core.or"))
+	if len(names) < 2 {
+		return strings.Join(names, "")
+	}
+	// "a mentor, care coordinator or administrator"
+	return strings.Join(names[:len(names)-1], ", ") + L.T("core.or") + names[len(names)-1]
 }
 
 func (e *Engine) countAlerts(dialog string, msgs []chat.Message) {
