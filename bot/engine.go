@@ -673,8 +673,8 @@ func (e *Engine) stage(b *store.Batch, r stepRequest, d dialog.Dialog, snap stor
 	}
 	if len(own) > 0 {
 		b.SetFields(e.st.PersonKey(r.person.ID), own)
-		e.mirrorLang(b, r.person.ID, own)
 	}
+	e.mirrorLang(b, r.person.ID, own, snap.Person)
 	for _, ef := range res.Effects {
 		if err := e.applyEffect(b, r, d, ef, now, class); err != nil {
 			return err

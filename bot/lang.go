@@ -2,6 +2,7 @@ package bot
 
 import (
 	"context"
+	"maps"
 	"slices"
 	"sync"
 	"time"
@@ -24,8 +25,13 @@ const langRefresh = time.Minute
 // langCache is the Engine's copy of the school-wide hash "lang" (person → language),
 // which mirrors every person's ProfileLocale so one read serves all recipients.
 type langCache struct {
-	mu     sync.RWMutex
-	m      map[string]string
+	mu sync.RWMutex
+	// m is the language of each person who chose one, as far as this process knows.
+	m map[string]string
+	// stored is what the hash held at the last read, plus this process's writes since:
+	// a step writes the mirror only where it differs, so a hash that expired (its TTL
+	// is the retention, renewed at each write) is filled again as people act.
+	stored map[string]string
 	loaded time.Time
 }
 
@@ -52,7 +58,7 @@ func (e *Engine) refreshLangs(ctx context.Context) {
 		e.log.Warn("read chosen languages; using the last copy", "err", err)
 		return
 	}
-	e.langs.m = m
+	e.langs.m, e.langs.stored = m, maps.Clone(m)
 }
 
 // LocaleOf is the language of everything written to p: their own choice (/language),
@@ -98,11 +104,30 @@ func (e *Engine) rememberLang(person, lang string) {
 	}
 }
 
-// mirrorLang writes a change of the actor's own language to the school-wide hash in the
-// same atomic commit.
-func (e *Engine) mirrorLang(b *store.Batch, person string, own map[string]string) {
-	if l, ok := own[ProfileLocale]; ok {
-		b.SetFields(langKey(e.st), map[string]string{person: l})
-		e.rememberLang(person, l)
+// mirrorLang keeps the school-wide hash in step with the actor's profile, in the same
+// atomic commit: on a change of their language, and when the hash lacks their choice
+// (it expired, or was written before the mirror existed).
+func (e *Engine) mirrorLang(b *store.Batch, person string, own, profile map[string]string) {
+	l, changed := own[ProfileLocale]
+	if !changed {
+		l = profile[ProfileLocale]
+	}
+	e.langs.mu.Lock()
+	defer e.langs.mu.Unlock()
+	if (!changed && l == "") || e.langs.stored[person] == l {
+		return
+	}
+	b.SetFields(langKey(e.st), map[string]string{person: l})
+	if e.langs.stored == nil {
+		e.langs.stored = map[string]string{}
+	}
+	e.langs.stored[person] = l
+	if e.langs.m == nil {
+		e.langs.m = map[string]string{}
+	}
+	if l == "" {
+		delete(e.langs.m, person)
+	} else {
+		e.langs.m[person] = l
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/kring-school/kring/bot/bottest"
 	"github.com/kring-school/kring/bot/chat"
@@ -286,13 +287,27 @@ func TestLanguagePerPerson(t *testing.T) {
 		t.Errorf("after /taal en devries got %q", got)
 	}
 
+	// The mirror of everyone's choice expires with the retention; it is filled again
+	// when the person next acts (after this process's next read of it).
+	h.Redis.Del(ctx, h.Store.Key("lang"))
+	h.Clock.Advance(2 * time.Minute)
+	cmd(h.Engine, "devries", "help", "")
+	if v := h.Redis.HGet(ctx, h.Store.Key("lang"), "devries").Val(); v != "en" {
+		t.Fatalf("mirror not refilled: %q", v)
+	}
+
 	// Another process on the same Redis knows it too.
 	rec2 := &bottest.Recorder{}
 	h2 := bottest.New(t, bottest.Options{School: school, Redis: h.Redis, Prefix: h.Prefix, Clock: h.Clock, Adapters: []chat.Adapter{rec2}, Dialogs: []dialog.Dialog{checkin.New(), notify{}}})
 	cmd(h2.Engine, "milan", "notify", "")
 	h2.Tick()
-	if got := rec2.To("devries"); len(got) != 1 || got[0].Text != en.T("help.outro.staff") {
-		t.Errorf("a second process sent devries %+v", got)
+	// (The shared outbox may hand h2 the help queued above too; look for the notice.)
+	sent := map[string]bool{}
+	for _, m := range rec2.To("devries") {
+		sent[m.Text] = true
+	}
+	if !sent[en.T("help.outro.staff")] || sent[nl.T("help.outro.staff")] {
+		t.Errorf("a second process sent devries %+v", rec2.To("devries"))
 	}
 
 	// A language Kring does not have is refused in the reader's language.
