@@ -10,12 +10,12 @@ import (
 
 // foreign are words that give a text away as the other language. They are common enough
 // to catch a forgotten string and absent from the reader's own language (no "is", "in",
-// "of" or "me", which both languages use).
+// "of", "me", "type", "week" or "sorry", which both languages use).
 var foreign = map[string][]string{
 	// English words in a Dutch text.
 	"nl": strings.Fields(`the and you your please choose choice level teacher shared self class pupil
-		usage help type with option command only what can today goal mood yes thanks from this that
-		have has will answer question day week mentee care coordinator admin administrator away
+		usage help with option command only what can today goal mood yes thanks from this that
+		have has will answer question day mentee care coordinator admin administrator away
 		plan's try again saved done hi hello here there who when where why which would should
 		could not nothing something write`),
 	// Dutch words in an English text.
