@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -46,12 +45,10 @@ people of the conversation can read them, and delete them afterwards.
 Flags:
 `)
 		fs.PrintDefaults()
+		envHelp(stderr, cmdReportName)
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
+	if code, done := parseFlags(fs, args); done {
+		return code
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "kring report: unexpected argument %q\n", fs.Arg(0))
