@@ -30,7 +30,7 @@ var (
 // Every field holding a person's words is plain text; the templates escape it.
 type Page struct {
 	Lang, Title, Period, Mentor, Generated string
-	// Chart is the mood chart as a PNG (nil when the period has no school day).
+	// Chart is the mood chart as a PNG (nil when the period has no mood at all).
 	Chart    []byte
 	ChartAlt string
 	Figures  Figures
@@ -119,7 +119,8 @@ func Build(d *Data, L *i18n.Localizer, by *config.Person, now time.Time) (*Page,
 			L.T("report.mood.low", "N", f.Low),
 		}
 	}
-	if len(d.Days) > 0 {
+	if f.Moods > 0 {
+		// A chart without a single mood would only be an empty frame.
 		title := L.T("report.chart.title")
 		if len(d.Days) >= chart.LongPeriod {
 			title = L.T("report.chart.title_long")
