@@ -13,6 +13,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/kring-school/kring/bot"
+	"github.com/kring-school/kring/bot/chart"
 	"github.com/kring-school/kring/bot/config"
 	"github.com/kring-school/kring/bot/i18n"
 	"github.com/kring-school/kring/bot/record"
@@ -313,3 +314,26 @@ func TestEscape(t *testing.T) {
 }
 
 func near(a, b float64) bool { return a-b < 1e-9 && b-a < 1e-9 }
+
+// TestNoMoodsNoChart: a period without any mood shows no empty chart frame, says so in
+// words, and still counts the school days.
+func TestNoMoodsNoChart(t *testing.T) {
+	s := school(t, false)
+	anna, _ := s.Person("anna")
+	class, _ := s.Class("2B")
+	from, _ := config.ParseDate("2027-03-01")
+	to, _ := config.ParseDate("2027-03-05")
+	d := &Data{Pupil: anna, Class: class, From: from, To: to, Days: chart.Series(chart.SchoolDays(class, from, to), nil)}
+	cat, _ := i18n.Load()
+	page, err := Build(d, cat.For("en"), anna, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	if err := page.HTML(&b); err != nil {
+		t.Fatal(err)
+	}
+	if page.Chart != nil || strings.Contains(b.String(), "<img") || !strings.Contains(b.String(), "No mood was given") || page.Figures.NoRecord != 5 {
+		t.Errorf("page without moods: chart %d bytes, figures %+v", len(page.Chart), page.Figures)
+	}
+}
