@@ -340,3 +340,11 @@ func BenchmarkMatch(b *testing.B) {
 		m.Match(text)
 	}
 }
+
+func BenchmarkMatchShort(b *testing.B) {
+	m := builtin(b, nil)
+	b.ReportAllocs()
+	for b.Loop() {
+		m.Match("Gisteren laat naar bed, vandaag eerst wiskunde en dan gym")
+	}
+}
