@@ -1,8 +1,6 @@
 package checkin
 
 import (
-	"strings"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/kring-school/kring/bot/chat"
