@@ -156,4 +156,19 @@ func TestInboxAlertsKeepsAndAsks(t *testing.T) {
 	if len(res.Messages) != 1 || !res.Messages[0].Ephemeral || res.State != nil {
 		t.Errorf("channel mention = %+v", res)
 	}
+	// Worrying words in the class channel alert just the same; only the pupil is answered.
+	in = input(s, cat, "anna", dialog.Text, all)
+	in.Text, in.Channel = "@kring ik word gepest", true
+	res, _ = d.Step(in)
+	staff = nil
+	for _, m := range res.Messages {
+		if m.Staff {
+			staff = append(staff, m.To.Person)
+		} else if m.To.Person != "anna" {
+			t.Errorf("channel alert answered %s", m.To.Person)
+		}
+	}
+	if strings.Join(staff, ",") != "devries,mulder" || res.State != nil {
+		t.Errorf("channel alert: staff %v, state %s", staff, res.State)
+	}
 }
