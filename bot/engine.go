@@ -783,7 +783,11 @@ func (e *Engine) applyEffect(b *store.Batch, r stepRequest, d dialog.Dialog, ef 
 		if person == "" {
 			person = r.person.ID
 		}
-		id := timerID(d.Name(), person, x.Key)
+		name, err := e.timerDialog(d, x.Dialog)
+		if err != nil {
+			return err
+		}
+		id := timerID(name, person, x.Key)
 		b.Unschedule(e.st.Key(timerSet), id, e.st.Key(timerBodyKey(id)))
 	case dialog.Audit:
 		entry := x.Entry

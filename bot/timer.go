@@ -86,17 +86,33 @@ func (e *Engine) arm(b *store.Batch, r stepRequest, d dialog.Dialog, w dialog.Se
 			due = now.Add(w.After)
 		}
 	}
-	id := timerID(d.Name(), person, w.Key)
+	name, err := e.timerDialog(d, w.Dialog)
+	if err != nil {
+		return err
+	}
+	id := timerID(name, person, w.Key)
 	body := e.st.Key(timerBodyKey(id))
 	b.Del(body)
 	b.SetFieldsTTL(body, map[string]string{
-		"d": d.Name(), "p": person, "k": w.Key, "pl": w.Payload,
+		"d": name, "p": person, "k": w.Key, "pl": w.Payload,
 		"due": strconv.FormatInt(due.UnixMilli(), 10),
 		// Unique per arming: the event that armed it and the due time.
 		"arm": eventHash(r.ev.ID) + "." + strconv.FormatInt(due.UnixMilli(), 36),
 	}, due.Sub(now)+timerKeep)
 	b.Schedule(e.st.Key(timerSet), id, due)
 	return nil
+}
+
+// timerDialog is the dialog a timer wakes: the arming dialog, or the one it names,
+// which must be registered (a timer nobody can fire would be dropped when due).
+func (e *Engine) timerDialog(d dialog.Dialog, named string) (string, error) {
+	if named == "" || named == d.Name() {
+		return d.Name(), nil
+	}
+	if e.dialogs[named] == nil {
+		return "", fmt.Errorf("wake: unknown dialog %q", named)
+	}
+	return named, nil
 }
 
 // claimTimers takes up to ARGV[3] timers due at ARGV[1], pushing each one lease ahead

@@ -91,6 +91,10 @@ type Policy struct {
 	LowMoodRun int `yaml:"low_mood_run"`
 	// SilentDays is how many school days without a check-in alert the mentor (default 3).
 	SilentDays int `yaml:"silent_days"`
+	// AlertResend is how long a safeguarding alert may stay open (nobody pressed "I'm
+	// handling this") before it is re-sent and escalated to the admins, in school time
+	// (default 30m); each later re-send waits twice as long, at most 4 school hours.
+	AlertResend Duration `yaml:"alert_resend"`
 }
 
 // Class is one school class (e.g. "2B") with its schedule and channels.

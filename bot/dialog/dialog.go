@@ -269,19 +269,21 @@ type RemoveFromSet struct {
 // person) at a later time with Kind Wake and the Payload. A timer with the same Key for
 // the same dialog replaces the earlier one. At is an absolute time; otherwise After
 // counts from now, in school time (school hours of school days, holidays and weekends
-// skipped) when SchoolTime is set.
+// skipped) when SchoolTime is set. Dialog names another dialog to wake instead of this
+// one (a pupil's check-in step arms the alerts dialog's re-send timer).
 type SetTimer struct {
 	Key        string
 	Person     string
+	Dialog     string
 	At         time.Time
 	After      time.Duration
 	SchoolTime bool
 	Payload    string
 }
 
-// CancelTimer removes this dialog's timer Key for Person (default: the acting person);
-// no-op when there is none.
-type CancelTimer struct{ Key, Person string }
+// CancelTimer removes this dialog's (or Dialog's) timer Key for Person (default: the
+// acting person); no-op when there is none.
+type CancelTimer struct{ Key, Person, Dialog string }
 
 // Audit appends to the audit log.
 type Audit struct{ Entry record.Audit }

@@ -20,6 +20,7 @@ import (
 	"github.com/kring-school/kring/bot/safeguard"
 	"github.com/kring-school/kring/bot/schedule"
 	"github.com/kring-school/kring/bot/store"
+	"github.com/kring-school/kring/dialogs/alerts"
 	"github.com/kring-school/kring/dialogs/help"
 	"github.com/kring-school/kring/dialogs/inbox"
 	"github.com/kring-school/kring/dialogs/language"
@@ -87,9 +88,14 @@ func New(o Options) (*Runtime, error) {
 	// Every deployment has /help and /language; /help lists every command, its own too.
 	own := append([]dialog.Dialog{language.New(o.Catalog)}, o.Dialogs...)
 	dialogs := append([]dialog.Dialog{help.New(own...)}, own...)
-	hasInbox := false
+	hasInbox, hasAlerts := false, false
 	for _, d := range o.Dialogs {
 		hasInbox = hasInbox || d.Name() == inbox.Name
+		hasAlerts = hasAlerts || d.Name() == alerts.Name
+	}
+	if !hasAlerts {
+		// Every safeguarding alert is an open record with a re-send timer of this dialog.
+		dialogs = append(dialogs, alerts.New())
 	}
 	if !hasInbox {
 		// Typed text no conversation expects must still reach a person or be answered.

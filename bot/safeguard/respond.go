@@ -8,7 +8,6 @@ import (
 	"github.com/kring-school/kring/bot/config"
 	"github.com/kring-school/kring/bot/dialog"
 	"github.com/kring-school/kring/bot/i18n"
-	"github.com/kring-school/kring/bot/record"
 )
 
 // The places a pupil's words can come from; each has a catalog text
@@ -42,43 +41,17 @@ func Recipients(school *config.School, pupil *config.Person) []string {
 	return out
 }
 
-// reachable splits Recipients into those Kring can reach and the names of those it
-// cannot; when it can reach none of them, the school's admins are next in line.
-func reachable(in *dialog.Input) (to []string, skipped []string) {
-	for _, id := range Recipients(in.School, in.Person) {
-		if in.CanReach(id) {
-			to = append(to, id)
-		} else if p, ok := in.School.Person(id); ok {
-			skipped = append(skipped, p.Name)
-		}
-	}
-	if len(to) == 0 {
-		for _, p := range in.School.People {
-			if p.Has(config.Admin) && p.ID != in.Person.ID && in.CanReach(p.ID) {
-				to = append(to, p.ID)
-			}
-		}
-	}
-	return to, skipped
-}
-
 // Respond builds what Kring does when hits were found in text the pupil in.Person
 // wrote at where: a kind message to the pupil with where to find help right now
-// (first, so it comes before anything else the step says), a private alert to each
-// recipient in their own language with the words that triggered it, and an audit
-// entry (without the pupil's words) so the alert can be traced. It returns nothing
-// for no hits.
+// (first, so it comes before anything else the step says), and an open alert (Raise):
+// a private message to each recipient in their own language with the words that
+// triggered it and the "I'm handling this" button, the alert record, its re-send timer
+// and an audit entry (without the pupil's words). It returns nothing for no hits.
 func Respond(in *dialog.Input, hits []Hit, text, where string) ([]chat.Message, []dialog.Effect) {
 	if len(hits) == 0 || in.Person == nil || in.School == nil {
 		return nil, nil
 	}
 	p := in.Person
-	to, skipped := reachable(in)
-	var msgs []chat.Message
-	msgs = append(msgs, chat.Message{
-		To:   chat.Target{Kind: chat.ToPerson, Person: p.ID},
-		Text: PupilText(in.L, in.School, p, to),
-	})
 	class := p.Class()
 	if in.Class != nil {
 		class = in.Class.ID
@@ -86,34 +59,29 @@ func Respond(in *dialog.Input, hits []Hit, text, where string) ([]chat.Message, 
 			class = in.Class.Name
 		}
 	}
-	for _, id := range to {
-		L := in.For(id)
-		msgs = append(msgs, chat.Message{
-			To: chat.Target{Kind: chat.ToPerson, Person: id},
-			Text: L.T("safeguard.alert",
+	var cats []string
+	for _, c := range categories(hits) {
+		cats = append(cats, string(c))
+	}
+	to, staff, effects := Raise(in, Alert{
+		ID: AlertID(in.Event, "words:"+where), Where: where, Concerns: cats,
+		Words: plainWords(hits), Text: text,
+		Body: func(L *i18n.Localizer, others string) string {
+			return L.T("safeguard.alert",
 				"Name", chat.Literal(p.Name),
 				"Class", chat.Literal(class),
 				"Where", L.T("safeguard.where."+where),
 				"Text", chat.Literal(text),
 				"Words", words(hits),
 				"Concern", concerns(L, hits),
-				"Others", others(L, in.School, to, id)),
-			Staff: true,
-		})
-		if len(skipped) > 0 {
-			last := &msgs[len(msgs)-1]
-			last.Text += "\n" + L.T("safeguard.skipped", "Names", chat.Literal(strings.Join(skipped, ", ")))
-		}
-	}
-	var cats []string
-	for _, c := range categories(hits) {
-		cats = append(cats, string(c))
-	}
-	audit := dialog.Audit{Entry: record.Audit{
-		Time: in.Now, Actor: "kring", Action: "safeguard-alert", Subject: p.ID,
-		Detail: where + ": " + strings.Join(cats, ",") + " to " + strings.Join(to, ","),
+				"Others", others)
+		},
+	})
+	msgs := []chat.Message{{
+		To:   chat.Target{Kind: chat.ToPerson, Person: p.ID},
+		Text: PupilText(in.L, in.School, p, to),
 	}}
-	return msgs, []dialog.Effect{audit}
+	return append(msgs, staff...), effects
 }
 
 // PupilText is the pupil's message: thanks, who will hear about it (only those in to,
@@ -203,21 +171,19 @@ func concerns(L *i18n.Localizer, hits []Hit) string {
 	return strings.Join(names, ", ")
 }
 
-// others names the other recipients of the same alert, so each knows who else knows.
-func others(L *i18n.Localizer, school *config.School, to []string, self string) string {
-	var names []string
-	for _, id := range to {
-		if id == self {
-			continue
-		}
-		if p, ok := school.Person(id); ok {
-			names = append(names, chat.Literal(p.Name))
+// plainWords is the distinct triggering words, as the pupil wrote them, unescaped
+// (for the alert record; messages escape them).
+func plainWords(hits []Hit) string {
+	var out []string
+	seen := map[string]bool{}
+	for _, h := range hits {
+		k := strings.ToLower(h.Words)
+		if !seen[k] {
+			seen[k] = true
+			out = append(out, h.Words)
 		}
 	}
-	if len(names) == 0 {
-		return L.T("safeguard.others.none")
-	}
-	return strings.Join(names, ", ")
+	return strings.Join(out, " | ")
 }
 
 // Check matches the text a pupil wrote with m and with the Engine's matcher

@@ -56,12 +56,28 @@ func TestRespondTellsTheTruthAboutWhoHears(t *testing.T) {
 				LocalizerFor: func(p *config.Person) *i18n.Localizer { return cat.For(s.LocaleFor(p)) },
 				Reachable:    func(id string) bool { return tc.reach[id] }}
 			msgs, effects, ok := Check(m, &in, "ik wil niet meer leven", WhereOpen)
-			if !ok || len(effects) != 1 {
-				t.Fatalf("no alert: %v %v", ok, effects)
+			if !ok {
+				t.Fatal("no alert")
+			}
+			var opened, armed bool
+			for _, e := range effects {
+				switch x := e.(type) {
+				case dialog.SetShared:
+					opened = x.Ref.Kind == AlertKind && x.Fields[FieldStatus] == StatusOpen &&
+						x.Fields[FieldPupil] == "anna" && x.Fields[FieldWords] == "wil niet meer leven"
+				case dialog.SetTimer:
+					armed = x.Dialog == AlertsDialog && x.SchoolTime && x.After == DefaultResend && x.Person == "anna"
+				}
+			}
+			if !opened || !armed {
+				t.Fatalf("the alert is not kept open with a re-send timer: %+v", effects)
 			}
 			var to []string
 			for _, msg := range msgs[1:] {
 				to = append(to, msg.To.Person)
+				if len(msg.Choices) != 1 || msg.Choices[0].Action != ActionHandle {
+					t.Errorf("alert without the one action %q: %+v", ActionHandle, msg.Choices)
+				}
 				if !msg.Staff || msg.To.Kind != chat.ToPerson {
 					t.Errorf("alert %+v", msg)
 				}

@@ -115,12 +115,19 @@ func (t *turn) lowMoodRun(mood int) {
 		limit = 3
 	}
 	if run >= limit {
+		// An open alert like a pupil's worrying words: re-sent and escalated until a
+		// person handles it.
 		n := run
-		t.alert(func(L *i18n.Localizer) string {
-			return L.N("checkin.alert.lowmood", n,
-				"Name", chat.Literal(t.in.Person.Name),
-				"Class", chat.Literal(t.className()))
+		_, msgs, effects := safeguard.Raise(t.in, safeguard.Alert{
+			ID: safeguard.AlertID(t.in.Event, safeguard.ConcernLowMood), Concerns: []string{safeguard.ConcernLowMood}, Count: n,
+			Body: func(L *i18n.Localizer, others string) string {
+				return L.N("checkin.alert.lowmood", n,
+					"Name", chat.Literal(t.in.Person.Name),
+					"Class", chat.Literal(t.className()), "Others", others)
+			},
 		})
+		t.res.Messages = append(t.res.Messages, msgs...)
+		t.res.Effects = append(t.res.Effects, effects...)
 		run = 0
 	}
 	v := ""

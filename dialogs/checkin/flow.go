@@ -9,6 +9,7 @@ import (
 	"github.com/kring-school/kring/bot/dialog"
 	"github.com/kring-school/kring/bot/i18n"
 	"github.com/kring-school/kring/bot/record"
+	"github.com/kring-school/kring/dialogs/alerts"
 )
 
 // turn is one Step in progress: the input, the pupil's state as it evolves, and the
@@ -38,6 +39,11 @@ func (t *turn) finish() (dialog.Result, error) {
 			}
 			t.res.State = b
 		}
+	}
+	if t.changed && t.st != nil && t.st.Date == t.today && t.in.Profile[alerts.ProfileSeen] != t.today &&
+		(t.in.Kind == dialog.Text || t.in.Kind == dialog.Choice || t.in.Kind == dialog.Form) {
+		// The pupil answered today (or said they are away): not a silent day.
+		t.effect(dialog.SetProfile{Person: t.in.Person.ID, Fields: map[string]string{alerts.ProfileSeen: t.today}})
 	}
 	t.res.Listen = t.st != nil && t.st.Date == t.today && t.st.open()
 	if t.res.Listen {

@@ -13,6 +13,7 @@ import (
 	"github.com/kring-school/kring/bot/dialog"
 	"github.com/kring-school/kring/bot/i18n"
 	"github.com/kring-school/kring/bot/record"
+	"github.com/kring-school/kring/bot/safeguard"
 )
 
 var loadCatalog = sync.OnceValues(i18n.Load)
@@ -86,6 +87,7 @@ type sim struct {
 	saved    []record.CheckIn          // every SaveCheckIn, in order
 	helps    []record.HelpRequest
 	audits   []record.Audit
+	alerts   []map[string]string
 	// all holds every message ever sent, for the catalog checks.
 	all []chat.Message
 }
@@ -186,6 +188,14 @@ func (s *sim) step(in dialog.Input) dialog.Result {
 			}
 		case dialog.Audit:
 			s.audits = append(s.audits, x.Entry)
+		case dialog.SetShared:
+			// Only an alert record, kept open by the alerts dialog.
+			if x.Ref.Kind != safeguard.AlertKind || x.Fields[safeguard.FieldStatus] != safeguard.StatusOpen {
+				s.t.Fatalf("unexpected shared write %+v", x)
+			}
+			s.alerts = append(s.alerts, x.Fields)
+		case dialog.SetMember, dialog.SetTimer:
+			// The alert's member (the pupil) and its re-send timer (dialogs/alerts tests them).
 		default:
 			s.t.Fatalf("unknown effect %T", e)
 		}
@@ -218,7 +228,7 @@ func (s *sim) checkMessages(in dialog.Input, msgs []chat.Message) {
 			if k := missingKey.FindString(c.Label); k != "" {
 				s.t.Errorf("missing catalog key %s in a label", k)
 			}
-			if !strings.HasPrefix(c.Action, Name+".") {
+			if !strings.HasPrefix(c.Action, Name+".") && c.Action != safeguard.ActionHandle {
 				s.t.Errorf("choice action %q lacks the dialog prefix", c.Action)
 			}
 		}
