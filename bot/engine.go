@@ -57,6 +57,9 @@ type Options struct {
 	Inbox string
 	// Alerts finds safeguarding phrases in a pupil's text (dialog.Input.Alerts).
 	Alerts func(school *config.School, text string) []string
+	// Periods reads pupils' check-ins and help requests over a period, pipelined, for
+	// dialogs that are dialog.PeriodReaders (a mentor's digest).
+	Periods func(ctx context.Context, pupils []*config.Person, from, to config.Date) ([]dialog.PupilPeriod, error)
 }
 
 // PanicObserver is an Observer that also counts dialog steps that panicked.
@@ -102,6 +105,7 @@ type Engine struct {
 	kinds      *record.Kinds
 	inbox      string
 	alerts     func(school *config.School, text string) []string
+	periods    func(ctx context.Context, pupils []*config.Person, from, to config.Date) ([]dialog.PupilPeriod, error)
 	// timers is signalled when a step armed a timer, so the timer loop looks again.
 	timers chan struct{}
 	// langs is the copy of the languages people chose themselves (lang.go).
@@ -136,7 +140,7 @@ func New(o Options) (*Engine, error) {
 	e := &Engine{
 		school: o.School, st: o.Store, ob: o.Outbox, clk: o.Clock, cat: o.Catalog, log: o.Log,
 		obs: o.Observer, maxText: o.MaxText, workers: max(1, o.JobWorkers), dialogs: map[string]dialog.Dialog{},
-		commands: map[string]commandRef{}, adapters: o.Adapters, inbox: o.Inbox, alerts: o.Alerts,
+		commands: map[string]commandRef{}, adapters: o.Adapters, inbox: o.Inbox, alerts: o.Alerts, periods: o.Periods,
 		timers: make(chan struct{}, 1),
 	}
 	if e.clk == nil {
@@ -316,6 +320,8 @@ type stepRequest struct {
 	route bool
 	// timer is the timer being fired (Kind Wake).
 	timer *Timer
+	// periods are what a PeriodReader's step reads besides its state.
+	periods []dialog.PupilPeriod
 }
 
 // step loads, decides and commits, retrying on a concurrent commit of the same person
@@ -326,6 +332,25 @@ func (e *Engine) step(ctx context.Context, r stepRequest) []chat.Message {
 	classID := ""
 	if class != nil {
 		classID = class.ID
+	}
+	if pr, ok := r.dialog.(dialog.PeriodReader); ok && e.periods != nil {
+		// Records written once and never changed (check-ins, help requests): read once,
+		// before the step's own read, in two pipelined round trips (index, then MGET).
+		ids, from, to := pr.Period(e.input(r, class, store.Snapshot{}, r.dialog))
+		var pupils []*config.Person
+		for _, id := range ids {
+			if p, ok := e.school.Person(id); ok {
+				pupils = append(pupils, p)
+			}
+		}
+		if len(pupils) > 0 {
+			got, err := e.periods(ctx, pupils, from, to)
+			if err != nil {
+				r.log.Error("read pupils' records", "err", err)
+				return []chat.Message{e.reply(r.ev, r.L, "core.store_down")}
+			}
+			r.periods = got
+		}
 	}
 	mu := &e.stripes[stripe(r.person.ID)]
 	mu.Lock()
@@ -605,7 +630,7 @@ func (e *Engine) input(r stepRequest, class *config.Class, snap store.Snapshot, 
 	in := dialog.Input{
 		Kind: r.kind, Now: now, Today: config.DateOf(now), School: e.school, Person: r.person,
 		Class: class, L: r.L, Caps: e.capsFor(r.person, r.ev.Platform), Job: r.job, Event: r.ev.ID,
-		LocalizerFor: e.localizerFor, Reachable: e.reachable,
+		LocalizerFor: e.localizerFor, Reachable: e.reachable, Periods: r.periods,
 		Text: r.ev.Text, Command: strings.ToLower(r.ev.Command), Args: r.args,
 		Action: r.ev.Action, Value: r.ev.Value, Fields: r.ev.Fields,
 		Thread: r.ev.ThreadKey, Channel: !r.ev.DM && r.ev.ThreadKey == "" && r.ev.Mention,

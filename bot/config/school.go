@@ -95,6 +95,12 @@ type Policy struct {
 	// handling this") before it is re-sent and escalated to the admins, in school time
 	// (default 30m); each later re-send waits twice as long, at most 4 school hours.
 	AlertResend Duration `yaml:"alert_resend"`
+	// Digest is how often a mentor gets the digest of their mentees unless they chose
+	// otherwise (/digest): "daily", "weekly" (the default: on the last school day of the
+	// week) or "off".
+	Digest string `yaml:"digest"`
+	// DigestAt is the time of day the digest goes out, "HH:MM" (default 15:30).
+	DigestAt TimeOfDay `yaml:"digest_at"`
 }
 
 // Class is one school class (e.g. "2B") with its schedule and channels.
@@ -208,6 +214,12 @@ func (s *School) Prepare() error {
 	}
 	if s.Policy.SilentDays == 0 {
 		s.Policy.SilentDays = 3
+	}
+	if s.Policy.Digest == "" {
+		s.Policy.Digest = "weekly"
+	}
+	if s.Policy.DigestAt == 0 {
+		s.Policy.DigestAt = TimeOfDay(15*60 + 30)
 	}
 	s.byID = map[string]*Person{}
 	s.byDiscord = map[string]*Person{}

@@ -59,6 +59,14 @@ func (l *loader) validateSchool(s *School) {
 	if s.Policy.LowMoodRun < 0 {
 		l.at("policy.low_mood_run", "%d is negative; use a number of check-ins, e.g. 3", s.Policy.LowMoodRun)
 	}
+	switch s.Policy.Digest {
+	case "", "daily", "weekly", "off":
+	default:
+		l.at("policy.digest", "%q is not a digest frequency; use daily, weekly or off", s.Policy.Digest)
+	}
+	if s.Policy.AlertResend != 0 && time.Duration(s.Policy.AlertResend) < time.Minute {
+		l.at("policy.alert_resend", "%s is too short; re-send an open alert after at least 1m (e.g. 30m)", shortDuration(time.Duration(s.Policy.AlertResend)))
+	}
 	if s.Policy.SilentDays < 0 {
 		l.at("policy.silent_days", "%d is negative; use a number of school days, e.g. 3", s.Policy.SilentDays)
 	}

@@ -97,6 +97,26 @@ type Input struct {
 	Shared map[Ref]Shared
 	// Open are the person's open conversations, the one that asked last first.
 	Open []Open
+	// Periods are the pupils' records a PeriodReader asked for, in the order asked
+	// (pupils the roster no longer has are left out).
+	Periods []PupilPeriod
+}
+
+// PeriodReader is implemented by dialogs whose step reads pupils' check-ins and help
+// requests over a period (a mentor's digest, a summary). Period runs before the step,
+// with what the event says (no saved state yet), and names the pupils and the period
+// (both days included); the Engine reads them pipelined, in two round trips, into
+// Input.Periods. The step must audit the read (Audit) when a staff member sees it.
+type PeriodReader interface {
+	Period(in Input) (pupils []string, from, to config.Date)
+}
+
+// PupilPeriod is one pupil's records of a period.
+type PupilPeriod struct {
+	Pupil string
+	// CheckIns and Help are oldest first.
+	CheckIns []record.CheckIn
+	Help     []record.HelpRequest
 }
 
 // AlertsIn checks text for safeguarding phrases (nil when none, or without a matcher).

@@ -1,4 +1,4 @@
-package report
+package report_test
 
 import (
 	"bytes"
@@ -10,6 +10,7 @@ import (
 	"github.com/kring-school/kring/bot/chat"
 	"github.com/kring-school/kring/bot/clock"
 	"github.com/kring-school/kring/bot/config"
+	"github.com/kring-school/kring/bot/report"
 )
 
 // TestReportReadsWhatTheEngineWrote: a check-in done through the real Engine (keys,
@@ -32,7 +33,7 @@ func TestReportReadsWhatTheEngineWrote(t *testing.T) {
 			h.Tick()
 			anna, _ := h.School.Person("anna")
 			today := config.DateOf(clk.Now().In(bottest.Monday0750.Location()))
-			ds, err := Load(ctx, h.Store, h.School, []*config.Person{anna}, today.AddDays(-7), today)
+			ds, err := report.Load(ctx, h.Store, h.School, []*config.Person{anna}, today.AddDays(-7), today)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -40,7 +41,7 @@ func TestReportReadsWhatTheEngineWrote(t *testing.T) {
 			if len(d.CheckIns) != 1 || d.CheckIns[0].Mood != 4 || d.CheckIns[0].Open != "Ik ben moe" || len(d.Help) != 1 || d.Help[0].Text != "Ik snap breuken niet" {
 				t.Fatalf("report data: check-ins %+v, help %+v", d.CheckIns, d.Help)
 			}
-			page, err := Build(d, h.Catalog.For("nl"), anna, clk.Now())
+			page, err := report.Build(d, h.Catalog.For("nl"), anna, clk.Now())
 			if err != nil {
 				t.Fatal(err)
 			}

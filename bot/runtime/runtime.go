@@ -17,6 +17,7 @@ import (
 	"github.com/kring-school/kring/bot/dialog"
 	"github.com/kring-school/kring/bot/i18n"
 	"github.com/kring-school/kring/bot/outbox"
+	"github.com/kring-school/kring/bot/report"
 	"github.com/kring-school/kring/bot/safeguard"
 	"github.com/kring-school/kring/bot/schedule"
 	"github.com/kring-school/kring/bot/store"
@@ -109,6 +110,17 @@ func New(o Options) (*Runtime, error) {
 		School: o.School, Store: st, Outbox: ob, Clock: o.Clock, Catalog: o.Catalog,
 		Dialogs: dialogs, Adapters: o.Adapters, Log: o.Log, Observer: o.EngineObserver,
 		JobWorkers: jobWorkers, Inbox: inbox.Name, Alerts: o.Alerts,
+		Periods: func(ctx context.Context, pupils []*config.Person, from, to config.Date) ([]dialog.PupilPeriod, error) {
+			ds, err := report.Load(ctx, st, o.School, pupils, from, to)
+			if err != nil {
+				return nil, err
+			}
+			out := make([]dialog.PupilPeriod, len(ds))
+			for i, d := range ds {
+				out[i] = dialog.PupilPeriod{Pupil: d.Pupil.ID, CheckIns: d.CheckIns, Help: d.Help}
+			}
+			return out, nil
+		},
 	})
 	if err != nil {
 		return nil, err

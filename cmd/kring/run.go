@@ -66,7 +66,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	m := metrics.New()
 	rt, err := runtime.New(runtime.Options{
 		School: school, Redis: rdb, Prefix: c.prefix, Clock: clk, Catalog: cat,
-		Dialogs: dialogs(), Adapters: adapters, Log: log, Owner: owner(),
+		Dialogs: dialogs(school), Adapters: adapters, Log: log, Owner: owner(),
 		EngineObserver: m, OutboxObserver: m,
 	})
 	if err != nil {

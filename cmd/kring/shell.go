@@ -12,18 +12,20 @@ import (
 	"github.com/kring-school/kring/adapters/shell"
 	"github.com/kring-school/kring/bot/chat"
 	"github.com/kring-school/kring/bot/clock"
+	"github.com/kring-school/kring/bot/config"
 	"github.com/kring-school/kring/bot/dialog"
 	"github.com/kring-school/kring/bot/i18n"
 	"github.com/kring-school/kring/bot/runtime"
 	"github.com/kring-school/kring/bot/store"
 	"github.com/kring-school/kring/dialogs/alerts"
 	"github.com/kring-school/kring/dialogs/checkin"
+	"github.com/kring-school/kring/dialogs/digest"
 	"github.com/kring-school/kring/dialogs/poll"
 )
 
 // dialogs are the conversations Kring runs; help is added by the runtime.
-func dialogs() []dialog.Dialog {
-	return []dialog.Dialog{checkin.New(), poll.New(), alerts.New()}
+func dialogs(school *config.School) []dialog.Dialog {
+	return []dialog.Dialog{checkin.New(), poll.New(), alerts.New(), digest.New(school)}
 }
 
 func cmdShell(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
@@ -120,7 +122,7 @@ func cmdShell(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	sh := shell.New(shell.Options{School: school, Catalog: cat, Clock: clk, In: in, Out: stdout, Script: *script != "", As: *as})
 	rt, err := runtime.New(runtime.Options{
 		School: school, Redis: rdb, Prefix: c.prefix, Clock: clk, Catalog: cat,
-		Dialogs: dialogs(), Adapters: []chat.Adapter{sh}, Log: log, Owner: owner(),
+		Dialogs: dialogs(school), Adapters: []chat.Adapter{sh}, Log: log, Owner: owner(),
 		// One at a time: the terminal shows messages in roster order, every run alike.
 		Serial: true,
 	})
