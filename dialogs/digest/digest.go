@@ -235,6 +235,11 @@ func lastSchoolDayOfWeek(c *config.Class, today config.Date) bool {
 
 // digest sends the mentor's digest, when their frequency says today.
 func (t *turn) digest() {
+	if t.in.Payload != t.in.Today.String() {
+		// A day's wake-up that fired only on a later day (Kring was down): that day's
+		// digest is past; today's job wakes the mentor for today's.
+		return
+	}
 	home, ok := t.in.School.Class(homeClass(t.in.School, t.in.Person.ID))
 	if !ok {
 		return
