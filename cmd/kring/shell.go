@@ -20,12 +20,13 @@ import (
 	"github.com/kring-school/kring/dialogs/alerts"
 	"github.com/kring-school/kring/dialogs/checkin"
 	"github.com/kring-school/kring/dialogs/digest"
+	"github.com/kring-school/kring/dialogs/nod"
 	"github.com/kring-school/kring/dialogs/poll"
 )
 
 // dialogs are the conversations Kring runs; help is added by the runtime.
 func dialogs(school *config.School) []dialog.Dialog {
-	return []dialog.Dialog{checkin.New(), poll.New(), alerts.New(), digest.New(school)}
+	return []dialog.Dialog{checkin.New(), poll.New(), alerts.New(), digest.New(school), nod.New()}
 }
 
 func cmdShell(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {

@@ -36,6 +36,12 @@ const (
 	ActionLevel   = Name + ".level"
 )
 
+// NodAction is the nod button of dialogs/nod ("your mentor has seen your check-in").
+const NodAction = "nod.nod"
+
+// maxButtons keeps a digest's buttons within what every platform shows.
+const maxButtons = 20
+
 // MinAggregate is the fewest pupils a class figure may be computed over.
 const MinAggregate = 5
 
@@ -306,6 +312,10 @@ func (t *turn) send(ms []Mentee, from config.Date, head string) {
 			attention = true
 		}
 		b.WriteString("\n" + Line(L, m))
+		if t.in.Person.ID == m.Pupil.Mentor && len(choices) < maxButtons {
+			choices = append(choices, chat.Choice{Action: NodAction, Value: m.Pupil.ID,
+				Label: L.T("digest.nod", "Name", chat.Literal(firstName(m.Pupil)))})
+		}
 		if m.Level != "" && t.in.Person.ID == m.Pupil.Mentor {
 			b.WriteString("\n" + L.T("digest.steer."+steerKey(m), "Name", chat.Literal(m.Pupil.Name),
 				"Level", L.T("choice."+string(m.Level))))
