@@ -173,3 +173,46 @@ func TestSecondShellOnSharedRedisRefused(t *testing.T) {
 		t.Fatal("the terminal left its lock behind")
 	}
 }
+
+// TestMentorTranscript plays examples/mentor.kring, a week as a mentor: check-ins, a
+// self-harm phrase and its handling (re-sent and escalated, then taken), a silent
+// pupil, the weekly digest, a nod and a relayed reply. Run with -update after an
+// intended change.
+func TestMentorTranscript(t *testing.T) {
+	t.Setenv("KRING_REDIS_URL", "")
+	out, errs, code := runKring(t, "", "shell", "--config", "../../examples/school.yaml", "--script", "../../examples/mentor.kring")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	golden := filepath.Join("testdata", "mentor.golden")
+	if *update {
+		if err := os.WriteFile(golden, []byte(out), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatalf("%v (run go test ./cmd/kring -run Mentor -update to create it)", err)
+	}
+	if out != string(want) {
+		t.Fatalf("transcript differs from %s; rerun with -update if intended.\n--- got ---\n%s", golden, out)
+	}
+	for _, must := range []string{
+		"0800-0113",                                           // the pupil was told where to find help now
+		"Nog open: zorgsignaal over Anna",                     // re-sent when nobody acted ...
+		"[DM → Mevr. El Amrani] ⏰",                            // ... and escalated to the admin
+		"Dhr. De Vries pakt het signaal over Anna de Boer op", // the others were told who took it
+		"Milan Jansen (Klas 2B) heeft 3 schooldagen niet ingecheckt",
+		"Overzicht van je mentorleerlingen",
+		"heeft je check-in gezien",
+		"Anna de Boer schrijft terug",
+	} {
+		if !strings.Contains(out, must) {
+			t.Errorf("mentor transcript lacks %q", must)
+		}
+	}
+	digest := out[strings.Index(out, "Overzicht van je mentorleerlingen"):]
+	if a, q := strings.Index(digest, "Milan"), strings.Index(digest, "Rustig"); a < 0 || q < a {
+		t.Errorf("the silent pupil is not among those who need attention first:\n%s", digest)
+	}
+}

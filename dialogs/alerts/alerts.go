@@ -225,6 +225,10 @@ func (t *turn) resend(a alert) {
 		return
 	}
 	to, skipped := safeguard.Line(&t.in, pupil, true)
+	class := a.Class
+	if c, ok := t.in.School.Class(a.Class); ok && c.Name != "" {
+		class = c.Name
+	}
 	n := a.Resends + 1
 	wait := safeguard.Resend(t.in.School)
 	since := t.in.Now.Sub(a.Created).Round(time.Minute)
@@ -235,7 +239,7 @@ func (t *turn) resend(a alert) {
 	all := append([]string(nil), a.Sent...)
 	for _, id := range to {
 		L := t.in.For(id)
-		text := L.T("alerts.resend", "Name", chat.Literal(pupil.Name), "Class", chat.Literal(a.Class),
+		text := L.T("alerts.resend", "Name", chat.Literal(pupil.Name), "Class", chat.Literal(class),
 			"Created", a.Created.In(t.in.Now.Location()).Format("02-01 15:04"), "Minutes", int(since.Minutes()),
 			"Concern", safeguard.ConcernNames(L, a.Concerns), "Others", othersOf(t.in.School, L, to, id))
 		if a.Where != "" {

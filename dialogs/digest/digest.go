@@ -327,7 +327,7 @@ func (t *turn) send(ms []Mentee, from config.Date, head string) {
 		b.WriteString("\n\n" + L.T("digest.quiet"))
 		for _, m := range quiet {
 			b.WriteString("\n" + L.T("digest.quiet_line", "Name", chat.Literal(m.Pupil.Name), "Spark", m.Spark,
-				"Answered", m.Answered, "Days", m.SchoolDays))
+				"Answered", m.Answered, "Days", m.SchoolDays, "Away", m.Away))
 		}
 	}
 	t.say(b.String(), choices...)
