@@ -13,9 +13,12 @@ import (
 	"github.com/kring-school/kring/bot"
 	"github.com/kring-school/kring/bot/clock"
 	"github.com/kring-school/kring/bot/config"
+	"github.com/kring-school/kring/bot/dialog"
 	"github.com/kring-school/kring/bot/i18n"
 	"github.com/kring-school/kring/bot/record"
+	"github.com/kring-school/kring/bot/report"
 	"github.com/kring-school/kring/bot/store"
+	digestpkg "github.com/kring-school/kring/dialogs/digest"
 )
 
 // MenteeDigest is what a mentor's weekly digest says about one pupil. Mentor
@@ -165,6 +168,52 @@ func digest(ctx context.Context, rep *Report, col int, t *target, school *config
 		rep.set(col, v.key+".bytes", what+": bytes allocated", "", mib(int64(bytes/runs)))
 		rep.set(col, v.key+".rtt", what+": round trips", "", num(rts, "%.0f"))
 	}
+	return dialogDigest(ctx, rep, col, t, rt.Store, school, mentees, len(days), o, progress)
+}
+
+// dialogDigest times the mentor digest as dialogs/digest computes it: the Engine's
+// period read (report.Load: every index in one pipeline, every record in a second) and
+// digest.Summarise per mentee, over the whole seeded year.
+func dialogDigest(ctx context.Context, rep *Report, col int, t *target, st *store.Store, school *config.School,
+	mentees []*config.Person, ndays int, o Options, progress func(string, ...any)) error {
+	to := config.DateOf(benchDay())
+	from := to.AddDays(-ndays * 7 / 5)
+	var times []time.Duration
+	var allocs, bytes uint64
+	rt0 := t.rt.Count()
+	for range o.DigestRuns {
+		var m0, m1 runtime.MemStats
+		runtime.ReadMemStats(&m0)
+		start := time.Now()
+		ds, err := report.Load(ctx, st, school, mentees, from, to)
+		if err != nil {
+			return err
+		}
+		var out []digestpkg.Mentee
+		for _, d := range ds {
+			out = append(out, digestpkg.Summarise(d.Pupil, d.Class,
+				dialog.PupilPeriod{Pupil: d.Pupil.ID, CheckIns: d.CheckIns, Help: d.Help}, from, to, to.AddDays(-7), d.Pupil.Level))
+		}
+		digestpkg.Order(out)
+		el := time.Since(start)
+		runtime.ReadMemStats(&m1)
+		if len(out) != len(mentees) || out[0].Answered == 0 {
+			return fmt.Errorf("digest dialog summarised %d mentees, first %+v", len(out), out[0])
+		}
+		times = append(times, el)
+		allocs += m1.Mallocs - m0.Mallocs
+		bytes += m1.TotalAlloc - m0.TotalAlloc
+	}
+	rts := float64(t.rt.Count()-rt0) / float64(o.DigestRuns)
+	sortDurations(times)
+	med := percentile(times, .5)
+	runs := uint64(o.DigestRuns)
+	progress("%s: digest (dialogs/digest): %s, %d allocations, %.0f round trips", t.name, med, allocs/runs, rts)
+	what := fmt.Sprintf("4. digest, %d mentees × %d days (dialogs/digest: period read + Summarise)", len(mentees), ndays)
+	rep.set(col, "digest.dialog.time", what+": time", "≤ 50 ms", dur(med))
+	rep.set(col, "digest.dialog.allocs", what+": allocations", "", count(int64(allocs/runs)))
+	rep.set(col, "digest.dialog.bytes", what+": bytes allocated", "", mib(int64(bytes/runs)))
+	rep.set(col, "digest.dialog.rtt", what+": round trips", "", num(rts, "%.0f"))
 	return nil
 }
 
