@@ -117,6 +117,9 @@ type PupilPeriod struct {
 	// CheckIns and Help are oldest first.
 	CheckIns []record.CheckIn
 	Help     []record.HelpRequest
+	// OpenAlerts are the concerns of each safeguarding alert about the pupil nobody has
+	// handled yet.
+	OpenAlerts []string
 }
 
 // AlertsIn checks text for safeguarding phrases (nil when none, or without a matcher).

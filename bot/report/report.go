@@ -42,6 +42,9 @@ type Data struct {
 	CheckIns []record.CheckIn
 	// Help are the period's help requests, oldest first.
 	Help []record.HelpRequest
+	// OpenAlerts are the concerns of each safeguarding alert about the pupil that no
+	// staff member has handled yet (profile fields alert:ID), whatever the period.
+	OpenAlerts []string
 }
 
 // ErrNotAllowed is returned by Allowed when the viewer may not see the pupil's report.
@@ -90,8 +93,10 @@ func Load(ctx context.Context, st *store.Store, school *config.School, pupils []
 	pipe := rdb.Pipeline()
 	idx := make([]*redis.StringSliceCmd, len(pupils))
 	lo, hi := strconv.FormatInt(bot.DayNumber(from), 10), strconv.FormatInt(bot.DayNumber(to), 10)
+	profiles := make([]*redis.MapStringStringCmd, len(pupils))
 	for i, p := range pupils {
 		idx[i] = pipe.ZRangeByScore(ctx, st.Key("cix:"+p.ID), &redis.ZRangeBy{Min: lo, Max: hi})
+		profiles[i] = pipe.HGetAll(ctx, st.PersonKey(p.ID))
 	}
 	helpIdx := map[string]*redis.StringSliceCmd{}
 	for id, c := range classes {
@@ -131,6 +136,12 @@ func Load(ctx context.Context, st *store.Store, school *config.School, pupils []
 	}
 
 	for i, d := range out {
+		for f, v := range profiles[i].Val() {
+			if strings.HasPrefix(f, openAlertPrefix) && v != "" {
+				d.OpenAlerts = append(d.OpenAlerts, v)
+			}
+		}
+		sort.Strings(d.OpenAlerts)
 		moods := map[string]int{}
 		if docs[i] != nil {
 			for _, v := range docs[i].Val() {
@@ -169,6 +180,10 @@ func Load(ctx context.Context, st *store.Store, school *config.School, pupils []
 	}
 	return out, nil
 }
+
+// openAlertPrefix is safeguard.ProfileAlertPrefix (bot/safeguard imports the dialog
+// contract this package need not).
+const openAlertPrefix = "alert:"
 
 // Audit records that viewer produced the report of d, in the audit log of the day.
 func Audit(ctx context.Context, st *store.Store, viewer *config.Person, d *Data, now time.Time) error {

@@ -117,7 +117,7 @@ func New(o Options) (*Runtime, error) {
 			}
 			out := make([]dialog.PupilPeriod, len(ds))
 			for i, d := range ds {
-				out[i] = dialog.PupilPeriod{Pupil: d.Pupil.ID, CheckIns: d.CheckIns, Help: d.Help}
+				out[i] = dialog.PupilPeriod{Pupil: d.Pupil.ID, CheckIns: d.CheckIns, Help: d.Help, OpenAlerts: d.OpenAlerts}
 			}
 			return out, nil
 		},

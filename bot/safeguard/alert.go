@@ -57,6 +57,10 @@ const (
 	StatusHandled = "handled"
 )
 
+// ProfileAlertPrefix starts the pupil's profile field of each open alert about them
+// (alert:ID = its concerns), removed when it is handled.
+const ProfileAlertPrefix = "alert:"
+
 // AlertRef names alert id's record.
 func AlertRef(id string) dialog.Ref { return dialog.Ref{Kind: AlertKind, ID: id} }
 
@@ -191,6 +195,8 @@ func Raise(in *dialog.Input, a Alert) (to []string, msgs []chat.Message, effects
 		dialog.SetShared{Ref: ref, Fields: fields},
 		// The pupil is the member: their alert is listed with their data for export and erase.
 		dialog.SetMember{Ref: ref, Member: p.ID, Value: "pupil"},
+		// Listed on the pupil's profile while open, so a digest sees it with the pupil.
+		dialog.SetProfile{Person: p.ID, Fields: map[string]string{ProfileAlertPrefix + a.ID: strings.Join(a.Concerns, ",")}},
 		dialog.SetTimer{Dialog: AlertsDialog, Key: ResendKey(a.ID), Person: p.ID,
 			After: Resend(in.School), SchoolTime: true, Payload: a.ID},
 		dialog.Audit{Entry: record.Audit{

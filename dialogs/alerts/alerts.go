@@ -195,6 +195,7 @@ func (t *turn) handle(a alert) {
 			safeguard.FieldStatus: safeguard.StatusHandled, safeguard.FieldBy: me.ID,
 			safeguard.FieldHandled: t.in.Now.UTC().Format(time.RFC3339)}},
 		dialog.CancelTimer{Key: safeguard.ResendKey(a.ID), Person: a.Pupil},
+		dialog.SetProfile{Person: a.Pupil, Fields: map[string]string{safeguard.ProfileAlertPrefix + a.ID: ""}},
 		dialog.Audit{Entry: record.Audit{Time: t.in.Now, Actor: me.ID, Action: "alert-handled", Subject: a.Pupil, Detail: a.ID}},
 	)
 	var told []string

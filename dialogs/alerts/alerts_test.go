@@ -122,6 +122,10 @@ func TestAlertStaysOpenUntilHandled(t *testing.T) {
 		if got := rdb.HGet(context.Background(), key, "f:status").Val(); got != "open" {
 			t.Fatalf("alert status = %q, want open", got)
 		}
+		openMark := rdb.HGet(context.Background(), prefix+":{alerts}:p:anna", safeguard.ProfileAlertPrefix+handleBtn.Value)
+		if openMark.Val() != "selfharm" {
+			t.Fatalf("the open alert is not marked on the pupil's profile: %q", openMark.Val())
+		}
 
 		// Restart: a new engine on the same store.
 		second := bottest.New(t, opts)
@@ -164,6 +168,9 @@ func TestAlertStaysOpenUntilHandled(t *testing.T) {
 		f := rdb.HGetAll(context.Background(), key).Val()
 		if f["f:status"] != "handled" || f["f:by"] != "mulder" || f["f:handled"] == "" {
 			t.Errorf("alert after handling = %v", f)
+		}
+		if rdb.HExists(context.Background(), prefix+":{alerts}:p:anna", safeguard.ProfileAlertPrefix+handleBtn.Value).Val() {
+			t.Error("a handled alert is still marked open on the pupil's profile")
 		}
 		handle(t, first, press("h2", "devries", handleBtn))
 		if got := last(t, rec, "devries").Text; !strings.Contains(got, "al op") {

@@ -23,6 +23,7 @@ import (
 	"github.com/kring-school/kring/bot/dialog"
 	"github.com/kring-school/kring/bot/i18n"
 	"github.com/kring-school/kring/bot/record"
+	"github.com/kring-school/kring/bot/safeguard"
 )
 
 // Name is the dialog's name.
@@ -361,6 +362,14 @@ func Line(L *i18n.Localizer, m Mentee) string {
 		"Met", m.Met, "Partly", m.Partly, "Not", m.NotMet, "Help", len(m.Help))
 	var why []string
 	for _, w := range m.Attention {
+		if w == "alert" {
+			var cs []string
+			for _, a := range m.OpenAlerts {
+				cs = append(cs, safeguard.ConcernNames(L, strings.Split(a, ",")))
+			}
+			why = append(why, L.N("digest.why.alert", len(m.OpenAlerts), "Concerns", strings.Join(cs, "; ")))
+			continue
+		}
 		why = append(why, L.T("digest.why."+w))
 	}
 	if len(why) > 0 {

@@ -102,6 +102,8 @@ func TestWeeklyDigestFromASeededTerm(t *testing.T) {
 			rec := &bottest.Recorder{}
 			h := bottest.New(t, bottest.Options{School: s, Redis: rdb, Prefix: prefix, Clock: clk, Adapters: []chat.Adapter{rec},
 				Dialogs: []dialog.Dialog{checkin.New(), digest.New(s)}})
+			// An alert about dave nobody has handled yet.
+			rdb.HSet(context.Background(), prefix+":{digest}:p:dave", "alert:a1", "bullying")
 			h.At("15:30")
 			h.Tick()
 			var digests []chat.Message
@@ -125,6 +127,9 @@ func TestWeeklyDigestFromASeededTerm(t *testing.T) {
 			// Bram's moods in the week: Mon 1+23%2=2? The average counts only given moods.
 			if strings.Count(text, chat.Literal("Dave")) != 1 {
 				t.Errorf("dave (other class) missing or twice:\n%s", text)
+			}
+			if dave := strings.Index(text, chat.Literal("Dave")); dave > quiet || !strings.Contains(text[dave:], "open zorgsignaal, nog door niemand opgepakt (pesten)") {
+				t.Errorf("dave's open alert is not among what needs attention:\n%s", text)
 			}
 			var steer *chat.Choice
 			for i, c := range digests[0].Choices {

@@ -29,6 +29,8 @@ type Mentee struct {
 	New int
 	// Attention lists why the pupil needs attention (catalog keys digest.why.*).
 	Attention []string
+	// OpenAlerts are the concerns of each alert about the pupil nobody handled yet.
+	OpenAlerts []string
 	// Level is a suggested steering level ("" none): after a run of met or missed goals.
 	Level config.Level
 }
@@ -102,6 +104,10 @@ func Summarise(p *config.Person, c *config.Class, pp dialog.PupilPeriod, from, t
 		case ok || d.Before(to):
 			m.Missed++
 		}
+	}
+	m.OpenAlerts = pp.OpenAlerts
+	if len(m.OpenAlerts) > 0 {
+		m.Attention = append(m.Attention, "alert")
 	}
 	if m.Low > 0 {
 		m.Attention = append(m.Attention, "lowmood")

@@ -142,6 +142,13 @@ func (s *sim) apply(actor string, ef dialog.Effect) {
 		delete(s.timers, x.Key)
 	case dialog.Audit:
 		s.audits = append(s.audits, x.Entry)
+	case dialog.SetProfile:
+		// Only a safeguarding alert's open marker on the pupil's profile.
+		for k := range x.Fields {
+			if !strings.HasPrefix(k, "alert:") {
+				s.t.Fatalf("unexpected profile write %+v", x)
+			}
+		}
 	default:
 		s.t.Fatalf("unexpected effect %T", ef)
 	}
