@@ -279,6 +279,8 @@ func TestBadFiles(t *testing.T) {
 		{"negative low mood run", doc(head, "policy:", "  low_mood_run: -1  #<", class1A, people), "policy.low_mood_run", "-1 is negative"},
 		{"negative silent days", doc(head, "policy:", "  silent_days: -2  #<", class1A, people), "policy.silent_days", "-2 is negative"},
 		{"number in words", doc(head, "policy:", "  silent_days: three  #<", class1A, people), "policy.silent_days", `"three" is not a whole number`},
+		{"unknown digest frequency", doc(head, "policy:", "  digest: monthly  #<", class1A, people), "policy.digest", `"monthly" is not a digest frequency; use daily, weekly or off`},
+		{"alert re-sent too soon", doc(head, "policy:", "  alert_resend: 10s  #<", class1A, people), "policy.alert_resend", "too short"},
 		{"bool in Dutch", doc(head, "policy:", "  teachers_see_checkins: ja  #<", class1A, people), "policy.teachers_see_checkins", `"ja" is not true or false`},
 		{"alert word language", doc(head, "policy:", "  alert_words:", "    de: [angst]  #<", class1A, people), "policy.alert_words.de", `"de" is not a supported language; alert words are listed under nl or en`},
 		{"empty alert word", doc(head, "policy:", "  alert_words:", `    nl: [pesten, ""]  #<`, class1A, people), "policy.alert_words.nl[1]", "an alert word is empty"},
