@@ -169,6 +169,11 @@ func (a *Adapter) thread(ctx context.Context, addr chat.Address, to chat.Target)
 	if err != nil {
 		return "", a.classify(err, "start thread")
 	}
+	// The way back first: a pupil may answer in the thread as soon as it shows.
+	a.threads.Store(th.ID, addr.Channel+"|"+key)
+	if err := a.kv.Set(ctx, threadKeyKey(th.ID), addr.Channel+"|"+key, 0); err != nil {
+		a.log.Warn("cache thread key", "err", err)
+	}
 	if err := a.kv.Set(ctx, kvKey, th.ID, 0); err != nil {
 		a.log.Warn("cache thread id", "err", err)
 	}

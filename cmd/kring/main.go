@@ -75,6 +75,7 @@ Environment:
   KRING_METRICS_ADDR    address of /healthz and /metrics (default 127.0.0.1:9090; empty: off)
   DISCORD_TOKEN         Discord bot token; DISCORD_APP_ID the application id
   KRING_DISCORD_RATE    Discord requests/s of this process (default 48; with N processes about 48/N)
+  KRING_DISCORD_MESSAGE_CONTENT  1: read typed answers in Kring's threads (privileged intent)
   SLACK_BOT_TOKEN       Slack bot token (xoxb-), SLACK_APP_TOKEN (xapp-, Socket Mode),
   SLACK_SIGNING_SECRET  Slack signing secret (Events API over HTTP)
   KRING_SLACK_MODE      socket (default) or http (Events API)

@@ -10,6 +10,7 @@ import (
 	"net"
 	"os"
 	"strconv"
+	"strings"
 
 	"github.com/kring-school/kring/adapters/discord"
 	"github.com/kring-school/kring/adapters/slack"
@@ -121,9 +122,18 @@ func platformAdapters(school *config.School, cat *i18n.Catalog, st *store.Store,
 			}
 			rate = r
 		}
+		content := false
+		switch v := strings.TrimSpace(os.Getenv("KRING_DISCORD_MESSAGE_CONTENT")); v {
+		case "", "0", "false":
+		case "1", "true":
+			content = true
+		default:
+			return nil, fmt.Errorf("KRING_DISCORD_MESSAGE_CONTENT=%q: write 1 to read typed answers in Kring's threads (switch on Message Content Intent on the Bot page first) or 0", v)
+		}
 		a, err := discord.New(discord.Options{
 			Token: tok, AppID: os.Getenv("DISCORD_APP_ID"), School: school, Catalog: cat,
 			KV: st.KV(string(chat.Discord)), Clock: clk, Log: log.With("platform", "discord"), Rate: rate,
+			MessageContent: content,
 		})
 		if err != nil {
 			return nil, fmt.Errorf("discord: %w", err)
