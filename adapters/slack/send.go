@@ -180,6 +180,10 @@ func (a *Adapter) threadTS(ctx context.Context, to chat.Target, channel string) 
 	if err != nil {
 		return "", err
 	}
+	// The way back first: a pupil may answer in the thread as soon as it shows.
+	if err := a.store().Set(ctx, kvThreadKey+channel+":"+ts, to.Thread, 0); err != nil {
+		a.log.Warn("thread key cache write failed", "err", err)
+	}
 	if err := a.store().Set(ctx, key, ts, 0); err != nil {
 		a.log.Warn("thread cache write failed", "err", err)
 	}

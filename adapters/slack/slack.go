@@ -37,6 +37,7 @@ import (
 	"log"
 	"log/slog"
 	"net/http"
+	"regexp"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -145,6 +146,8 @@ type Adapter struct {
 
 	handler atomic.Pointer[handlerRef]
 	botUser atomic.Value // string
+	// mention matches a mention of the bot user in Slack's encoding.
+	mention atomic.Pointer[regexp.Regexp]
 	// ready is closed once Run knows who the bot is and serves events.
 	ready     chan struct{}
 	readyOnce sync.Once
@@ -356,6 +359,7 @@ func (a *Adapter) checkAuth(ctx context.Context) error {
 		}
 	}
 	a.botUser.Store(res.UserID)
+	a.mention.Store(mentionOf(res.UserID))
 	want := a.opt.School.Slack.Team
 	switch {
 	case want == "":
