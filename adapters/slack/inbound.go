@@ -384,8 +384,12 @@ func (a *Adapter) onBlockActions(ctx context.Context, cb slackgo.InteractionCall
 		if ev.Time.IsZero() {
 			ev.Time = a.clk.Now()
 		}
-		// Take the buttons away first, so the same question cannot be answered twice.
-		a.markAnswered(ctx, cb, channel, label)
+		// Take the buttons away first, so the same question cannot be answered twice;
+		// but only where the actor alone sees them: a class post (a poll) keeps its
+		// buttons for the rest of the class.
+		if isDM(channel) || cb.Container.IsEphemeral {
+			a.markAnswered(ctx, cb, channel, label)
+		}
 		a.dispatch(ctx, ev)
 	}
 }

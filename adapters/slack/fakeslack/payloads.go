@@ -186,8 +186,10 @@ func (s *Server) blockActions(m Message, user string, action map[string]any) map
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	action["action_ts"] = fmt.Sprintf("%d.%06d", s.opt.Clock.Now().Unix(), s.seq+1)
+	// Every interaction carries its own response_url, tied to the person who acted: an
+	// ephemeral answer through it reaches them alone, even under a shared post.
 	hook := m.ResponseURL
-	if hook == "" {
+	if hook == "" || !m.Ephemeral {
 		hook = s.newHookLocked(m.Channel, m.TS, user)
 	}
 	p := map[string]any{
