@@ -12,6 +12,7 @@ import (
 	"github.com/kring-school/kring/bot/bottest"
 	"github.com/kring-school/kring/bot/chat"
 	"github.com/kring-school/kring/bot/clock"
+	"github.com/kring-school/kring/bot/dialog"
 	"github.com/kring-school/kring/bot/store"
 	"github.com/kring-school/kring/bot/store/storetest"
 )
@@ -41,6 +42,12 @@ type morningKring struct {
 
 func newMorningKring(t *testing.T) *morningKring {
 	t.Helper()
+	return newKringWith(t, nil)
+}
+
+// newKringWith is newMorningKring with other dialogs (nil: the check-in).
+func newKringWith(t *testing.T, dialogs []dialog.Dialog) *morningKring {
+	t.Helper()
 	rdb, prefix := storetest.Redis(t)
 	school := bottest.ExampleSchool(t)
 	school.Discord.Guild = guildID
@@ -65,7 +72,7 @@ func newMorningKring(t *testing.T) *morningKring {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := bottest.New(t, bottest.Options{School: school, Adapters: []chat.Adapter{a}, Redis: rdb, Prefix: prefix, Clock: clk})
+	h := bottest.New(t, bottest.Options{School: school, Adapters: []chat.Adapter{a}, Redis: rdb, Prefix: prefix, Clock: clk, Dialogs: dialogs})
 	sig := &signalling{h: h.Engine, done: make(chan string, 64)}
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	t.Cleanup(cancel)
