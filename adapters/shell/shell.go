@@ -12,6 +12,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -29,9 +30,9 @@ type Driver interface {
 	Tick(ctx context.Context) error
 }
 
-// Scheduler tells when the next job is due.
+// Scheduler tells when the next job or timer is due (zero: nothing in sight).
 type Scheduler interface {
-	Next(now time.Time) time.Time
+	NextDue(ctx context.Context, now time.Time) time.Time
 }
 
 // Options configure the terminal adapter.
@@ -46,6 +47,9 @@ type Options struct {
 	Script bool
 	// As is the person to start as (default: the first pupil).
 	As string
+	// Session, when set, replaces the random part of event ids. Only for a throwaway
+	// store: a script's poll ids (derived from event ids) are then the same every run.
+	Session string
 }
 
 // Adapter is the terminal platform.
@@ -63,6 +67,16 @@ type Adapter struct {
 	seq     int
 	choices map[string][]chat.Choice
 	pending map[string][]string
+	// post is the newest class or thread post with choices, which :press answers.
+	post *classPost
+	// threads maps the logical thread keys seen so far to their class.
+	threads map[string]string
+}
+
+// classPost is a post in a class channel or thread, as the terminal remembers it.
+type classPost struct {
+	class, thread string
+	choices       []chat.Choice
 }
 
 // New returns a terminal adapter. Call Bind before Run.
@@ -70,7 +84,10 @@ func New(o Options) *Adapter {
 	var b [6]byte
 	_, _ = rand.Read(b[:])
 	a := &Adapter{o: o, L: o.Catalog.For(o.School.Locale), session: hex.EncodeToString(b[:]),
-		choices: map[string][]chat.Choice{}, pending: map[string][]string{}}
+		choices: map[string][]chat.Choice{}, pending: map[string][]string{}, threads: map[string]string{}}
+	if o.Session != "" {
+		a.session = o.Session
+	}
 	if p, ok := o.School.FindPerson(o.As); ok {
 		a.as = p
 	} else if ps := pupils(o.School); len(ps) > 0 {
@@ -113,8 +130,20 @@ func (a *Adapter) Send(_ context.Context, d chat.Delivery) error {
 		}
 	default:
 		label = a.L.T("shell.to_class", "Class", d.Address.Channel)
-		if d.Address.Thread != "" {
-			label = a.L.T("shell.to_thread", "Class", d.Address.Channel, "Thread", m.To.ThreadTitle)
+		key := m.To.Thread
+		if key == "" {
+			key = d.Address.Thread
+		}
+		if key != "" {
+			title := m.To.ThreadTitle
+			if title == "" {
+				title = key
+			}
+			label = a.L.T("shell.to_thread", "Class", d.Address.Channel, "Thread", title, "Key", key)
+			a.threads[key] = d.Address.Channel
+		}
+		if len(m.Choices) > 0 {
+			a.post = &classPost{class: d.Address.Channel, thread: key, choices: m.Choices}
 		}
 	}
 	text := a.render(label, m)
@@ -237,13 +266,10 @@ func (a *Adapter) location() *time.Location {
 // line handles one input line; quit reports :quit.
 func (a *Adapter) line(ctx context.Context, h chat.Handler, line string) (quit bool, err error) {
 	if strings.HasPrefix(line, ":") {
-		return a.meta(ctx, line)
+		return a.meta(ctx, h, line)
 	}
-	a.mu.Lock()
-	me := a.as
-	a.seq++
-	ev := chat.Event{ID: "shell-" + a.session + "-" + strconv.Itoa(a.seq), Platform: chat.Shell, User: me.ID, DM: true, Time: a.o.Clock.Now()}
-	a.mu.Unlock()
+	ev := a.event()
+	me := ev.User
 	switch {
 	case strings.HasPrefix(line, "/"):
 		name, rest, _ := strings.Cut(strings.TrimPrefix(line, "/"), " ")
@@ -251,7 +277,7 @@ func (a *Adapter) line(ctx context.Context, h chat.Handler, line string) (quit b
 		ev.Command = a.canonical(strings.ToLower(name))
 		ev.ArgText = strings.TrimSpace(rest)
 	default:
-		if c, ok := a.matchChoice(me.ID, line); ok {
+		if c, ok := a.matchChoice(me, line); ok {
 			ev.Kind = chat.KindButton
 			ev.Action, ev.Value = c.Action, c.Value
 		} else {
@@ -259,10 +285,68 @@ func (a *Adapter) line(ctx context.Context, h chat.Handler, line string) (quit b
 			ev.Text = line
 		}
 	}
-	for _, m := range h.Handle(ctx, ev) {
-		_ = a.Send(ctx, chat.Delivery{Message: m, Address: chat.Address{User: me.ID}})
-	}
+	a.handle(ctx, h, ev)
 	return false, nil
+}
+
+// event starts an event of the current person, in their DM.
+func (a *Adapter) event() chat.Event {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.seq++
+	return chat.Event{ID: "shell-" + a.session + "-" + strconv.Itoa(a.seq), Platform: chat.Shell, User: a.as.ID, DM: true, Time: a.o.Clock.Now()}
+}
+
+// handle gives ev to the Engine and shows its immediate replies to the actor.
+func (a *Adapter) handle(ctx context.Context, h chat.Handler, ev chat.Event) {
+	for _, m := range h.Handle(ctx, ev) {
+		_ = a.Send(ctx, chat.Delivery{Message: m, Address: chat.Address{User: ev.User}})
+	}
+}
+
+// press answers the newest class or thread post with its choice n, as a button
+// pressed in the class channel (:press N).
+func (a *Adapter) press(ctx context.Context, h chat.Handler, arg string) error {
+	a.mu.Lock()
+	post := a.post
+	a.mu.Unlock()
+	if post == nil {
+		return fmt.Errorf("%s", a.L.T("shell.no_post"))
+	}
+	n, err := strconv.Atoi(arg)
+	if err != nil || n < 1 || n > len(post.choices) {
+		return fmt.Errorf("%s", a.L.T("shell.bad_press", "Max", len(post.choices)))
+	}
+	ev := a.event()
+	ev.DM, ev.Channel, ev.Thread, ev.ThreadKey = false, post.class, post.thread, post.thread
+	ev.Kind, ev.Action, ev.Value = chat.KindButton, post.choices[n-1].Action, post.choices[n-1].Value
+	a.handle(ctx, h, ev)
+	return nil
+}
+
+// say types text in the thread of logical key in its class channel (:thread KEY text).
+func (a *Adapter) say(ctx context.Context, h chat.Handler, arg string) error {
+	key, text, _ := strings.Cut(arg, " ")
+	text = strings.TrimSpace(text)
+	a.mu.Lock()
+	class, ok := a.threads[key]
+	var keys []string
+	for k := range a.threads {
+		keys = append(keys, k)
+	}
+	a.mu.Unlock()
+	switch {
+	case !ok:
+		slices.Sort(keys)
+		return fmt.Errorf("%s", a.L.T("shell.no_thread", "Key", key, "Keys", strings.Join(keys, ", ")))
+	case text == "":
+		return fmt.Errorf("%s", a.L.T("shell.thread_usage"))
+	}
+	ev := a.event()
+	ev.DM, ev.Channel, ev.Thread, ev.ThreadKey = false, class, key, key
+	ev.Kind, ev.Text = chat.KindMessage, text
+	a.handle(ctx, h, ev)
+	return nil
 }
 
 // canonical maps a localised command name (/incheck) to its canonical one (/checkin).
@@ -313,7 +397,7 @@ func letters(s string) string {
 	}, s), unicode.IsSpace))
 }
 
-func (a *Adapter) meta(ctx context.Context, line string) (bool, error) {
+func (a *Adapter) meta(ctx context.Context, h chat.Handler, line string) (bool, error) {
 	cmd, arg, _ := strings.Cut(strings.TrimPrefix(line, ":"), " ")
 	arg = strings.TrimSpace(arg)
 	switch cmd {
@@ -341,8 +425,12 @@ func (a *Adapter) meta(ctx context.Context, line string) (bool, error) {
 		fmt.Fprintln(a.o.Out, a.stamp())
 	case "help":
 		fmt.Fprintln(a.o.Out, a.L.T("shell.help"))
+	case "press", "druk":
+		return false, a.press(ctx, h, arg)
+	case "thread", "draad":
+		return false, a.say(ctx, h, arg)
 	case "next":
-		next := a.sched.Next(a.o.Clock.Now())
+		next := a.sched.NextDue(ctx, a.o.Clock.Now())
 		if next.IsZero() {
 			return false, fmt.Errorf("%s", a.L.T("shell.no_jobs"))
 		}
@@ -359,12 +447,15 @@ func (a *Adapter) meta(ctx context.Context, line string) (bool, error) {
 			fmt.Fprintln(a.o.Out, a.stamp())
 			break
 		}
-		// Walk through every job time on the way so nothing is skipped or bunched up.
+		// Walk through every job and timer on the way so nothing is skipped or bunched up.
+		var stopped time.Time
 		for {
-			next := a.sched.Next(a.o.Clock.Now())
-			if next.IsZero() || next.After(target) {
+			next := a.sched.NextDue(ctx, a.o.Clock.Now())
+			if next.IsZero() || next.After(target) || next.Equal(stopped) {
+				// (A time already stopped at is a timer that stays due: do not spin on it.)
 				break
 			}
+			stopped = next
 			a.o.Clock.Set(next)
 			fmt.Fprintln(a.o.Out, a.stamp())
 			if err := a.driver.Tick(ctx); err != nil {

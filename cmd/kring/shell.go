@@ -90,7 +90,13 @@ func cmdShell(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 			fmt.Fprintln(stderr, L.T("shell.store_embedded", "Path", storePath))
 		}
 	}
-	sh := shell.New(shell.Options{School: school, Catalog: cat, Clock: clk, In: in, Out: stdout, Script: *script != "", As: *as})
+	so := shell.Options{School: school, Catalog: cat, Clock: clk, In: in, Out: stdout, Script: *script != "", As: *as}
+	if *script != "" && c.redisURL == "" && c.data == "" {
+		// A throwaway store remembers no earlier session: fixed event ids make the ids
+		// derived from them (a poll's thread key) the same every run of the script.
+		so.Session = "script"
+	}
+	sh := shell.New(so)
 	rt, err := runtime.New(runtime.Options{
 		School: school, Redis: rdb, Prefix: c.prefix, Clock: clk, Catalog: cat,
 		Dialogs: dialogs(), Adapters: []chat.Adapter{sh}, Log: log, Owner: owner(),
