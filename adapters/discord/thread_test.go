@@ -64,7 +64,9 @@ func TestThreadMessageWithoutContentIntent(t *testing.T) {
 		ev.Text != want.Text || ev.DM || !ev.Mention || ev.User != annaID || ev.Tenant != guildID {
 		t.Errorf("event = %+v\nwant   %+v", ev, want)
 	}
-	if n := e.fake.Count(func(r fakediscord.Request) bool { return strings.Contains(string(r.Body), "Discord liet Kring niet zien") }); n != 1 {
+	if n := e.fake.Count(func(r fakediscord.Request) bool {
+		return strings.Contains(string(r.Body), "Discord liet Kring niet zien")
+	}); n != 1 {
 		t.Errorf("hint sent %d times, want once per thread", n)
 	}
 }
