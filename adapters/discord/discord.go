@@ -62,7 +62,6 @@ import (
 	"github.com/kring-school/kring/bot/chat"
 	"github.com/kring-school/kring/bot/clock"
 	"github.com/kring-school/kring/bot/config"
-	"github.com/kring-school/kring/bot/dialog"
 	"github.com/kring-school/kring/bot/i18n"
 )
 
@@ -96,9 +95,8 @@ type Options struct {
 	// AppID is the application id. When empty it is learned from the gateway's READY.
 	AppID  string
 	School *config.School
-	// Commands are the commands to register. When empty, Run takes them from the handler
-	// if it has a Commands() []dialog.CommandSpec method (the Engine has).
-	Commands []dialog.CommandSpec
+	// Commands are the commands to register. When empty, Run takes the Engine's.
+	Commands []chat.Command
 	Catalog  *i18n.Catalog
 	// KV caches DM channel, thread and form ids across restarts and replicas. Without it
 	// the adapter keeps them in memory only.
@@ -156,7 +154,7 @@ type Adapter struct {
 
 	runMu    sync.Mutex
 	handler  chat.Handler
-	commands []dialog.CommandSpec
+	commands []chat.Command
 	runCtx   context.Context
 	closing  bool
 	wg       sync.WaitGroup
@@ -254,9 +252,9 @@ func (a *Adapter) Capabilities() chat.Capabilities {
 // Session returns the discordgo session (for diagnostics and tests).
 func (a *Adapter) Session() *discordgo.Session { return a.s }
 
-// Run connects to the gateway, registers the commands, and feeds events to h until ctx
-// is done. On shutdown it closes the gateway and waits for events in progress.
-func (a *Adapter) Run(ctx context.Context, h chat.Handler) error {
+// Run connects to the gateway, registers the commands, and feeds events to the Engine
+// until ctx is done. On shutdown it closes the gateway and waits for events in progress.
+func (a *Adapter) Run(ctx context.Context, h chat.Engine) error {
 	a.runMu.Lock()
 	if a.handler != nil {
 		a.runMu.Unlock()
@@ -266,9 +264,7 @@ func (a *Adapter) Run(ctx context.Context, h chat.Handler) error {
 	a.runCtx = context.WithoutCancel(ctx)
 	a.commands = a.o.Commands
 	if len(a.commands) == 0 {
-		if c, ok := h.(interface{ Commands() []dialog.CommandSpec }); ok {
-			a.commands = c.Commands()
-		}
+		a.commands = h.Commands()
 	}
 	a.runMu.Unlock()
 

@@ -47,6 +47,9 @@ func (a *Adapter) Send(ctx context.Context, d chat.Delivery) error {
 		return err
 	}
 	m := d.Message
+	if m.Home {
+		return nil // Discord has no per-person page (the Engine queues none for it)
+	}
 	if ref, ok := parseRef(m.ReplyRef); ok {
 		if a.clock.Now().Sub(ref.at) < replyWindow {
 			err := a.followUp(ctx, ref, m, d.Address.User)

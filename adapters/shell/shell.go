@@ -191,7 +191,7 @@ func (a *Adapter) nameOf(id string) string {
 }
 
 // Run reads lines until the input ends or ctx is done.
-func (a *Adapter) Run(ctx context.Context, h chat.Handler) error {
+func (a *Adapter) Run(ctx context.Context, h chat.Engine) error {
 	if a.driver == nil {
 		return fmt.Errorf("shell: Bind was not called")
 	}

@@ -16,7 +16,6 @@ import (
 	"github.com/slack-go/slack/slackevents"
 
 	"github.com/kring-school/kring/bot/chat"
-	"github.com/kring-school/kring/bot/dialog"
 	"github.com/kring-school/kring/bot/i18n"
 )
 
@@ -51,8 +50,8 @@ func tsTime(ts string) time.Time {
 
 // commandNames maps every accepted sub-command name, lower-case, to its canonical
 // name: the canonical English name and the localised cmd.NAME.name of each language.
-func (a *Adapter) commandNames(commands []dialog.CommandSpec) map[string]string {
-	specs := append([]dialog.CommandSpec{{Name: "help"}}, commands...)
+func (a *Adapter) commandNames(commands []chat.Command) map[string]string {
+	specs := append([]chat.Command{{Name: "help"}}, commands...)
 	names := map[string]string{}
 	for _, s := range specs {
 		names[strings.ToLower(s.Name)] = s.Name

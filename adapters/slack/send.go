@@ -22,6 +22,9 @@ import (
 // and honours ctx.
 func (a *Adapter) Send(ctx context.Context, d chat.Delivery) error {
 	m := d.Message
+	if m.Home {
+		return a.refreshHome(ctx, m.To.Person)
+	}
 	if m.ReplyRef != "" {
 		done, err := a.sendViaRef(ctx, d)
 		if done {

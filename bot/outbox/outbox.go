@@ -7,9 +7,12 @@
 // backoff, honouring the platform's Retry-After; a message is acknowledged (deleted)
 // only after the platform accepted it.
 //
-// Delivery is at-least-once in one narrow case: a process that dies after the platform
-// accepted a message but before the acknowledgement reached Redis; the message is sent
-// again when its lease ends. Everything else is exactly once.
+// Delivery is at least once, not exactly once: a message is sent again when the
+// platform accepted it but the acknowledgement did not reach Redis (the process died,
+// Redis went away), when a send outlives its lease (another process claims it), or when
+// the platform took it but answered with an error Kring retries (a timeout, a 5xx).
+// The repeat carries the same message id. Home-page refreshes (chat.Message.Home) are
+// harmless to repeat; a person may see any other message twice in those cases.
 package outbox
 
 import (

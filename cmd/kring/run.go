@@ -90,7 +90,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	for _, a := range adapters {
 		// Adapters that take parts from the Engine (commands, caches, home pages) get
 		// them before the outbox may deliver, not only when their Run starts.
-		if u, ok := a.(interface{ Use(chat.Handler) }); ok {
+		if u, ok := a.(interface{ Use(chat.Engine) }); ok {
 			u.Use(rt.Engine)
 		}
 	}
