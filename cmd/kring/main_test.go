@@ -22,12 +22,7 @@ func runKring(t *testing.T, stdin string, args ...string) (string, string, int) 
 // TestDemoTranscript plays examples/demo.kring, a school morning, and compares the
 // transcript with the golden one. Run with -update after an intended change.
 func TestDemoTranscript(t *testing.T) {
-	t.Setenv("KRING_REDIS_URL", "")
-	out, errs, code := runKring(t, "", "shell", "--config", "../../examples/school.yaml", "--script", "../../examples/demo.kring")
-	if code != 0 {
-		t.Fatalf("exit %d: %s", code, errs)
-	}
-	checkGolden(t, "demo", out)
+	out := playScript(t, "demo")
 	// The story the demo must tell, checked independently of the exact wording.
 	for _, must := range []string{
 		"Dagplan voor Klas 2B",         // the teacher set the day plan
@@ -54,6 +49,19 @@ func TestDemoTranscript(t *testing.T) {
 	}
 }
 
+// playScript plays examples/NAME.kring on a throwaway store, compares the transcript
+// with testdata/NAME.golden (rewritten with -update) and returns it.
+func playScript(t *testing.T, name string) string {
+	t.Helper()
+	t.Setenv("KRING_REDIS_URL", "")
+	out, errs, code := runKring(t, "", "shell", "--config", "../../examples/school.yaml", "--script", "../../examples/"+name+".kring")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	checkGolden(t, name, out)
+	return out
+}
+
 // checkGolden compares a transcript with testdata/NAME.golden (rewritten with -update).
 func checkGolden(t *testing.T, name, out string) {
 	t.Helper()
@@ -75,12 +83,7 @@ func checkGolden(t *testing.T, name, out string) {
 // TestPollTranscript plays examples/poll.kring: a class poll answered by button, in its
 // thread and privately beside an open check-in, closed by its timer.
 func TestPollTranscript(t *testing.T) {
-	t.Setenv("KRING_REDIS_URL", "")
-	out, errs, code := runKring(t, "", "shell", "--config", "../../examples/school.yaml", "--script", "../../examples/poll.kring")
-	if code != 0 {
-		t.Fatalf("exit %d: %s", code, errs)
-	}
-	checkGolden(t, "poll", out)
+	out := playScript(t, "poll")
 	// The story, independently of the exact wording: the post in its thread, a vote by
 	// button, one typed in the thread, Anna's typed text going to the poll (re-asked)
 	// and, once she voted, to her check-in again; the timer closes the poll at 09:00.
