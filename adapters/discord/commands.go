@@ -73,6 +73,11 @@ func BuildCommands(specs []chat.Command, cat *i18n.Catalog, school *config.Schoo
 			if d := localized(cat, key, 100, nil); d != nil {
 				opt.DescriptionLocalizations = *d
 			}
+			// The option's name in each language ("klas" for class); the value
+			// Discord sends back stays keyed by the canonical name.
+			if n := localized(cat, "cmd."+name+".arg."+on, 32, commandName); n != nil {
+				opt.NameLocalizations = *n
+			}
 			switch o.Kind {
 			case chat.OptPerson:
 				opt.Type = discordgo.ApplicationCommandOptionUser

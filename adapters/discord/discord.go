@@ -153,7 +153,7 @@ type Adapter struct {
 	pauseUntil time.Time
 
 	runMu    sync.Mutex
-	handler  chat.Handler
+	handler  chat.Engine
 	commands []chat.Command
 	runCtx   context.Context
 	closing  bool
@@ -447,6 +447,14 @@ func (a *Adapter) onDisconnect(_ *discordgo.Session, _ *discordgo.Disconnect) {
 // Discord client's, else the school's.
 func (a *Adapter) localizer(user string, client discordgo.Locale) *i18n.Localizer {
 	if p, ok := a.school.ByPlatform(string(chat.Discord), user); ok {
+		a.runMu.Lock()
+		h := a.handler
+		a.runMu.Unlock()
+		if h != nil {
+			if l := h.LocaleOf(p); l != "" {
+				return a.cat.For(l) // their own /language first
+			}
+		}
 		return a.cat.For(a.school.LocaleFor(p))
 	}
 	switch {

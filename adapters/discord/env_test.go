@@ -114,6 +114,8 @@ func (r *recorder) KV(chat.Platform) chat.KV { return chat.NewMemKV(time.Now) }
 
 func (r *recorder) Home(context.Context, string) (chat.Home, error) { return chat.Home{}, nil }
 
+func (r *recorder) LocaleOf(*config.Person) string { return "" }
+
 func (r *recorder) count() int {
 	r.mu.Lock()
 	defer r.mu.Unlock()

@@ -90,8 +90,9 @@ func newRecorder() *recorder {
 	return &recorder{ch: make(chan chat.Event, 256), kv: chat.NewMemKV(time.Now)}
 }
 
-// Commands, KV and Home complete chat.Engine: no commands of its own (the rig passes
-// them as an option), one in-memory KV, and no home data (the plain page is shown).
+// Commands, KV, Home and LocaleOf complete chat.Engine: no commands of its own (the rig
+// passes them as an option), one in-memory KV, no home data (the plain page is shown),
+// and no language choices (the school file's apply).
 func (r *recorder) Commands() []chat.Command { return nil }
 
 func (r *recorder) KV(chat.Platform) chat.KV { return r.kv }
@@ -99,6 +100,8 @@ func (r *recorder) KV(chat.Platform) chat.KV { return r.kv }
 func (r *recorder) Home(context.Context, string) (chat.Home, error) {
 	return chat.Home{}, fmt.Errorf("the recorder has no home pages")
 }
+
+func (r *recorder) LocaleOf(*config.Person) string { return "" }
 
 func (r *recorder) Handle(_ context.Context, ev chat.Event) []chat.Message {
 	r.mu.Lock()

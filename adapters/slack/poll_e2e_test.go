@@ -19,7 +19,7 @@ import (
 // totals and the teacher gets the tally privately. Nothing a pupil wrote can ping.
 func TestPollOnSlack(t *testing.T) {
 	k := newKring(t, []dialog.Dialog{checkin.New(), poll.New()}...)
-	p := k.fake.SlashCommand("UBAKKER", "C02B", "/kring", "peiling 2B Pizza of patat? | Pizza | Patat")
+	p := k.fake.SlashCommand("UBAKKER", "C02B", "/kring", "peiling Pizza of patat? | Pizza | Patat")
 	k.envelope(fakeslack.Envelope{Type: "slash_commands", Payload: p})
 	k.handled("cmd:" + p["trigger_id"].(string))
 

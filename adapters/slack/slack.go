@@ -176,6 +176,8 @@ type parts struct {
 	home HomeSource
 	// names maps every accepted sub-command name, lower-case, to its canonical name.
 	names map[string]string
+	// locale is the Engine's choice of a person's language (their own /language first).
+	locale func(*config.Person) string
 }
 
 func (a *Adapter) p() *parts { return a.parts.Load() }
@@ -329,6 +331,7 @@ func (a *Adapter) Use(e chat.Engine) {
 	if a.opt.Home == nil {
 		np.home = e
 	}
+	np.locale = e.LocaleOf
 	a.parts.Store(&np)
 }
 
@@ -397,6 +400,17 @@ func (a *Adapter) person(user string) (*config.Person, bool) {
 // langForUser is the language of a Slack user's direct messages.
 func (a *Adapter) langForUser(user string) string {
 	p, _ := a.person(user)
+	return a.localeOf(p)
+}
+
+// localeOf is a person's language: the Engine's answer (their own choice first) once
+// Use ran, else the school file's.
+func (a *Adapter) localeOf(p *config.Person) string {
+	if f := a.p().locale; f != nil && p != nil {
+		if l := f(p); l != "" {
+			return l
+		}
+	}
 	return a.opt.School.LocaleFor(p)
 }
 

@@ -2,7 +2,8 @@
 // inbound Events, outbound Messages, the two contracts (Adapter: what the core asks of
 // a platform; Engine: what an adapter may ask of the core), the commands adapters
 // register and the capabilities an adapter declares. It depends only on the school
-// configuration, not on storage or dialogs, so every other package can import it.
+// configuration and the message catalogs, not on storage or dialogs, so every other
+// package can import it.
 package chat
 
 import (
@@ -193,6 +194,9 @@ type Message struct {
 	// builds the page through Engine.Home when it delivers, so it shows the data as of
 	// delivery; the Engine queues it for those adapters only, and others skip it.
 	Home bool `json:"home,omitempty"`
+	// NotBefore delays delivery until this time (zero: now), e.g. a post scheduled for the
+	// start of a lesson. It waits in the outbox, so it survives restarts.
+	NotBefore time.Time `json:"notBefore,omitzero"`
 }
 
 // Address is a Message's target resolved to platform ids by the Engine when it queued it.
@@ -251,6 +255,9 @@ type Engine interface {
 	// such a page: when a person opens it, and when a queued home message
 	// (Message.Home) is delivered.
 	Home(ctx context.Context, person string) (Home, error)
+	// LocaleOf is the language of everything written to p: their own choice
+	// (/language), else the school file's. Adapters use it for their own texts.
+	LocaleOf(p *config.Person) string
 }
 
 // Bare makes an Engine of a Handler alone: no commands, an in-memory KV and no home
@@ -268,52 +275,8 @@ func (bare) Home(context.Context, string) (Home, error) {
 	return Home{}, errors.New("no home pages without Kring's core")
 }
 
-// OptionKind is the type of a command option.
-type OptionKind string
-
-// The option kinds.
-const (
-	// OptText is free text; the last text option of a command takes the rest of the line.
-	OptText OptionKind = "text"
-	// OptPerson names a roster person (roster id, name, or a platform mention).
-	OptPerson OptionKind = "person"
-	// OptChoice is one of Choices.
-	OptChoice OptionKind = "choice"
-	// OptClass names a class id.
-	OptClass OptionKind = "class"
-)
-
-// Command declares a command. Dialogs declare them (as dialog.CommandSpec), adapters
-// register them on their platform; its texts come from the catalogs: "cmd.NAME.name"
-// (localised name), "cmd.NAME.desc", "cmd.NAME.opt.OPTION" (option description).
-type Command struct {
-	// Name is the canonical lowercase English name, e.g. "checkin".
-	Name string
-	// Roles may use the command; empty means every enrolled person.
-	Roles   []config.Role
-	Options []CommandOption
-}
-
-// CommandOption declares one command option.
-type CommandOption struct {
-	Name     string
-	Kind     OptionKind
-	Required bool
-	Choices  []string
-}
-
-// Allowed reports whether p may use the command.
-func (c Command) Allowed(p *config.Person) bool {
-	if len(c.Roles) == 0 {
-		return true
-	}
-	for _, r := range c.Roles {
-		if p.Has(r) {
-			return true
-		}
-	}
-	return false
-}
+// LocaleOf is "" without Kring's core: adapters then use the school file's language.
+func (bare) LocaleOf(*config.Person) string { return "" }
 
 // Adapter connects one platform.
 type Adapter interface {

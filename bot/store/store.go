@@ -6,17 +6,36 @@
 // Every key starts with PREFIX:{SCHOOL}: where PREFIX is the deployment's key prefix
 // (default "kring") and SCHOOL the school id from the config. The braces are a Redis
 // Cluster hash tag: a dialog step commits the pupil's state, a mentor's alert, the
-// class's data and the outbox entry in one Lua script, so all keys of one school live in
-// one slot; several schools spread over a cluster.
+// class's data, shared records and the outbox entry in one Lua script, so all keys of one
+// school live in one slot; several schools spread over a cluster. (The load script that
+// reads the records a person's conversations listen on builds their keys from the
+// person's hash; they share its slot by this tag.)
 //
-//	p:PERSON            hash   profile fields, dialog states (d:DIALOG), version (v), focus
+//	p:PERSON            hash   profile fields, dialog states (d:DIALOG), version (v), the
+//	                           conversation stack (stack: JSON, lr: the shared records
+//	                           its conversations listen on), last typed (typed), text
+//	                           waiting for "which conversation?" (pending)
 //	                           TTL: retention (holds the pupil's answers in progress)
-//	c:CLASS             hash   shared class fields (day plan ...); TTL: retention
+//	p:@CLASS            hash   the same for a class's own actor (once-per-class jobs, timers)
+//	c:CLASS             hash   shared class fields (day plan ...), version (v); TTL: retention
 //	e:EVENTID           string dedupe marker of a handled platform event; TTL 48h
+//
+// Records are declared once per kind (bot/record.Kind, dialogs add theirs with
+// dialog.Recorder); the key patterns below come from those declarations:
+//
 //	ci:PERSON:DATE      string check-in record (JSON); TTL: retention
 //	cix:PERSON          zset   DATE -> day number, index of the person's check-ins; TTL: retention
 //	h:ID                string help request (JSON); TTL: retention
 //	hq:CLASS            zset   open help request ids -> created (ms); TTL: retention
+//	KIND:ID             hash   a shared record (poll:ID ...): v version, f:FIELD whole-record
+//	                           fields, m:PERSON per-member values, n:NAME counters,
+//	                           s:SET:ITEM set membership; TTL: the kind's retention
+//	ri:PERSON           zset   key suffixes of the records holding the person's data (owner
+//	                           or member) -> written (ms); for export and erase; TTL: retention
+//
+//	tm                  zset   timers: DIALOG|PERSON|KEY -> due (ms)
+//	tb:DIALOG|PERSON|KEY hash  a timer (dialog, person, key, payload, due, arming); kept a
+//	                           week past due
 //	audit:DATE          list   audit log entries of one UTC day (JSON), newest first;
 //	                           TTL: retention from that day
 //	ob                  zset   outbox: message id -> due time (ms)

@@ -6,12 +6,22 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"golang.org/x/text/unicode/norm"
+
 	"github.com/kring-school/kring/bot/chat"
 )
 
-// normalize reduces typed text to lowercase letters and digits, so "Niet zo goed!",
-// "niet zo goed" and the label "🙁 Niet zo goed" compare equal.
+// normalize reduces typed text to lowercase letters and digits without accents, so
+// "Niet zo goed!", "niet zo goed", "OKE" and the labels "🙁 Niet zo goed" and "Oké"
+// compare equal.
 func normalize(s string) string {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			// Split é into e and its accent, which is then dropped as not a letter.
+			s = norm.NFD.String(s)
+			break
+		}
+	}
 	var b strings.Builder
 	for _, r := range s {
 		if unicode.IsLetter(r) || unicode.IsDigit(r) {
@@ -21,6 +31,35 @@ func normalize(s string) string {
 	return b.String()
 }
 
+// sameWord reports whether two words are equal but for case, accents and punctuation.
+func sameWord(a, b string) bool {
+	n := normalize(a)
+	return n != "" && n == normalize(b)
+}
+
+// symbols keeps only the emoji and other symbols of s, without the invisible
+// variation selectors and joiners that keyboards add or leave out ("✏️" and "✏").
+func symbols(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if unicode.IsSymbol(r) && !(r >= 0x1F3FB && r <= 0x1F3FF) {
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// bareNumber reads text that is only a small number ("1", " 2. "), as typed to answer
+// a numbered question.
+func bareNumber(text string) (int, bool) {
+	s := strings.TrimRight(strings.TrimSpace(text), ".)")
+	if len(s) == 0 || len(s) > 2 {
+		return 0, false
+	}
+	n, err := strconv.Atoi(s)
+	return n, err == nil && n >= 0
+}
+
 // matchChoice maps typed text to one of the offered choices: its label, or where the
 // step has only buttons (byValue) also its value or its number in the list, as a
 // platform without buttons shows them. A text step matches labels only, so a pupil
@@ -28,7 +67,21 @@ func normalize(s string) string {
 func matchChoice(text string, choices []chat.Choice, byValue bool) (string, bool) {
 	n := normalize(text)
 	if n == "" {
-		return "", false
+		// Only symbols: the emoji of one button ("😄" for "😄 Super").
+		sym := symbols(text)
+		if sym == "" {
+			return "", false
+		}
+		found := ""
+		for _, c := range choices {
+			if symbols(c.Label) == sym {
+				if found != "" {
+					return "", false // two buttons share it: ask rather than guess
+				}
+				found = c.Value
+			}
+		}
+		return found, found != ""
 	}
 	if byValue {
 		if k, err := strconv.Atoi(strings.TrimSpace(text)); err == nil && k >= 1 && k <= len(choices) {

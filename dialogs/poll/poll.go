@@ -48,8 +48,9 @@ func (*Dialog) Name() string { return Name }
 // Commands implements dialog.Dialog.
 func (*Dialog) Commands() []dialog.CommandSpec {
 	return []dialog.CommandSpec{{Name: "poll", Roles: []config.Role{config.Teacher}, Options: []dialog.OptionSpec{
-		{Name: "class", Kind: dialog.OptClass},
+		// The text takes the rest of the line; the class is named ("class:2B") or chosen.
 		{Name: "poll", Kind: dialog.OptText, Required: true},
+		{Name: "class", Kind: dialog.OptClass},
 	}}}
 }
 
@@ -432,4 +433,3 @@ func shorten(s string, n int) string {
 	}
 	return string(r[:n-1]) + "…"
 }
-
