@@ -260,24 +260,6 @@ type Engine interface {
 	LocaleOf(p *config.Person) string
 }
 
-// Bare makes an Engine of a Handler alone: no commands, an in-memory KV and no home
-// pages. For tools and tests that drive an adapter without Kring's core.
-func Bare(h Handler) Engine { return bare{Handler: h, kv: NewMemKV(time.Now)} }
-
-type bare struct {
-	Handler
-	kv KV
-}
-
-func (bare) Commands() []Command { return nil }
-func (b bare) KV(Platform) KV    { return b.kv }
-func (bare) Home(context.Context, string) (Home, error) {
-	return Home{}, errors.New("no home pages without Kring's core")
-}
-
-// LocaleOf is "" without Kring's core: adapters then use the school file's language.
-func (bare) LocaleOf(*config.Person) string { return "" }
-
 // Adapter connects one platform.
 type Adapter interface {
 	Platform() Platform
