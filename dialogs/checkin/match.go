@@ -1,113 +1,29 @@
 package checkin
 
 import (
-	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
 
-	"golang.org/x/text/unicode/norm"
-
 	"github.com/kring-school/kring/bot/chat"
+	"github.com/kring-school/kring/bot/prompt"
 )
 
-// normalize reduces typed text to lowercase letters and digits without accents, so
-// "Niet zo goed!", "niet zo goed", "OKE" and the labels "🙁 Niet zo goed" and "Oké"
-// compare equal.
-func normalize(s string) string {
-	for i := 0; i < len(s); i++ {
-		if s[i] >= utf8.RuneSelf {
-			// Split é into e and its accent, which is then dropped as not a letter.
-			s = norm.NFD.String(s)
-			break
-		}
-	}
-	var b strings.Builder
-	for _, r := range s {
-		if unicode.IsLetter(r) || unicode.IsDigit(r) {
-			b.WriteRune(unicode.ToLower(r))
-		}
-	}
-	return b.String()
-}
+// The check-in asks through bot/prompt, like every dialog: these keep its call sites short.
 
-// sameWord reports whether two words are equal but for case, accents and punctuation.
-func sameWord(a, b string) bool {
-	n := normalize(a)
-	return n != "" && n == normalize(b)
-}
+func sameWord(a, b string) bool { return prompt.SameWord(a, b) }
 
-// symbols keeps only the emoji and other symbols of s, without the invisible
-// variation selectors and joiners that keyboards add or leave out ("✏️" and "✏").
-func symbols(s string) string {
-	var b strings.Builder
-	for _, r := range s {
-		if unicode.IsSymbol(r) && !(r >= 0x1F3FB && r <= 0x1F3FF) {
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
-}
+func bareNumber(text string) (int, bool) { return prompt.BareNumber(text) }
 
-// bareNumber reads text that is only a small number ("1", " 2. "), as typed to answer
-// a numbered question.
-func bareNumber(text string) (int, bool) {
-	s := strings.TrimRight(strings.TrimSpace(text), ".)")
-	if len(s) == 0 || len(s) > 2 {
-		return 0, false
-	}
-	n, err := strconv.Atoi(s)
-	return n, err == nil && n >= 0
-}
+func inWords(s, list string) bool { return prompt.InList(s, list) }
 
-// matchChoice maps typed text to one of the offered choices: its label, or where the
-// step has only buttons (byValue) also its value or its number in the list, as a
-// platform without buttons shows them. A text step matches labels only, so a pupil
-// who writes "away" about their mind is not marked absent.
+// matchChoice maps typed text to one of the offered choices: its label or emoji, or
+// where the step has only buttons (byValue) also its value or its number in the list,
+// as a platform without buttons shows them. A text step matches labels only, so a
+// pupil who writes "away" about their mind is not marked absent.
 func matchChoice(text string, choices []chat.Choice, byValue bool) (string, bool) {
-	n := normalize(text)
-	if n == "" {
-		// Only symbols: the emoji of one button ("😄" for "😄 Super").
-		sym := symbols(text)
-		if sym == "" {
-			return "", false
-		}
-		found := ""
-		for _, c := range choices {
-			if symbols(c.Label) == sym {
-				if found != "" {
-					return "", false // two buttons share it: ask rather than guess
-				}
-				found = c.Value
-			}
-		}
-		return found, found != ""
-	}
-	if byValue {
-		if k, err := strconv.Atoi(strings.TrimSpace(text)); err == nil && k >= 1 && k <= len(choices) {
-			return choices[k-1].Value, true
-		}
-	}
-	for _, c := range choices {
-		if normalize(c.Label) == n || (byValue && normalize(c.Value) == n) {
-			return c.Value, true
-		}
-	}
-	return "", false
-}
-
-// inWords reports whether s is one of the comma-separated words or phrases of list.
-func inWords(s, list string) bool {
-	n := normalize(s)
-	if n == "" {
-		return false
-	}
-	for _, w := range strings.Split(list, ",") {
-		if normalize(w) == n {
-			return true
-		}
-	}
-	return false
+	c, ok := prompt.Match(text, choices, prompt.By{Number: byValue, Value: byValue})
+	return c.Value, ok
 }
 
 // tokens splits text into lowercase words.
