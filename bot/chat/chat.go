@@ -296,3 +296,21 @@ type HomeMentee struct {
 type HomePublisher interface {
 	PublishHome(ctx context.Context, h Home) error
 }
+
+// PausedError means the platform refuses all sending for now (a Cloudflare ban of the
+// IP, a revoked token): the outbox keeps every message for the platform, counts no
+// attempt and buries nothing, and tries again after After.
+type PausedError struct {
+	After time.Duration
+	// Reason is a short machine name: "banned", "unauthorized".
+	Reason string
+	Err    error
+}
+
+// Error implements error.
+func (e *PausedError) Error() string {
+	return fmt.Sprintf("platform paused (%s) for %s: %v", e.Reason, e.After, e.Err)
+}
+
+// Unwrap returns the cause.
+func (e *PausedError) Unwrap() error { return e.Err }
