@@ -52,12 +52,12 @@ import (
 
 	"github.com/bwmarrin/discordgo"
 	"github.com/gorilla/websocket"
-	"golang.org/x/time/rate"
 
 	"github.com/kring-school/kring/bot/chat"
 	"github.com/kring-school/kring/bot/clock"
 	"github.com/kring-school/kring/bot/config"
 	"github.com/kring-school/kring/bot/dialog"
+	"github.com/kring-school/kring/bot/guard"
 	"github.com/kring-school/kring/bot/i18n"
 )
 
@@ -93,8 +93,12 @@ type Options struct {
 	KV    chat.KV
 	Clock clock.Clock
 	Log   *slog.Logger
-	// Rate is the most bot requests per second Send makes (default DefaultRate).
+	// Rate is the most bot requests per second this process makes (default DefaultRate):
+	// an upper bound under the deployment's shared limit.
 	Rate float64
+	// Guard paces and pauses requests for the whole deployment (see package guard).
+	// When nil the adapter makes one that paces this process only, at Rate.
+	Guard *guard.Guard
 	// HTTPClient is the client discordgo uses for REST calls. Tests pass a client whose
 	// transport leads to a local fake server.
 	HTTPClient *http.Client
@@ -109,14 +113,14 @@ type Options struct {
 
 // Adapter is Kring on Discord. It implements chat.Adapter.
 type Adapter struct {
-	o       Options
-	s       *discordgo.Session
-	log     *slog.Logger
-	clock   clock.Clock
-	limiter *rate.Limiter
-	school  *config.School
-	cat     *i18n.Catalog
-	kv      chat.KV
+	o      Options
+	s      *discordgo.Session
+	log    *slog.Logger
+	clock  clock.Clock
+	guard  *guard.Guard
+	school *config.School
+	cat    *i18n.Catalog
+	kv     chat.KV
 
 	appMu sync.RWMutex
 	appID string
@@ -129,9 +133,6 @@ type Adapter struct {
 	seen  *seenSet
 	forms *formCache
 	dms   sync.Map // user id -> DM channel id
-
-	pauseMu    sync.Mutex
-	pauseUntil time.Time
 
 	runMu    sync.Mutex
 	handler  chat.Handler
@@ -185,9 +186,12 @@ func New(o Options) (*Adapter, error) {
 	}
 	a := &Adapter{
 		o: o, log: o.Log, clock: o.Clock,
-		limiter: rate.NewLimiter(rate.Limit(o.Rate), 1),
-		school:  o.School, cat: o.Catalog, kv: kv, appID: o.AppID,
+		guard:  o.Guard,
+		school: o.School, cat: o.Catalog, kv: kv, appID: o.AppID,
 		ready: make(chan struct{}), seen: newSeenSet(8192), forms: newFormCache(2048),
+	}
+	if a.guard == nil {
+		a.guard = guard.New(guard.Options{Platform: chat.Discord, Local: o.Rate, Log: o.Log})
 	}
 	token := o.Token
 	if !strings.HasPrefix(token, "Bot ") {
@@ -404,6 +408,10 @@ func (a *Adapter) onResumed(_ *discordgo.Session, _ *discordgo.Resumed) {
 	a.connected.Store(true)
 	a.log.Info("gateway session resumed")
 }
+
+// Paused reports whether Discord refuses all of Kring's sending for now (a ban, a
+// revoked token, a global rate limit) and until when; /healthz and /metrics use it.
+func (a *Adapter) Paused() (reason string, until time.Time) { return a.guard.Paused() }
 
 // Connected reports whether the gateway session is up; /healthz uses it.
 func (a *Adapter) Connected() bool { return a.connected.Load() }
