@@ -295,6 +295,7 @@ func (e *Engine) step(ctx context.Context, r stepRequest) []chat.Message {
 			}
 			e.countAlerts(d.Name(), res.Messages)
 			e.afterCommit(ctx, res.Effects)
+			e.afterStep(ctx, r, snap)
 			return nil
 		case errors.Is(err, store.ErrConflict):
 			if e.obs != nil {

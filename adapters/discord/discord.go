@@ -44,6 +44,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync"
@@ -68,6 +69,10 @@ import (
 // Interactions (commands, buttons, modals) need no intent. Kring reads no class-channel
 // chatter, so it asks for neither GUILD_MESSAGES nor MESSAGE_CONTENT.
 const Intents = discordgo.IntentsGuilds | discordgo.IntentsDirectMessages
+
+// DeploymentLimit is the pace of bot requests of the whole deployment, shared by every
+// process through the guard: just under Discord's global limit of 50 per second.
+var DeploymentLimit = guard.Limit{Rate: DefaultRate, Burst: 1, Period: time.Second}
 
 // DefaultRate is the default pace of bot requests per second, just under Discord's
 // global limit of 50 (measured: 0.96 of the limit with no 429, see BENCHMARKS.md).
@@ -102,6 +107,11 @@ type Options struct {
 	// HTTPClient is the client discordgo uses for REST calls. Tests pass a client whose
 	// transport leads to a local fake server.
 	HTTPClient *http.Client
+	// APIBase, when set, sends every REST request for discord.com to this base URL
+	// instead (scheme, host and an optional path prefix): a REST rate-limit proxy shared
+	// by replicas, or a fake in end-to-end tests (env KRING_DISCORD_API_URL). The
+	// gateway address comes from the REST answer to GET /gateway/bot.
+	APIBase string
 	// AckBudget bounds the cache lookup that must finish before a form button can be
 	// answered with its modal (default 1.5s; Discord allows 3s for the whole answer).
 	AckBudget time.Duration
@@ -209,6 +219,13 @@ func New(o Options) (*Adapter, error) {
 	if inner == nil {
 		inner = http.DefaultTransport
 	}
+	if o.APIBase != "" {
+		u, err := url.Parse(o.APIBase)
+		if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
+			return nil, fmt.Errorf("KRING_DISCORD_API_URL %q: give a base URL such as https://discord-proxy.internal:8080", o.APIBase)
+		}
+		inner = &rebase{base: u, inner: inner}
+	}
 	s.Client = &http.Client{Transport: &observer{inner: inner, a: a}, Timeout: base.Timeout}
 	// Kring's outbox retries with the platform's Retry-After; discordgo must not sleep and
 	// retry on its own, nor retry a 502 at once.
@@ -220,6 +237,27 @@ func New(o Options) (*Adapter, error) {
 	s.LogLevel = discordgo.LogError
 	a.s = s
 	return a, nil
+}
+
+// rebase sends requests for Discord's API host to another base URL.
+type rebase struct {
+	base  *url.URL
+	inner http.RoundTripper
+}
+
+func (r *rebase) RoundTrip(req *http.Request) (*http.Response, error) {
+	if h := req.URL.Hostname(); h != "discord.com" && h != "discordapp.com" {
+		return r.inner.RoundTrip(req)
+	}
+	out := req.Clone(req.Context())
+	u := *req.URL
+	u.Scheme, u.Host = r.base.Scheme, r.base.Host
+	u.Path = strings.TrimSuffix(r.base.Path, "/") + u.Path
+	if u.RawPath != "" {
+		u.RawPath = strings.TrimSuffix(r.base.Path, "/") + u.RawPath
+	}
+	out.URL, out.Host = &u, r.base.Host
+	return r.inner.RoundTrip(out)
 }
 
 // Platform implements chat.Adapter.

@@ -22,6 +22,8 @@
 //	outbox_dead                             messages in the dead-letter set
 //	store_up                                1 when the outbox depth could be read
 //	alerts_total{dialog}                    private alerts to mentors and care staff
+//	platform_paused{platform,reason}        1 while a platform refuses sending (banned, unauthorized)
+//	platform_paused_seconds{platform}       seconds until sending is tried again
 //
 // plus the Go runtime and process collectors (go_*, process_*).
 package metrics

@@ -89,6 +89,8 @@ func New(o Options) (*Runtime, error) {
 	}
 	del := outbox.NewDeliverer(ob, o.Adapters, o.Log)
 	del.Unreachable = eng.Unreachable
+	del.Gate = eng.Gate
+	del.Reached = eng.Reached
 	del.Observer = o.OutboxObserver
 	if o.Serial {
 		del.Workers = 1

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"flag"
@@ -58,7 +59,13 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	defer closeStore()
 	st := store.New(rdb, c.prefix, school.ID, school.Retention.Std())
-	adapters, err := platformAdapters(school, cat, st, clk, log)
+	// The guards tell the admins through the Engine, which needs the adapters first.
+	var notify func(ctx context.Context, event, key string, kv ...any)
+	adapters, err := platformAdapters(school, cat, st, clk, log, func(ctx context.Context, event, key string, kv ...any) {
+		if notify != nil {
+			notify(ctx, event, key, kv...)
+		}
+	})
 	if err != nil {
 		return exitErr(stderr, err)
 	}
@@ -71,7 +78,9 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return exitErr(stderr, err)
 	}
+	notify = rt.Engine.NotifyAdmins
 	m.WatchOutbox(rt.Outbox)
+	m.WatchPlatforms(adapters)
 	// The ops server gets its own context: when an adapter fails, Run returns while the
 	// signal context lives on, and the server must stop with Run.
 	opsCtx, stopOps := context.WithCancel(ctx)
@@ -110,7 +119,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 
 // platformAdapters builds an adapter for every platform whose token is set, in order
 // of preference for reaching a person who is on both (Discord first).
-func platformAdapters(school *config.School, cat *i18n.Catalog, st *store.Store, clk clock.Clock, log *slog.Logger) ([]chat.Adapter, error) {
+func platformAdapters(school *config.School, cat *i18n.Catalog, st *store.Store, clk clock.Clock, log *slog.Logger, notify notifyFunc) ([]chat.Adapter, error) {
 	var out []chat.Adapter
 	if tok := os.Getenv("DISCORD_TOKEN"); tok != "" {
 		rate := 0.0 // the adapter's default
@@ -121,9 +130,12 @@ func platformAdapters(school *config.School, cat *i18n.Catalog, st *store.Store,
 			}
 			rate = r
 		}
+		dlog := log.With("platform", "discord")
 		a, err := discord.New(discord.Options{
 			Token: tok, AppID: os.Getenv("DISCORD_APP_ID"), School: school, Catalog: cat,
-			KV: st.KV(string(chat.Discord)), Clock: clk, Log: log.With("platform", "discord"), Rate: rate,
+			KV: st.KV(string(chat.Discord)), Clock: clk, Log: dlog, Rate: rate,
+			Guard:   newGuard(chat.Discord, st, cmp.Or(rate, discord.DefaultRate), discord.DeploymentLimit, dlog, cat, school, notify),
+			APIBase: os.Getenv("KRING_DISCORD_API_URL"),
 		})
 		if err != nil {
 			return nil, fmt.Errorf("discord: %w", err)
