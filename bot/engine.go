@@ -636,7 +636,9 @@ func (e *Engine) Unreachable(ctx context.Context, ent outbox.Entry) {
 		return
 	}
 	now := e.clk.Now()
-	b := e.st.NewBatch(p.ID, "unreach:"+string(ent.Platform)+":"+p.ID, store.AnyVersion)
+	// One episode per day at most: two processes noticing the same refusal tell once.
+	event := "unreach:" + string(ent.Platform) + ":" + p.ID + ":" + e.today(p).String()
+	b := e.st.NewBatch(p.ID, event, store.AnyVersion)
 	b.SetFields(e.st.PersonKey(p.ID), map[string]string{field: now.UTC().Format(time.RFC3339)})
 	if m, ok := e.school.Person(p.Mentor); ok {
 		L := e.cat.For(e.school.LocaleFor(m))
@@ -645,8 +647,8 @@ func (e *Engine) Unreachable(ctx context.Context, ent outbox.Entry) {
 			Text:  L.T("core.unreachable_mentor", "Name", chat.Literal(p.Name), "Platform", string(ent.Platform)),
 			Staff: true,
 		}
-		r := stepRequest{ev: chat.Event{ID: "unreach:" + p.ID}, person: p, log: e.log}
-		if err := e.queue(b, r, msg, e.ob.NewID(now, eventHash("unreach:"+p.ID), 0)); err != nil {
+		r := stepRequest{ev: chat.Event{ID: event}, person: p, log: e.log}
+		if err := e.queue(b, r, msg, e.ob.NewID(now, eventHash(event), 0)); err != nil {
 			e.log.Warn("queue unreachable notice", "err", err)
 		}
 	}
