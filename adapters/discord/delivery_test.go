@@ -254,3 +254,49 @@ func TestThreeProcessesShareTheGlobalLimit(t *testing.T) {
 		t.Errorf("%d delivered, want 600", n)
 	}
 }
+
+// Every command is deferred with "thinking…"; when the step sends the person nothing
+// (a duplicate, a step that only writes, an error path) the adapter deletes the deferred
+// reply after ResolveAfter, and when the outbox answers with a follow-up it leaves it.
+func TestEveryDeferredCommandIsResolved(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	var ids []string
+	for range len(e.clk.Waiting()) {
+		<-e.clk.Waiting()
+	}
+	for _, spec := range testSpecs() {
+		in, err := e.fake.SlashCommand(fakediscord.Actor{User: teacherID}, classChan, spec.Name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ev := e.h.next(t, e.ctx)
+		ids = append(ids, in.ID)
+		if spec.Name == "help" {
+			// This one is answered through the outbox, as a follow-up.
+			m := chat.Message{ID: "help-1", To: person("teacher"), Text: "Hulp", ReplyRef: ev.ReplyRef, Ephemeral: true}
+			if err := e.a.Send(e.ctx, chat.Delivery{Message: m, Address: chat.Address{User: teacherID}, Attempt: 1}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if n := len(e.fake.Unresolved()); n != len(ids)-1 {
+		t.Fatalf("%d of %d deferred commands unresolved before the deadline; want all but the one followed up", n, len(ids))
+	}
+	// Each command's watcher waits on the clock; move it on once all of them wait.
+	for range ids {
+		select {
+		case <-e.clk.Waiting():
+		case <-e.ctx.Done():
+			t.Fatal("the deferred replies are not watched")
+		}
+	}
+	e.clk.Advance(20 * time.Second)
+	deletes, err := e.fake.WaitN(e.ctx, len(ids)-1, fakediscord.Route("DELETE", "/webhooks/*/*/messages/@original"))
+	if err != nil {
+		t.Fatalf("deferred replies deleted: %d of %d: %v", len(deletes), len(ids)-1, err)
+	}
+	if left := e.fake.Unresolved(); len(left) != 0 {
+		t.Errorf("%d deferred commands left thinking: %v", len(left), left)
+	}
+}

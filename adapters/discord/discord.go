@@ -119,6 +119,9 @@ type Options struct {
 	HandleTimeout time.Duration
 	// ShutdownGrace is how long Run waits for events in progress at shutdown (default 10s).
 	ShutdownGrace time.Duration
+	// ResolveAfter is how long a deferred command reply may wait for its follow-up
+	// before the adapter deletes the "thinking…" message (default 20s).
+	ResolveAfter time.Duration
 }
 
 // Adapter is Kring on Discord. It implements chat.Adapter.
@@ -143,6 +146,8 @@ type Adapter struct {
 	seen  *seenSet
 	forms *formCache
 	dms   sync.Map // user id -> DM channel id
+	// stopping is closed when shutdown begins.
+	stopping chan struct{}
 
 	runMu    sync.Mutex
 	handler  chat.Handler
@@ -190,6 +195,9 @@ func New(o Options) (*Adapter, error) {
 	if o.ShutdownGrace <= 0 {
 		o.ShutdownGrace = 10 * time.Second
 	}
+	if o.ResolveAfter <= 0 {
+		o.ResolveAfter = 20 * time.Second
+	}
 	kv := o.KV
 	if kv == nil {
 		kv = chat.NewMemKV(o.Clock.Now)
@@ -198,7 +206,7 @@ func New(o Options) (*Adapter, error) {
 		o: o, log: o.Log, clock: o.Clock,
 		guard:  o.Guard,
 		school: o.School, cat: o.Catalog, kv: kv, appID: o.AppID,
-		ready: make(chan struct{}), seen: newSeenSet(8192), forms: newFormCache(2048),
+		ready: make(chan struct{}), seen: newSeenSet(8192), forms: newFormCache(2048), stopping: make(chan struct{}),
 	}
 	if a.guard == nil {
 		a.guard = guard.New(guard.Options{Platform: chat.Discord, Local: o.Rate, Log: o.Log})
@@ -333,6 +341,7 @@ func (a *Adapter) shutdown() {
 	a.runMu.Lock()
 	a.closing = true
 	a.runMu.Unlock()
+	close(a.stopping)
 	if err := a.s.Close(); err != nil {
 		a.log.Warn("close gateway", "err", cleanErr(err))
 	}

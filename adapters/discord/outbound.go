@@ -275,6 +275,9 @@ func (a *Adapter) followUp(ctx context.Context, ref replyRef, m chat.Message, us
 		Content: out.content, Components: out.components, Files: out.files,
 		AllowedMentions: out.mentions, Flags: flags,
 	}, discordgo.WithContext(rctx))
+	if err == nil {
+		a.markFollowed(ctx, ref.token)
+	}
 	return res.classify(a, err, "answer interaction")
 }
 

@@ -157,6 +157,8 @@ func (s *Server) route(rec Request) (int, []byte) {
 		return s.followUp(p[1], p[2], rec)
 	case len(p) == 5 && p[0] == "webhooks" && p[3] == "messages" && m == "PATCH":
 		return s.editWebhookMessage(p[1], p[2], p[4], rec)
+	case len(p) == 5 && p[0] == "webhooks" && p[3] == "messages" && m == "DELETE":
+		return s.deleteWebhookMessage(p[1], p[2], p[4])
 	}
 	return errorBody(http.StatusNotFound, 0, "404: Not Found")
 }
@@ -814,6 +816,51 @@ func (s *Server) editWebhookMessage(app, token, id string, rec Request) (int, []
 	}
 	s.applyEditLocked(msg, body)
 	return jsonBody(200, msg)
+}
+
+// deleteWebhookMessage answers DELETE /webhooks/{app}/{token}/messages/{id}; deleting
+// @original of a deferred reply removes its "thinking…" message.
+func (s *Server) deleteWebhookMessage(app, token, id string) (int, []byte) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	in, st, b := s.tokenLocked(app, token)
+	if in == nil {
+		return st, b
+	}
+	if id == "@original" {
+		id = in.Original
+		in.Loading = false
+	}
+	msg, ok := s.messages[id]
+	if !ok {
+		return errorBody(404, 10008, "Unknown Message")
+	}
+	delete(s.messages, id)
+	ch, _ := msg["channel_id"].(string)
+	ids := s.channelMsgs[ch]
+	for i, m := range ids {
+		if m == id {
+			s.channelMsgs[ch] = append(ids[:i:i], ids[i+1:]...)
+			break
+		}
+	}
+	return http.StatusNoContent, nil
+}
+
+// Unresolved returns the ids of interactions deferred with type 5 whose "thinking…"
+// message was neither followed up nor deleted while their token lived: Discord shows
+// "The application did not respond" on them. A test that expires a token on purpose
+// (ExpireInteraction, or moving the clock past 15 minutes) is not counted.
+func (s *Server) Unresolved() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []string
+	for id, in := range s.interactions {
+		if in.Loading && !in.Expired && s.opts.Now().Sub(in.Created) <= 15*time.Minute {
+			out = append(out, id)
+		}
+	}
+	return out
 }
 
 // --- rate limits and faults ---
