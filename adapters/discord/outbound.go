@@ -27,6 +27,11 @@ import (
 // pupil to answer a message from last week, short enough not to pile up.
 const cacheTTL = 30 * 24 * time.Hour
 
+// idTTL is how long DM channel and thread ids stay cached. A DM channel id does not
+// change, but a person who leaves the school must not leave a key behind for ever;
+// opening the DM again costs one request.
+const idTTL = 90 * 24 * time.Hour
+
 // minRetry is the shortest pause Kring asks the outbox for, so even a Retry-After of 0
 // never becomes a tight loop.
 const minRetry = 250 * time.Millisecond
@@ -134,7 +139,7 @@ func (a *Adapter) dmChannel(ctx context.Context, user string) (string, bool, err
 		return "", false, res.classify(a, err, "open DM channel")
 	}
 	a.dms.Store(user, c.ID)
-	if err := a.kv.Set(ctx, dmKey(user), c.ID, 0); err != nil {
+	if err := a.kv.Set(ctx, dmKey(user), c.ID, idTTL); err != nil {
 		a.log.Warn("cache DM channel", "err", err)
 	}
 	return c.ID, false, nil
@@ -174,7 +179,7 @@ func (a *Adapter) thread(ctx context.Context, addr chat.Address, to chat.Target)
 	if err != nil {
 		return "", res.classify(a, err, "start thread")
 	}
-	if err := a.kv.Set(ctx, kvKey, th.ID, 0); err != nil {
+	if err := a.kv.Set(ctx, kvKey, th.ID, idTTL); err != nil {
 		a.log.Warn("cache thread id", "err", err)
 	}
 	return th.ID, nil

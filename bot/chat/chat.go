@@ -255,6 +255,14 @@ type KV interface {
 	Set(ctx context.Context, key, value string, ttl time.Duration) error
 }
 
+// OnceKV is a KV that can also store a key only when it is absent, so several
+// processes agree on who acts first (one reply to an event Slack delivered twice).
+// The store's KV and MemKV implement it.
+type OnceKV interface {
+	KV
+	SetNX(ctx context.Context, key, value string, ttl time.Duration) (bool, error)
+}
+
 // Home is what a person's own page shows (Slack App Home): a pupil's goal and recent
 // check-ins, a mentor's mentees at a glance. The Engine builds it; adapters that have
 // such a page implement HomePublisher.
