@@ -399,7 +399,7 @@ func (a *Adapter) onMessage(_ *discordgo.Session, mc *discordgo.MessageCreate) {
 		ev.Time = snowflakeTime(m.ID, a.clock.Now())
 	}
 	a.spawn(func(ctx context.Context, h chat.Handler) {
-		if err := a.kv.Set(ctx, dmKey(m.Author.ID), m.ChannelID, 0); err != nil {
+		if err := a.kv.Set(ctx, dmKey(m.Author.ID), m.ChannelID, idTTL); err != nil {
 			a.log.Warn("cache DM channel", "err", err)
 		}
 		a.sendReplies(ctx, ev, h.Handle(ctx, ev))
