@@ -300,3 +300,44 @@ func TestEveryDeferredCommandIsResolved(t *testing.T) {
 		t.Errorf("%d deferred commands left thinking: %v", len(left), left)
 	}
 }
+
+// Opening a form while Redis stalls (a real redis-server of the test's own, paused by
+// DEBUG SLEEP) is answered within the budget: go-redis honours the deadline
+// (ContextTimeoutEnabled, set by store.Connect), and the person is told to try again
+// before Redis wakes up, well inside Discord's 3 seconds.
+func TestFormOpenDuringARedisStall(t *testing.T) {
+	t.Parallel()
+	url := storetest.OwnRedis(t)
+	rdb, err := store.Connect(context.Background(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rdb.Close()
+	st := store.New(rdb, "kring", "test", time.Hour)
+	e := newEnv(t, func(_ *fakediscord.Options, o *Options) { o.KV = st.KV("discord") })
+	f := &chat.Form{Action: "checkin.goal", Title: "Doel", Open: "Open", Fields: []chat.Field{{ID: "goal", Label: "Doel"}}}
+	if err := e.a.Send(e.ctx, chat.Delivery{Message: chat.Message{ID: "f1", To: person("anna"), Text: "Doel?", Form: f}, Address: chat.Address{User: annaID}}); err != nil {
+		t.Fatal(err)
+	}
+	msg := e.lastDM(annaID)
+	e.a.forms = newFormCache(16) // as if another process had sent it
+
+	woke := storetest.Stall(t, url, 4*time.Second)
+	in, err := e.fake.PressButton(fakediscord.Actor{User: annaID}, msg["id"].(string), buttonID(t, msg, "Open"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cb, err := e.fake.Wait(e.ctx, callbackFor(in))
+	if err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-woke:
+		t.Error("the form button was answered only after Redis woke up")
+	default:
+	}
+	if cb.Status != 204 || cb.JSON()["type"].(float64) != 4 {
+		t.Errorf("callback during the stall = %s (%d), want an ephemeral 'try again'", cb.Body, cb.Status)
+	}
+	<-woke
+}
