@@ -341,3 +341,34 @@ func TestFormOpenDuringARedisStall(t *testing.T) {
 	}
 	<-woke
 }
+
+// Discord unreachable at start-up (the gateway lookup answers 503 twice): Run logs,
+// waits with backoff on its clock and connects, instead of ending the process.
+func TestRunRetriesDiscordAtStart(t *testing.T) {
+	t.Parallel()
+	e := prepareEnv(t)
+	for _, p := range []string{"/gateway", "/gateway/bot"} {
+		e.fake.Inject(fakediscord.Fault{Method: "GET", Path: p, Status: 503, Times: 2})
+	}
+	for range len(e.clk.Waiting()) {
+		<-e.clk.Waiting()
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- e.a.Run(ctx, e.h) }()
+	for range 2 {
+		select {
+		case <-e.clk.Waiting():
+			e.clk.Advance(time.Minute)
+		case err := <-done:
+			t.Fatalf("Run ended while Discord was unreachable: %v", err)
+		}
+	}
+	if _, err := e.fake.Wait(e.ctx, fakediscord.Route("PUT", "/applications/*/guilds/*/commands")); err != nil {
+		t.Fatalf("not connected after Discord came back: %v", err)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Errorf("Run: %v", err)
+	}
+}

@@ -301,8 +301,11 @@ func (a *Adapter) Run(ctx context.Context, h chat.Handler) error {
 	for _, f := range []any{a.onReady, a.onGuildCreate, a.onInteraction, a.onMessage, a.onResumed, a.onDisconnect} {
 		defer a.s.AddHandler(f)()
 	}
-	if err := a.s.Open(); err != nil {
-		return openError(err)
+	if err := a.open(ctx); err != nil {
+		if ctx.Err() != nil {
+			return nil
+		}
+		return err
 	}
 	defer a.shutdown()
 	select {
@@ -320,6 +323,40 @@ func (a *Adapter) Run(ctx context.Context, h chat.Handler) error {
 	}
 	<-ctx.Done()
 	return nil
+}
+
+// open connects to the gateway, retrying with backoff (1 s doubling to a minute) while
+// Discord cannot be reached, as the Slack adapter does: a network blip or a Discord
+// outage at start-up must not end the process. A refused token or intents are not
+// retried: they need the operator.
+func (a *Adapter) open(ctx context.Context) error {
+	wait := time.Second
+	for attempt := 1; ; attempt++ {
+		err := a.s.Open()
+		if err == nil {
+			return nil
+		}
+		oerr := openError(err)
+		if permanentOpen(err) {
+			return oerr
+		}
+		a.log.Warn("cannot reach Discord; retrying", "attempt", attempt, "in", wait, "err", oerr)
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-a.clock.After(wait):
+		}
+		wait = min(2*wait, time.Minute)
+	}
+}
+
+// permanentOpen reports whether a gateway connection failed for a reason retrying
+// cannot fix (a refused token, refused intents).
+func permanentOpen(err error) bool {
+	var re *discordgo.RESTError
+	var ce *websocket.CloseError
+	return (errors.As(err, &re) && re.Response != nil && re.Response.StatusCode == http.StatusUnauthorized) ||
+		(errors.As(err, &ce) && (ce.Code == 4004 || ce.Code == 4013 || ce.Code == 4014))
 }
 
 // openError explains why the gateway connection could not be made.
