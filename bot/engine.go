@@ -332,8 +332,8 @@ func (e *Engine) input(r stepRequest, class *config.Class, snap store.Snapshot, 
 	in := dialog.Input{
 		Kind: r.kind, Now: now, Today: config.DateOf(now), School: e.school, Person: r.person,
 		Class: class, L: r.L, Caps: e.capsFor(r.person, r.ev.Platform), Job: r.job,
-		LocalizerFor: e.localizerFor,
-		Text:         r.ev.Text, Command: strings.ToLower(r.ev.Command), Args: r.args,
+		LocalizerFor: e.localizerFor, Reachable: e.Reachable,
+		Text: r.ev.Text, Command: strings.ToLower(r.ev.Command), Args: r.args,
 		Action: r.ev.Action, Value: r.ev.Value, Fields: r.ev.Fields,
 		Profile: snap.Person, ClassData: snap.Class,
 	}

@@ -62,11 +62,29 @@ func (e *Engine) Reached(ctx context.Context, ent outbox.Entry) {
 	if !ok {
 		return
 	}
-	e.reachable(ctx, p, ent.Platform)
+	e.reachableAgain(ctx, p, ent.Platform)
 }
 
-// reachable ends an unreachable episode: the flag goes, and the mentor is told once.
-func (e *Engine) reachable(ctx context.Context, p *config.Person, platform chat.Platform) {
+// Reachable reports whether a connected platform knows person id (dialog.Input's
+// Reachable): a message to them can be queued at all.
+func (e *Engine) Reachable(id string) bool {
+	_, _, ok := e.route(chat.Target{Kind: chat.ToPerson, Person: id}, false, chat.Event{})
+	return ok
+}
+
+// Unreached returns the people of list that no connected platform knows.
+func (e *Engine) Unreached(list []*config.Person) []string {
+	var out []string
+	for _, p := range list {
+		if !e.Reachable(p.ID) {
+			out = append(out, p.ID)
+		}
+	}
+	return out
+}
+
+// reachableAgain ends an unreachable episode: the flag goes, and the mentor is told once.
+func (e *Engine) reachableAgain(ctx context.Context, p *config.Person, platform chat.Platform) {
 	now := e.clk.Now()
 	event := "reach:" + string(platform) + ":" + p.ID + ":" + now.UTC().Format(time.RFC3339Nano)
 	b := e.st.NewBatch(p.ID, event, store.AnyVersion)
@@ -96,7 +114,7 @@ func (e *Engine) afterStep(ctx context.Context, r stepRequest, snap store.Snapsh
 	if r.ev.Platform == "" || snap.Person[unreachField(r.ev.Platform)] == "" {
 		return
 	}
-	e.reachable(ctx, r.person, r.ev.Platform)
+	e.reachableAgain(ctx, r.person, r.ev.Platform)
 }
 
 // NotifyAdmins queues a staff message with catalog key and arguments to every admin,

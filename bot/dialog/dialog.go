@@ -54,6 +54,9 @@ type Input struct {
 	Caps chat.Capabilities
 	// Job names the scheduled job for Start and Remind inputs.
 	Job string
+	// Reachable reports whether a message to person id can reach them: a connected
+	// platform knows them. Nil means everyone is taken as reachable.
+	Reachable func(id string) bool
 
 	Text    string
 	Command string
@@ -80,6 +83,11 @@ func (in Input) For(id string) *i18n.Localizer {
 		}
 	}
 	return in.L
+}
+
+// CanReach reports whether person id can be reached (see Input.Reachable).
+func (in Input) CanReach(id string) bool {
+	return in.Reachable == nil || in.Reachable(id)
 }
 
 // Result is what a step decided.

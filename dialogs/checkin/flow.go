@@ -20,6 +20,9 @@ type turn struct {
 	st      *state
 	changed bool
 	res     dialog.Result
+	// helpTo says who got today's help request: "mentor", "care", "admin", or "" for
+	// nobody reachable (then the pupil is told so).
+	helpTo string
 }
 
 // finish turns the evolved state into the Result. The dialog keeps listening to the
@@ -216,10 +219,12 @@ func (t *turn) onText() {
 				Created: t.in.Now,
 				State:   "open",
 			}})
-			if !t.alertWords(s, "checkin.alert.help") {
+			if t.alertWords(s, "checkin.alert.help") {
+				_, t.helpTo = t.alertInLine()
+			} else {
 				// Until questions are routed to subject teachers, the mentor gets the
-				// request, so it reaches a person today.
-				t.toMentor(func(L *i18n.Localizer) string {
+				// request (or the next person in line), so it reaches a person today.
+				t.helpTo = t.toMentor(func(L *i18n.Localizer) string {
 					return L.T("checkin.help.to_mentor",
 						"Name", chat.Literal(p.Name), "Class", chat.Literal(t.className()), "Text", chat.Literal(s))
 				})
@@ -481,7 +486,14 @@ func (t *turn) done() {
 	}
 	text := t.T("checkin.done."+strconv.Itoa(n%3+1), "Name", chat.Literal(firstName(t.in.Person)), "Goal", chat.Literal(st.Rec.Goal))
 	if st.Rec.Help != "" {
-		text += "\n" + t.T("checkin.done.help")
+		switch t.helpTo {
+		case "mentor":
+			text += "\n" + t.T("checkin.done.help")
+		case "care", "admin":
+			text += "\n" + t.T("delivery.help_to_"+t.helpTo)
+		default:
+			text += "\n" + t.T("delivery.help_nobody")
+		}
 	}
 	if st.Rec.Mood > 0 && st.Rec.Mood <= 2 {
 		text += "\n" + t.T("checkin.done.lowmood")
