@@ -50,3 +50,10 @@ func (c *pauseCollector) Collect(ch chan<- prometheus.Metric) {
 func (m *Metrics) WatchPlatforms(adapters []chat.Adapter) {
 	m.reg.MustRegister(&pauseCollector{adapters: adapters})
 }
+
+// JobRan implements schedule.Observer: kring_job_people_total{job,outcome} counts the
+// people a scheduled job served and those no connected platform reaches.
+func (m *Metrics) JobRan(job string, served, unreachable int) {
+	m.jobPeople.WithLabelValues(job, "served").Add(float64(served))
+	m.jobPeople.WithLabelValues(job, "unreachable").Add(float64(unreachable))
+}

@@ -96,6 +96,9 @@ func New(o Options) (*Runtime, error) {
 		del.Workers = 1
 	}
 	sched := schedule.New(o.School, dialogs, eng, st, o.Clock, o.Log, o.Owner)
+	if jo, ok := o.EngineObserver.(schedule.Observer); ok {
+		sched.Observer = jo
+	}
 	return &Runtime{Store: st, Engine: eng, Outbox: ob, Deliverer: del, Scheduler: sched, adapters: o.Adapters, log: o.Log}, nil
 }
 

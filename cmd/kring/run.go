@@ -102,6 +102,11 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			u.Use(rt.Engine)
 		}
 	}
+	var connected []string
+	for _, a := range adapters {
+		connected = append(connected, string(a.Platform()))
+	}
+	logCoverage(log, school, connected)
 	log.Info("kring running", "school", school.ID, "platforms", len(adapters))
 	runErr := rt.Run(ctx, true)
 	stopOps()
