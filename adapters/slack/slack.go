@@ -126,9 +126,15 @@ func EnvOptions(getenv func(string) string) Options {
 		Mode:          strings.ToLower(strings.TrimSpace(getenv("KRING_SLACK_MODE"))),
 		Listen:        strings.TrimSpace(getenv("KRING_SLACK_LISTEN")),
 		Command:       strings.TrimSpace(getenv("KRING_SLACK_COMMAND")),
+		// A Web API base URL other than Slack's (a proxy shared by replicas, or a fake in
+		// end-to-end tests), ending in "/api/".
+		APIURL: strings.TrimSpace(getenv("KRING_SLACK_API_URL")),
 	}
 	if o.Mode == ModeHTTP && o.Listen == "" {
 		o.Listen = DefaultListen
+	}
+	if o.APIURL != "" && !strings.HasSuffix(o.APIURL, "/") {
+		o.APIURL += "/" // slack-go appends the method name
 	}
 	return o
 }

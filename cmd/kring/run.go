@@ -149,7 +149,8 @@ func platformAdapters(school *config.School, cat *i18n.Catalog, st *store.Store,
 	}
 	if os.Getenv("SLACK_BOT_TOKEN") != "" {
 		o := slack.EnvOptions(os.Getenv)
-		o.School, o.Catalog, o.Clock, o.Log = school, cat, clk, log.With("platform", "slack")
+		// The adapter names its platform in its log lines itself.
+		o.School, o.Catalog, o.Clock, o.Log = school, cat, clk, log
 		o.KV = st.KV(string(chat.Slack))
 		a, err := slack.New(o)
 		if err != nil {
