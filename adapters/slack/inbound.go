@@ -320,6 +320,12 @@ func (a *Adapter) onBlockActions(ctx context.Context, cb slackgo.InteractionCall
 		if ev.Time.IsZero() {
 			ev.Time = a.clk.Now()
 		}
+		if !a.unhash(ctx, &ev) {
+			a.log.Warn("choice no longer cached", "event", ev.ID)
+			lang := a.langForUser(cb.User.ID)
+			a.answer(ctx, ev, []chat.Message{{To: chat.Target{Kind: chat.ToPerson}, Text: a.cat.For(lang).T("delivery.choice_expired"), Ephemeral: true}})
+			continue
+		}
 		// Take the buttons away first, so the same question cannot be answered twice.
 		a.markAnswered(ctx, cb, channel, label)
 		a.dispatch(ctx, ev)

@@ -21,7 +21,11 @@ import (
 // staff-only message never lands in a shared channel. It blocks for the pacer
 // and honours ctx.
 func (a *Adapter) Send(ctx context.Context, d chat.Delivery) error {
-	m := d.Message
+	m, err := a.fitChoices(ctx, d.Message)
+	if err != nil {
+		return err
+	}
+	d.Message = m
 	if m.ReplyRef != "" {
 		done, err := a.sendViaRef(ctx, d)
 		if done {
@@ -398,6 +402,7 @@ func (a *Adapter) respond(ctx context.Context, url, respType string, replace boo
 	} else {
 		opts = append(opts, slackgo.MsgOptionResponseURL(url, respType))
 	}
+	opts = append(opts, slackgo.MsgOptionDisableLinkUnfurl(), slackgo.MsgOptionDisableMediaUnfurl())
 	_, _, err := a.api.PostMessageContext(ctx, "", opts...)
 	return err
 }

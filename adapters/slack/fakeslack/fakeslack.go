@@ -500,6 +500,8 @@ type apiError struct {
 	status int
 	code   string
 	after  time.Duration
+	// detail says what Slack would list in response_metadata.messages.
+	detail string
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
@@ -544,7 +546,11 @@ func (s *Server) api(w http.ResponseWriter, r *http.Request) {
 			w.WriteHeader(aerr.status)
 			return
 		}
-		writeJSON(w, http.StatusOK, map[string]any{"ok": false, "error": aerr.code})
+		body := map[string]any{"ok": false, "error": aerr.code}
+		if aerr.detail != "" {
+			body["response_metadata"] = map[string]any{"messages": []string{"[ERROR] " + aerr.detail}}
+		}
+		writeJSON(w, http.StatusOK, body)
 		return
 	}
 	call.Status = http.StatusOK
@@ -629,6 +635,9 @@ func (s *Server) dispatchLocked(method, token string, c Call) (map[string]any, *
 		if !s.knownChannelLocked(channel) {
 			return nil, bad("channel_not_found")
 		}
+		if p := validateBlocks(c.Form.Get("blocks")); p != "" {
+			return nil, &apiError{status: http.StatusOK, code: "invalid_blocks", detail: p}
+		}
 		m := &Message{Channel: channel, TS: s.tsLocked(), ThreadTS: c.Form.Get("thread_ts"), Text: c.Form.Get("text"),
 			Blocks: json.RawMessage(c.Form.Get("blocks")), Via: method}
 		m.ResponseURL = s.newHookLocked(m.Channel, m.TS, "")
@@ -639,12 +648,18 @@ func (s *Server) dispatchLocked(method, token string, c Call) (map[string]any, *
 		if !s.knownChannelLocked(ch) {
 			return nil, bad("channel_not_found")
 		}
+		if p := validateBlocks(c.Form.Get("blocks")); p != "" {
+			return nil, &apiError{status: http.StatusOK, code: "invalid_blocks", detail: p}
+		}
 		m := &Message{Channel: ch, TS: s.tsLocked(), Text: c.Form.Get("text"), Blocks: json.RawMessage(c.Form.Get("blocks")),
 			User: c.Form.Get("user"), Ephemeral: true, Via: method}
 		m.ResponseURL = s.newHookLocked(m.Channel, m.TS, m.User)
 		s.messages = append(s.messages, m)
 		return map[string]any{"message_ts": m.TS}, nil
 	case "chat.update":
+		if p := validateBlocks(c.Form.Get("blocks")); p != "" {
+			return nil, &apiError{status: http.StatusOK, code: "invalid_blocks", detail: p}
+		}
 		ch, ts := c.Form.Get("channel"), c.Form.Get("ts")
 		for _, m := range s.messages {
 			if m.Channel == ch && m.TS == ts && !m.Ephemeral {
