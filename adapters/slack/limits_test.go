@@ -1,12 +1,16 @@
 package slack
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/kring-school/kring/adapters/slack/fakeslack"
 	"github.com/kring-school/kring/bot/chat"
+	"github.com/kring-school/kring/bot/guard"
 )
 
 // Choices whose action id or value Slack would refuse (action_id over 255, option
@@ -69,5 +73,30 @@ func TestPupilURLIsNotUnfurledOrLinked(t *testing.T) {
 	}
 	if strings.Contains(blocks, "<https://") {
 		t.Errorf("the pupil's link markup survived: %s", blocks)
+	}
+}
+
+// A revoked token (invalid_auth) pauses sending instead of failing each message: the
+// outbox keeps them (chat.PausedError), and the guard has told the admins once.
+func TestRevokedTokenPausesSending(t *testing.T) {
+	paused := 0
+	r := newRig(t, ModeSocket, func(o *Options, _ *fakeslack.Options) {
+		o.Guard = guard.New(guard.Options{Platform: chat.Slack, OnPause: func(context.Context, string, time.Time) { paused++ }})
+	})
+	r.fake.FailWith("chat.postMessage", 1, "invalid_auth")
+	err := r.a.Send(r.ctx, chat.Delivery{Message: chat.Message{ID: "t1", Text: "Hallo"}, Address: chat.Address{User: "U0ANNA"}})
+	var pe *chat.PausedError
+	if !errors.As(err, &pe) || pe.Reason != guard.ReasonUnauthorized {
+		t.Fatalf("Send with a revoked token = %v, want a PausedError (unauthorized)", err)
+	}
+	before := len(r.fake.Calls("chat.postMessage"))
+	if err := r.a.Send(r.ctx, chat.Delivery{Message: chat.Message{ID: "t2", Text: "Nog een"}, Address: chat.Address{User: "U0ANNA"}}); !errors.As(err, &pe) {
+		t.Errorf("second Send while paused = %v, want a PausedError", err)
+	}
+	if n := len(r.fake.Calls("chat.postMessage")) - before; n != 0 {
+		t.Errorf("%d calls while the token is refused", n)
+	}
+	if reason, _ := r.a.Paused(); reason != guard.ReasonUnauthorized || paused != 1 {
+		t.Errorf("Paused() = %q, admin hook called %d times; want unauthorized and 1", reason, paused)
 	}
 }

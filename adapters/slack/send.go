@@ -21,6 +21,21 @@ import (
 // staff-only message never lands in a shared channel. It blocks for the pacer
 // and honours ctx.
 func (a *Adapter) Send(ctx context.Context, d chat.Delivery) error {
+	g := a.opt.Guard
+	if g == nil {
+		return a.send(ctx, d)
+	}
+	if err := g.Check(ctx); err != nil {
+		return err
+	}
+	err := a.send(ctx, d)
+	if err == nil {
+		g.OK(ctx) // a refused token's episode is over once a send goes through
+	}
+	return err
+}
+
+func (a *Adapter) send(ctx context.Context, d chat.Delivery) error {
 	m, err := a.fitChoices(ctx, d.Message)
 	if err != nil {
 		return err

@@ -45,6 +45,7 @@ import (
 	slackgo "github.com/slack-go/slack"
 
 	"github.com/kring-school/kring/bot/chat"
+	"github.com/kring-school/kring/bot/guard"
 	"github.com/kring-school/kring/bot/clock"
 	"github.com/kring-school/kring/bot/config"
 	"github.com/kring-school/kring/bot/dialog"
@@ -109,6 +110,9 @@ type Options struct {
 
 	// APIURL replaces https://slack.com/api/ (tests point it at fakeslack).
 	APIURL string
+	// Guard, if set, shares a refused token's pause with every process and tells the
+	// admins (see package guard). Slack's own rate limits are paced by Pace.
+	Guard *guard.Guard
 	// HTTPClient replaces the default HTTP client.
 	HTTPClient *http.Client
 }
@@ -137,6 +141,15 @@ func EnvOptions(getenv func(string) string) Options {
 		o.APIURL += "/" // slack-go appends the method name
 	}
 	return o
+}
+
+// Paused reports whether Slack refuses all of Kring's sending for now (a refused
+// token) and until when; /healthz and /metrics use it.
+func (a *Adapter) Paused() (reason string, until time.Time) {
+	if a.opt.Guard == nil {
+		return "", time.Time{}
+	}
+	return a.opt.Guard.Paused()
 }
 
 // Adapter is the Slack platform adapter. It implements chat.Adapter and chat.HomePublisher.

@@ -15,6 +15,7 @@ import (
 	"github.com/kring-school/kring/adapters/discord"
 	"github.com/kring-school/kring/adapters/slack"
 	"github.com/kring-school/kring/bot/config"
+	"github.com/kring-school/kring/bot/guard"
 	"github.com/kring-school/kring/bot/store"
 
 	"github.com/kring-school/kring/bot/chat"
@@ -152,6 +153,7 @@ func platformAdapters(school *config.School, cat *i18n.Catalog, st *store.Store,
 		// The adapter names its platform in its log lines itself.
 		o.School, o.Catalog, o.Clock, o.Log = school, cat, clk, log
 		o.KV = st.KV(string(chat.Slack))
+		o.Guard = newGuard(chat.Slack, st, 0, guard.Limit{}, log.With("platform", "slack"), cat, school, notify)
 		a, err := slack.New(o)
 		if err != nil {
 			return nil, fmt.Errorf("slack: %w", err)

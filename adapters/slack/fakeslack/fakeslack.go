@@ -163,6 +163,7 @@ type injected struct {
 	n      int
 	status int
 	after  time.Duration
+	code   string // the error code answered with HTTP 200 (FailWith)
 }
 
 // Server is a running fake Slack.
@@ -455,6 +456,14 @@ func (s *Server) Fail(method string, n, status int) {
 	s.inject[method] = append(s.inject[method], &injected{n: n, status: status})
 }
 
+// FailWith makes the next n calls of method answer {"ok":false,"error":code} with
+// HTTP 200, as Slack does for invalid_auth, token_revoked, not_in_channel ...
+func (s *Server) FailWith(method string, n int, code string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.inject[method] = append(s.inject[method], &injected{n: n, status: http.StatusOK, code: code})
+}
+
 // NewTrigger issues a trigger_id that opens a view within the trigger TTL.
 func (s *Server) NewTrigger() string {
 	s.mu.Lock()
@@ -571,6 +580,9 @@ func (s *Server) limitLocked(method, channel string, now time.Time) *apiError {
 		if in.status == http.StatusTooManyRequests {
 			s.throttled[method+"/injected"]++
 			return &apiError{status: in.status, code: "ratelimited", after: in.after}
+		}
+		if in.code != "" {
+			return &apiError{status: http.StatusOK, code: in.code}
 		}
 		return &apiError{status: in.status, code: "fatal_error"}
 	}
