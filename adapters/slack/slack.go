@@ -45,10 +45,10 @@ import (
 	slackgo "github.com/slack-go/slack"
 
 	"github.com/kring-school/kring/bot/chat"
-	"github.com/kring-school/kring/bot/guard"
 	"github.com/kring-school/kring/bot/clock"
 	"github.com/kring-school/kring/bot/config"
 	"github.com/kring-school/kring/bot/dialog"
+	"github.com/kring-school/kring/bot/guard"
 	"github.com/kring-school/kring/bot/i18n"
 )
 
