@@ -501,7 +501,7 @@ func (o *observer) RoundTrip(req *http.Request) (*http.Response, error) {
 		h.Get("X-RateLimit-Global") == "" && h.Get("X-RateLimit-Bucket") == "" && h.Get("X-RateLimit-Limit") == "":
 		d := o.a.guard.Banned(ctx, retryAfterHeader(h, 0))
 		if out != nil {
-			out.paused = &chat.PausedError{After: d, Reason: guard.ReasonBanned, Err: errors.New("Discord answered 429 without rate-limit headers: the IP is banned for a while")}
+			out.paused = &chat.PausedError{After: d, Reason: guard.ReasonBanned, Err: errors.New("discord answered 429 without rate-limit headers: the IP is banned for a while")}
 		}
 	case resp.StatusCode == http.StatusTooManyRequests && (h.Get("X-RateLimit-Global") == "true" || h.Get("X-RateLimit-Scope") == "global"):
 		o.a.guard.GlobalLimited(ctx, o.retryAfter(resp))
@@ -510,7 +510,7 @@ func (o *observer) RoundTrip(req *http.Request) (*http.Response, error) {
 	case resp.StatusCode == http.StatusUnauthorized && botPath(req.URL.Path):
 		d := o.a.guard.Unauthorized(ctx)
 		if out != nil {
-			out.paused = &chat.PausedError{After: d, Reason: guard.ReasonUnauthorized, Err: errors.New("Discord refused the bot token (401): reset it on the application's Bot page, set DISCORD_TOKEN and restart")}
+			out.paused = &chat.PausedError{After: d, Reason: guard.ReasonUnauthorized, Err: errors.New("discord refused the bot token (401): reset it on the application's Bot page, set DISCORD_TOKEN and restart")}
 		}
 	case resp.StatusCode < 400:
 		o.a.guard.OK(ctx)
