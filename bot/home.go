@@ -68,7 +68,7 @@ func (e *Engine) Home(ctx context.Context, personID string) (chat.Home, error) {
 	if !ok {
 		return chat.Home{}, fmt.Errorf("home: unknown person %q", personID)
 	}
-	h := chat.Home{Person: p.ID, Name: p.Name, Lang: e.school.LocaleFor(p)}
+	h := chat.Home{Person: p.ID, Name: p.Name, Lang: e.localeOf(p)}
 	if p.Has(config.Pupil) {
 		prof, err := e.st.Client().HMGet(ctx, e.st.PersonKey(p.ID), "goal", "goal_date").Result()
 		if err != nil {
@@ -151,9 +151,9 @@ func (e *Engine) afterCommit(ctx context.Context, effects []dialog.Effect) {
 	}
 	people := map[string]bool{}
 	for _, ef := range effects {
-		if s, ok := ef.(dialog.SaveCheckIn); ok {
-			people[s.Record.Person] = true
-			if p, ok := e.school.Person(s.Record.Person); ok && p.Mentor != "" {
+		if s, ok := ef.(dialog.Put); ok && s.Kind == record.KindCheckIn {
+			people[s.Owner] = true
+			if p, ok := e.school.Person(s.Owner); ok && p.Mentor != "" {
 				people[p.Mentor] = true
 			}
 		}

@@ -65,18 +65,11 @@ func (e *Engine) Reached(ctx context.Context, ent outbox.Entry) {
 	e.reachableAgain(ctx, p, ent.Platform)
 }
 
-// Reachable reports whether a connected platform knows person id (dialog.Input's
-// Reachable): a message to them can be queued at all.
-func (e *Engine) Reachable(id string) bool {
-	_, _, ok := e.route(chat.Target{Kind: chat.ToPerson, Person: id}, false, chat.Event{})
-	return ok
-}
-
 // Unreached returns the people of list that no connected platform knows.
 func (e *Engine) Unreached(list []*config.Person) []string {
 	var out []string
 	for _, p := range list {
-		if !e.Reachable(p.ID) {
+		if !e.reachable(p.ID) {
 			out = append(out, p.ID)
 		}
 	}

@@ -78,6 +78,7 @@ type Metrics struct {
 	failed      *prometheus.CounterVec
 	alerts      *prometheus.CounterVec
 	jobPeople   *prometheus.CounterVec
+	panics      *prometheus.CounterVec
 }
 
 var (
@@ -118,6 +119,9 @@ func New() *Metrics {
 		failed: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "kring_outbox_failed_total", Help: "Messages given up on, by reason (unreachable, gave-up).",
 		}, []string{"platform", "reason"}),
+		panics: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "kring_dialog_panics_total", Help: "Dialog steps that panicked (recovered; the event was marked handled), by dialog.",
+		}, []string{"dialog"}),
 		alerts: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "kring_alerts_total", Help: "Private alerts sent to mentors and care staff, by dialog.",
 		}, []string{"dialog"}),
@@ -126,7 +130,7 @@ func New() *Metrics {
 		}, []string{"job", "outcome"}),
 	}
 	m.reg.MustRegister(m.events, m.steps, m.stepSeconds, m.conflicts, m.duplicates,
-		m.delivered, m.retries, m.throttled, m.failed, m.alerts, m.jobPeople,
+		m.delivered, m.retries, m.throttled, m.failed, m.alerts, m.jobPeople, m.panics,
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
@@ -162,6 +166,9 @@ func (m *Metrics) Step(dialog string, d time.Duration, err error) {
 
 // Conflict implements bot.Observer.
 func (m *Metrics) Conflict() { m.conflicts.Inc() }
+
+// Panic counts a dialog step that panicked (bot.PanicObserver).
+func (m *Metrics) Panic(dialog string) { m.panics.WithLabelValues(dialog).Inc() }
 
 // Duplicate implements bot.Observer.
 func (m *Metrics) Duplicate() { m.duplicates.Inc() }

@@ -19,7 +19,10 @@ import (
 	"github.com/kring-school/kring/bot/outbox"
 	"github.com/kring-school/kring/bot/schedule"
 	"github.com/kring-school/kring/bot/store"
+	"github.com/kring-school/kring/dialogs/checkin"
 	"github.com/kring-school/kring/dialogs/help"
+	"github.com/kring-school/kring/dialogs/inbox"
+	"github.com/kring-school/kring/dialogs/language"
 	"github.com/redis/go-redis/v9"
 )
 
@@ -41,6 +44,9 @@ type Options struct {
 	// Serial serves scheduled jobs and deliveries one at a time, in roster and queue
 	// order: the terminal class uses it so what it prints is the same every run.
 	Serial bool
+	// Alerts finds safeguarding phrases in pupils' texts (default: the school's alert
+	// words, as the check-in matches them).
+	Alerts func(school *config.School, text string) []string
 	// EngineObserver and OutboxObserver receive metrics events (optional).
 	EngineObserver bot.Observer
 	OutboxObserver outbox.Observer
@@ -74,7 +80,20 @@ func New(o Options) (*Runtime, error) {
 	}
 	st := store.New(o.Redis, o.Prefix, o.School.ID, o.School.Retention.Std())
 	ob := outbox.New(st, o.Clock)
-	dialogs := append([]dialog.Dialog{help.New(o.Dialogs...)}, o.Dialogs...)
+	if o.Alerts == nil {
+		o.Alerts = checkin.SchoolAlerts
+	}
+	// Every deployment has /help and /language; /help lists every command, its own too.
+	own := append([]dialog.Dialog{language.New(o.Catalog)}, o.Dialogs...)
+	dialogs := append([]dialog.Dialog{help.New(own...)}, own...)
+	hasInbox := false
+	for _, d := range o.Dialogs {
+		hasInbox = hasInbox || d.Name() == inbox.Name
+	}
+	if !hasInbox {
+		// Typed text no conversation expects must still reach a person or be answered.
+		dialogs = append(dialogs, inbox.New())
+	}
 	jobWorkers := 0 // the Engine's default
 	if o.Serial {
 		jobWorkers = 1
@@ -82,7 +101,7 @@ func New(o Options) (*Runtime, error) {
 	eng, err := bot.New(bot.Options{
 		School: o.School, Store: st, Outbox: ob, Clock: o.Clock, Catalog: o.Catalog,
 		Dialogs: dialogs, Adapters: o.Adapters, Log: o.Log, Observer: o.EngineObserver,
-		JobWorkers: jobWorkers,
+		JobWorkers: jobWorkers, Inbox: inbox.Name, Alerts: o.Alerts,
 	})
 	if err != nil {
 		return nil, err
@@ -96,6 +115,7 @@ func New(o Options) (*Runtime, error) {
 		del.Workers = 1
 	}
 	sched := schedule.New(o.School, dialogs, eng, st, o.Clock, o.Log, o.Owner)
+	sched.Timers = eng
 	if jo, ok := o.EngineObserver.(schedule.Observer); ok {
 		sched.Observer = jo
 	}
