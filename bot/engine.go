@@ -938,6 +938,11 @@ func (e *Engine) queue(b *store.Batch, r stepRequest, m chat.Message, id string)
 		return nil
 	}
 	platform, addr, ok := e.route(m.To, actor, r.ev)
+	if fwd, forwarded := e.forwardStaff(m, ok); forwarded {
+		r.log.Warn("staff message forwarded: no connected platform reaches its recipient", "recipient", m.To.Person, "to", fwd.To.Person)
+		m = fwd
+		platform, addr, ok = e.route(m.To, false, r.ev)
+	}
 	if !ok {
 		r.log.Warn("no connected platform reaches the recipient; message not queued",
 			"to", m.To.Kind, "recipient", m.To.Person+m.To.Class)
@@ -1113,6 +1118,7 @@ func (e *Engine) Unreachable(ctx context.Context, ent outbox.Entry) {
 	if !ok {
 		return
 	}
+	e.forwardRefused(ctx, ent)
 	field := "unreachable:" + string(ent.Platform)
 	snap, err := e.st.Load(ctx, "", p.ID, "")
 	if err != nil {

@@ -137,3 +137,72 @@ func (e *Engine) NotifyAdmins(ctx context.Context, event, key string, kv ...any)
 	}
 	e.ob.Wake()
 }
+
+// nextInLine returns who gets a staff message its recipient cannot receive: the first
+// reachable care contact, else the first reachable admin (never the recipient).
+func (e *Engine) nextInLine(orig string) (*config.Person, bool) {
+	for _, r := range []config.Role{config.Care, config.Admin} {
+		for _, p := range e.school.People {
+			if p.ID != orig && p.Has(r) && e.reachable(p.ID) {
+				return p, true
+			}
+		}
+	}
+	return nil, false
+}
+
+// forwardStaff returns a staff message whose recipient no connected platform reaches
+// (routed is false) readdressed to the next in line, with a line saying for whom it was.
+func (e *Engine) forwardStaff(m chat.Message, routed bool) (chat.Message, bool) {
+	if routed || !m.Staff || m.To.Kind != chat.ToPerson {
+		return m, false
+	}
+	orig, ok := e.school.Person(m.To.Person)
+	if !ok {
+		return m, false
+	}
+	next, ok := e.nextInLine(orig.ID)
+	if !ok {
+		return m, false
+	}
+	L := e.cat.For(e.localeOf(next))
+	m.Text = L.T("delivery.forwarded", "Name", chat.Literal(orig.Name)) + "\n\n" + m.Text
+	m.To.Person = next.ID
+	m.ReplyRef, m.Ephemeral = "", false
+	return m, true
+}
+
+// forwardRefused queues a staff message the platform refused to deliver (the
+// recipient closed their DMs) to the next in line, once per message.
+func (e *Engine) forwardRefused(ctx context.Context, ent outbox.Entry) {
+	m := ent.Delivery.Message
+	if !m.Staff || m.To.Kind != chat.ToPerson || m.To.Person == "" {
+		return
+	}
+	orig, ok := e.school.Person(m.To.Person)
+	if !ok {
+		return
+	}
+	next, ok := e.nextInLine(orig.ID)
+	if !ok {
+		e.log.Error("a staff message could not be delivered and nobody else can be reached", "recipient", orig.ID, "id", ent.ID)
+		return
+	}
+	L := e.cat.For(e.localeOf(next))
+	m.Text = L.T("delivery.forwarded_refused", "Name", chat.Literal(orig.Name), "Platform", string(ent.Platform)) + "\n\n" + m.Text
+	m.To.Person = next.ID
+	m.ReplyRef, m.Ephemeral = "", false
+	event := "fwd:" + ent.ID
+	b := e.st.NewBatch(next.ID, event, store.AnyVersion)
+	r := stepRequest{ev: chat.Event{ID: event}, person: next, log: e.log}
+	if err := e.queue(b, r, m, e.ob.NewID(e.clk.Now(), eventHash(event), 0)); err != nil {
+		e.log.Warn("forward refused staff message", "err", err)
+		return
+	}
+	if err := b.Commit(ctx); err != nil && !errors.Is(err, store.ErrDuplicate) {
+		e.log.Warn("forward refused staff message", "err", err)
+		return
+	}
+	e.log.Warn("staff message refused by the platform; forwarded", "recipient", orig.ID, "to", next.ID)
+	e.ob.Wake()
+}

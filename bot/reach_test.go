@@ -2,12 +2,14 @@ package bot_test
 
 import (
 	"context"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/kring-school/kring/bot/bottest"
 	"github.com/kring-school/kring/bot/chat"
+	"github.com/kring-school/kring/bot/config"
 )
 
 // A pupil whose DMs refuse Kring is an episode: the mentor is told once when it starts,
@@ -85,5 +87,56 @@ func TestUnreachableClearsWhenThePupilInteracts(t *testing.T) {
 	h.Tick()
 	if n := len(rec.To("devries")); n != 2 {
 		t.Errorf("mentor got %d notices, want 2 (unreachable, reachable again)", n)
+	}
+}
+
+// schoolOnDiscord is the example school with Discord ids for the given roster ids.
+func schoolOnDiscord(t *testing.T, ids map[string]string) *config.School {
+	s := bottest.ExampleSchool(t)
+	for _, p := range s.People {
+		p.Discord = ids[p.ID]
+	}
+	if err := s.Prepare(); err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// A staff message for someone no connected platform reaches (here the mentor's notice
+// that a pupil refuses DMs, for a mentor without a Discord id) goes to the next in line.
+func TestStaffMessageForUnreachableStaffIsForwarded(t *testing.T) {
+	s := schoolOnDiscord(t, map[string]string{"anna": "401", "mulder": "402", "elamrani": "403"})
+	rec := &bottest.Recorder{P: chat.Discord, Fail: func(d chat.Delivery) error {
+		if d.Address.User == "401" {
+			return chat.ErrUnreachable
+		}
+		return nil
+	}}
+	h := bottest.New(t, bottest.Options{School: s, Adapters: []chat.Adapter{rec}})
+	h.At("08:15")
+	h.Tick()
+	got := rec.To("402")
+	if len(got) != 1 || !got[0].Staff || !strings.Contains(got[0].Text, "De Vries") {
+		t.Fatalf("care contact got %+v, want the mentor's notice, forwarded", got)
+	}
+}
+
+// A staff message the platform refuses (the mentor closed their DMs) is forwarded to
+// the next in line once.
+func TestRefusedStaffMessageIsForwarded(t *testing.T) {
+	s := schoolOnDiscord(t, map[string]string{"anna": "401", "devries": "409", "mulder": "402"})
+	rec := &bottest.Recorder{P: chat.Discord, Fail: func(d chat.Delivery) error {
+		if d.Address.User == "401" || d.Address.User == "409" {
+			return chat.ErrUnreachable
+		}
+		return nil
+	}}
+	h := bottest.New(t, bottest.Options{School: s, Adapters: []chat.Adapter{rec}})
+	h.At("08:15")
+	h.Tick()
+	h.Tick()
+	got := rec.To("402")
+	if len(got) != 1 || !strings.Contains(got[0].Text, "De Vries") || !strings.Contains(got[0].Text, "Anna") {
+		t.Fatalf("care contact got %+v, want the notice about Anna that the mentor refused, once", got)
 	}
 }
