@@ -32,16 +32,26 @@ func TestRunBinaryAgainstBothFakes(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the kring binary")
 	}
-	_, prefix := storetest.Redis(t) // skips or fails as the suite's Redis does
-	redisURL := os.Getenv(storetest.EnvURL)
-	if redisURL == "" {
-		redisURL = storetest.DefaultURL
-	}
 	bin := filepath.Join(t.TempDir(), "kring")
 	build := exec.Command("go", "build", "-o", bin, ".")
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
+	t.Run("redis", func(t *testing.T) {
+		_, prefix := storetest.Redis(t) // skips or fails as the suite's Redis does
+		redisURL := os.Getenv(storetest.EnvURL)
+		if redisURL == "" {
+			redisURL = storetest.DefaultURL
+		}
+		runAgainstFakes(t, bin, "KRING_REDIS_URL="+redisURL, "KRING_PREFIX="+prefix)
+	})
+	// The embedded store runs the same Lua (the shared limiter included) in miniredis.
+	t.Run("embedded", func(t *testing.T) {
+		runAgainstFakes(t, bin, "KRING_REDIS_URL=", "KRING_DATA="+filepath.Join(t.TempDir(), "kring.json"))
+	})
+}
+
+func runAgainstFakes(t *testing.T, bin string, storeEnv ...string) {
 
 	const (
 		guild   = "200000000000000001"
@@ -82,8 +92,8 @@ func TestRunBinaryAgainstBothFakes(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	cmd := exec.Command(bin, "run")
-	cmd.Env = append(os.Environ(),
-		"KRING_CONFIG="+path, "KRING_REDIS_URL="+redisURL, "KRING_PREFIX="+prefix, "KRING_METRICS_ADDR="+opsAddr,
+	cmd.Env = append(append(os.Environ(), storeEnv...),
+		"KRING_CONFIG="+path, "KRING_METRICS_ADDR="+opsAddr,
 		"DISCORD_TOKEN="+fd.Token(), "KRING_DISCORD_API_URL="+fd.URL(),
 		"SLACK_BOT_TOKEN=xoxb-e2e-secret", "SLACK_APP_TOKEN=xapp-e2e-secret", "KRING_SLACK_API_URL="+fs.APIURL,
 	)
