@@ -63,6 +63,8 @@ type Adapter struct {
 	seq     int
 	choices map[string][]chat.Choice
 	pending map[string][]string
+	// offline are people the terminal pretends Kring cannot reach (:offline).
+	offline map[string]bool
 }
 
 // New returns a terminal adapter. Call Bind before Run.
@@ -70,7 +72,7 @@ func New(o Options) *Adapter {
 	var b [6]byte
 	_, _ = rand.Read(b[:])
 	a := &Adapter{o: o, L: o.Catalog.For(o.School.Locale), session: hex.EncodeToString(b[:]),
-		choices: map[string][]chat.Choice{}, pending: map[string][]string{}}
+		choices: map[string][]chat.Choice{}, pending: map[string][]string{}, offline: map[string]bool{}}
 	if p, ok := o.School.FindPerson(o.As); ok {
 		a.as = p
 	} else if ps := pupils(o.School); len(ps) > 0 {
@@ -91,6 +93,14 @@ func (a *Adapter) Platform() chat.Platform { return chat.Shell }
 // Capabilities implements chat.Adapter: choices are numbered lines you answer by number.
 func (a *Adapter) Capabilities() chat.Capabilities {
 	return chat.Capabilities{Buttons: true, Ephemeral: true}
+}
+
+// Refuses reports whether the terminal pretends Kring cannot reach person (:offline),
+// as if they had no Discord or Slack id: the Engine then treats them as unreachable.
+func (a *Adapter) Refuses(person string) bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.offline[person]
 }
 
 // Send implements chat.Adapter: it prints the message, or keeps it for the person it is
@@ -333,6 +343,15 @@ func (a *Adapter) meta(ctx context.Context, line string) (bool, error) {
 		for _, t := range waiting {
 			fmt.Fprintln(a.o.Out, t)
 		}
+	case "offline":
+		p, ok := a.o.School.FindPerson(arg)
+		if !ok {
+			return false, fmt.Errorf("%s", a.L.T("shell.no_such_person", "Ref", arg))
+		}
+		a.mu.Lock()
+		a.offline[p.ID] = true
+		a.mu.Unlock()
+		fmt.Fprintln(a.o.Out, a.L.T("shell.offline", "Name", p.Name))
 	case "who":
 		for _, p := range a.o.School.People {
 			fmt.Fprintf(a.o.Out, "  %-10s %-20s %s\n", p.ID, p.Name, roles(p))

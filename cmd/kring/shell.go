@@ -15,13 +15,18 @@ import (
 	"github.com/kring-school/kring/bot/i18n"
 	"github.com/kring-school/kring/bot/runtime"
 	"github.com/kring-school/kring/bot/store"
+	"github.com/kring-school/kring/dialogs/ask"
 	"github.com/kring-school/kring/dialogs/checkin"
 	"github.com/kring-school/kring/dialogs/poll"
 )
 
 // dialogs are the conversations Kring runs; help is added by the runtime.
 func dialogs() []dialog.Dialog {
-	return []dialog.Dialog{checkin.New(), poll.New()}
+	questions := ask.New()
+	ci := checkin.New()
+	// The check-in's help question becomes a question to the right teacher.
+	ci.Questions = questions
+	return []dialog.Dialog{ci, poll.New(), questions}
 }
 
 func cmdShell(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {

@@ -55,7 +55,11 @@ const (
 )
 
 // Dialog is the daily check-in. It holds no state of its own and is safe for concurrent use.
-type Dialog struct{}
+type Dialog struct {
+	// Questions, if set, takes the pupil's help question as a question to a teacher
+	// (the questions dialog); without it the help question goes to the mentor.
+	Questions dialog.Asker
+}
 
 // New returns the check-in dialog.
 func New() *Dialog { return &Dialog{} }
@@ -96,7 +100,7 @@ func (d *Dialog) Step(in dialog.Input) (dialog.Result, error) {
 	if in.Person == nil || in.L == nil || in.School == nil {
 		return dialog.Result{}, fmt.Errorf("checkin: input without person, localizer or school")
 	}
-	t := &turn{in: &in, today: in.Today.String()}
+	t := &turn{in: &in, today: in.Today.String(), asker: d.Questions}
 	if in.Kind == dialog.Command {
 		switch in.Command {
 		case CmdDayplan:

@@ -20,6 +20,8 @@ type turn struct {
 	st      *state
 	changed bool
 	res     dialog.Result
+	// asker takes the help question as a question to a teacher (nil: to the mentor).
+	asker dialog.Asker
 }
 
 // finish turns the evolved state into the Result. The dialog keeps listening to the
@@ -210,6 +212,16 @@ func (t *turn) onText() {
 		t.textAnswer(MaxAnswer, func(s string) {
 			t.st.Rec.Help = s
 			p := t.in.Person
+			alerted := t.alertWords(s, "checkin.alert.help")
+			if t.asker != nil {
+				// The help question becomes a question to the right teacher: the pupil
+				// picks its subject after the check-in's closing line.
+				t.done()
+				q := t.asker.TakeQuestion(*t.in, s, "checkin")
+				t.res.Messages = append(t.res.Messages, q.Messages...)
+				t.res.Effects = append(t.res.Effects, q.Effects...)
+				return
+			}
 			t.effect(dialog.SaveHelp(record.HelpRequest{
 				ID:      p.ID + "-" + t.today,
 				Person:  p.ID,
@@ -219,9 +231,9 @@ func (t *turn) onText() {
 				Created: t.in.Now,
 				State:   "open",
 			}))
-			if !t.alertWords(s, "checkin.alert.help") {
-				// Until questions are routed to subject teachers, the mentor gets the
-				// request, so it reaches a person today.
+			if !alerted {
+				// Without the questions dialog the mentor gets the request, so it
+				// reaches a person today.
 				t.toMentor(func(L *i18n.Localizer) string {
 					return L.T("checkin.help.to_mentor",
 						"Name", chat.Literal(p.Name), "Class", chat.Literal(t.className()), "Text", chat.Literal(s))
@@ -483,7 +495,9 @@ func (t *turn) done() {
 		n += int(t.in.Person.ID[i])
 	}
 	text := t.T("checkin.done."+strconv.Itoa(n%3+1), "Name", chat.Literal(firstName(t.in.Person)), "Goal", chat.Literal(st.Rec.Goal))
-	if st.Rec.Help != "" {
+	if st.Rec.Help != "" && t.asker != nil {
+		text += "\n" + t.T("checkin.done.help_question")
+	} else if st.Rec.Help != "" {
 		text += "\n" + t.T("checkin.done.help")
 	}
 	if st.Rec.Mood > 0 && st.Rec.Mood <= 2 {

@@ -26,7 +26,11 @@ const Name = "inbox"
 const MaxKept = 4000
 
 // Dialog is the inbox.
-type Dialog struct{}
+type Dialog struct {
+	// Questions, if set, takes the text when the pupil says "it's a question": it becomes
+	// a question to the right teacher. Without it the text goes to the mentor.
+	Questions dialog.Asker
+}
 
 // New returns the inbox dialog.
 func New() *Dialog { return &Dialog{} }
@@ -118,6 +122,12 @@ func (d *Dialog) choice(in dialog.Input, st state) (dialog.Result, error) {
 		res.Messages = append(res.Messages, me(in, "inbox.kept"))
 		return res, nil
 	case Name + ".ask":
+		if d.Questions != nil {
+			q := d.Questions.TakeQuestion(in, text, "inbox")
+			res.Messages = append(res.Messages, q.Messages...)
+			res.Effects = append(res.Effects, q.Effects...)
+			return res, nil
+		}
 		res.Effects = append(res.Effects, dialog.SaveHelp(record.HelpRequest{
 			ID: in.Person.ID + "-" + in.Now.UTC().Format("20060102T150405"), Person: in.Person.ID,
 			Class: in.Person.Class(), Text: text, Source: "inbox", Created: in.Now, State: "open",
