@@ -288,7 +288,7 @@ func TestBadFiles(t *testing.T) {
 		{"typo of a required field", doc(head, class1A, "people:\n  - id: m\n    name: M\n    roles: [mentor]\n  - id: p\n    name: P\n    roles: [pupil]\n    classes: [1A]\n    mentr: m  #<"), "people[1].mentr", `unknown field "mentr" (did you mean mentor?)`},
 		{"typo of the school id", doc("ID: t  #<", class1A, people), "ID", `unknown field "ID" (did you mean id?)`},
 		{"unknown field misplaced", doc(head, class1A, `    checkin: "08:30"  #<`, people), "classes[0].checkin", `unknown field "checkin" (checkin belongs under classes[].schedule)`},
-		{"unknown field far off", doc(head, "colour: blue  #<", class1A, people), "colour", `unknown field "colour"; known fields here: classes, discord, id, locale, name, people, policy, retention, roster, slack, timezone`},
+		{"unknown field far off", doc(head, "colour: blue  #<", class1A, people), "colour", `unknown field "colour"; known fields here: classes, discord, id, locale, name, people, policy, questions, retention, roster, slack, timezone`},
 		{"roster missing", doc(head, "roster: nowhere.csv  #<", class1A, people), "roster", "cannot read the roster nowhere.csv: no such file or directory"},
 		{"yaml syntax", doc(head, "name: a: b  #<", class1A, people), "", "not valid YAML: mapping values are not allowed in this context"},
 		{"tab indent", doc(head, "classes:", "\t- id: 1A  #<"), "", "this line has a tab; indent YAML with spaces"},
