@@ -46,6 +46,10 @@ type Options struct {
 	Script bool
 	// As is the person to start as (default: the first pupil).
 	As string
+	// Session, if set, replaces the random part of event ids: a script on a throwaway
+	// store uses a fixed one, so ids derived from events (question codes) are the same
+	// every run. Leave it empty on a store that outlives the session.
+	Session string
 }
 
 // Adapter is the terminal platform.
@@ -71,7 +75,11 @@ type Adapter struct {
 func New(o Options) *Adapter {
 	var b [6]byte
 	_, _ = rand.Read(b[:])
-	a := &Adapter{o: o, L: o.Catalog.For(o.School.Locale), session: hex.EncodeToString(b[:]),
+	session := hex.EncodeToString(b[:])
+	if o.Session != "" {
+		session = o.Session
+	}
+	a := &Adapter{o: o, L: o.Catalog.For(o.School.Locale), session: session,
 		choices: map[string][]chat.Choice{}, pending: map[string][]string{}, offline: map[string]bool{}}
 	if p, ok := o.School.FindPerson(o.As); ok {
 		a.as = p

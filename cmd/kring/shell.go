@@ -95,7 +95,12 @@ func cmdShell(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 			fmt.Fprintln(stderr, L.T("shell.store_embedded", "Path", storePath))
 		}
 	}
-	sh := shell.New(shell.Options{School: school, Catalog: cat, Clock: clk, In: in, Out: stdout, Script: *script != "", As: *as})
+	session := ""
+	if *script != "" && c.redisURL == "" && c.data == "" {
+		// A throwaway store: the same event ids every run, so the transcript is too.
+		session = "script"
+	}
+	sh := shell.New(shell.Options{School: school, Catalog: cat, Clock: clk, In: in, Out: stdout, Script: *script != "", As: *as, Session: session})
 	rt, err := runtime.New(runtime.Options{
 		School: school, Redis: rdb, Prefix: c.prefix, Clock: clk, Catalog: cat,
 		Dialogs: dialogs(), Adapters: []chat.Adapter{sh}, Log: log, Owner: owner(),
