@@ -274,6 +274,8 @@ func TestBadFiles(t *testing.T) {
 		{"retention too short", doc(head, "retention: 12h  #<", class1A, people), "retention", "12h is too short; keep records at least 1 day"},
 		{"retention zero days", doc(head, "retention: 0d  #<", class1A, people), "retention", `"0d" is not a number of days`},
 		{"retention words", doc(head, "retention: forever  #<", class1A, people), "retention", `"forever" is not a duration`},
+		{"question reminder too soon", doc(head, "questions:\n  remind_after: 5m  #<", class1A, people), "questions.remind_after", "5m is too short"},
+		{"escalation before the reminder", doc(head, "questions:\n  remind_after: 4h\n  escalate_after: 2h  #<", class1A, people), "questions.escalate_after", "must be longer than remind_after"},
 		{"negative low mood run", doc(head, "policy:", "  low_mood_run: -1  #<", class1A, people), "policy.low_mood_run", "-1 is negative"},
 		{"negative silent days", doc(head, "policy:", "  silent_days: -2  #<", class1A, people), "policy.silent_days", "-2 is negative"},
 		{"number in words", doc(head, "policy:", "  silent_days: three  #<", class1A, people), "policy.silent_days", `"three" is not a whole number`},
