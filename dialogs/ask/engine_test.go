@@ -2,7 +2,9 @@ package ask_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -167,6 +169,74 @@ func TestTeacherWithoutAPlatformIDIsSkipped(t *testing.T) {
 			if d.Message.To.Person == "bakker" {
 				t.Fatalf("something was sent for the unreachable teacher: %+v", d)
 			}
+		}
+	})
+}
+
+// TestManyPupilsAskAtOnce: thirty pupils ask and send their questions at the same moment
+// on two processes sharing the store; every question is kept and routed.
+func TestManyPupilsAskAtOnce(t *testing.T) {
+	forEachStore(t, func(t *testing.T, o bottest.Options, clk *clock.Fake, rec *bottest.Recorder) {
+		s := school(t, "d-bakker")
+		const n = 30
+		for i := range n {
+			id := fmt.Sprintf("p%02d", i)
+			s.People = append(s.People, &config.Person{ID: id, Name: "Pupil " + id, Roles: []config.Role{config.Pupil},
+				Classes: []string{"2B"}, Mentor: "devries", Discord: "d-" + id})
+		}
+		if err := s.Prepare(); err != nil {
+			t.Fatal(err)
+		}
+		o.School = s
+		clk.Set(time.Date(2026, 11, 24, 10, 0, 0, 0, bottest.Monday0750.Location()))
+		engines := []*bottest.Harness{bottest.New(t, o), bottest.New(t, o)}
+		var wg sync.WaitGroup
+		busy := make(chan string, 3*n)
+		run := func(step string, ev func(i int) chat.Event) {
+			for i := range n {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					e := ev(i)
+					e.Platform, e.DM, e.User = chat.Discord, true, fmt.Sprintf("d-p%02d", i)
+					if r := engines[i%2].Engine.Handle(context.Background(), e); len(r) > 0 {
+						busy <- step + ": " + r[0].Text
+					}
+				}()
+			}
+			wg.Wait()
+			engines[0].Tick()
+		}
+		run("ask", func(i int) chat.Event {
+			return chat.Event{ID: fmt.Sprintf("ask-%d", i), Kind: chat.KindCommand, Command: "ask",
+				ArgText: fmt.Sprintf("Vraag %d over hoofdstuk %d van de geschiedenisles", i, i)}
+		})
+		choice := func(user, label string) (string, string) {
+			ms := rec.To(user)
+			for _, c := range ms[len(ms)-1].Choices {
+				if c.Label == label {
+					return c.Action, c.Value
+				}
+			}
+			t.Fatalf("%s has no %q button", user, label)
+			return "", ""
+		}
+		for _, step := range []string{"wiskunde", "Anoniem"} {
+			actions := make([][2]string, n)
+			for i := range n {
+				a, v := choice(fmt.Sprintf("d-p%02d", i), step)
+				actions[i] = [2]string{a, v}
+			}
+			run(step, func(i int) chat.Event {
+				return chat.Event{ID: step + fmt.Sprint(i), Kind: chat.KindButton, Action: actions[i][0], Value: actions[i][1]}
+			})
+		}
+		close(busy)
+		for b := range busy {
+			t.Errorf("a pupil was told: %s", b)
+		}
+		if got := count(rec, "d-bakker", "Nieuwe vraag"); got != n {
+			t.Fatalf("the teacher got %d questions, want %d", got, n)
 		}
 	})
 }
