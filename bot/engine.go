@@ -368,7 +368,7 @@ func (e *Engine) step(ctx context.Context, r stepRequest) []chat.Message {
 			r.log.Debug("timer changed since it was claimed", "timer", r.timer.ID)
 			return nil
 		}
-		stack := stackOf(snap.Person)
+		stack := e.known(stackOf(snap.Person))
 		for _, o := range stack {
 			for _, ref := range o.Refs {
 				if k, err := e.sharedKey(ref); err == nil {
@@ -392,7 +392,11 @@ func (e *Engine) step(ctx context.Context, r stepRequest) []chat.Message {
 				var ask []dialog.Open
 				name, ask = pickListener(stack, parseTime(snap.Person[typedField]))
 				if len(ask) > 0 {
-					return e.askWhich(ctx, r, snap, ask)
+					replies, retry := e.askWhich(ctx, r, snap, ask)
+					if retry {
+						continue
+					}
+					return replies
 				}
 			}
 			if name == "" {
@@ -493,9 +497,22 @@ func armsTimer(effects []dialog.Effect) bool {
 	return false
 }
 
+// known drops conversations of dialogs this Engine does not run (a dialog removed from
+// the deployment), so typed text never goes to a conversation nobody can answer.
+func (e *Engine) known(stack []dialog.Open) []dialog.Open {
+	out := stack[:0:0]
+	for _, o := range stack {
+		if e.dialogs[o.Dialog] != nil {
+			out = append(out, o)
+		}
+	}
+	return out
+}
+
 // askWhich keeps typed text that could be for more than one open conversation and asks
-// the person which one, with a button per conversation.
-func (e *Engine) askWhich(ctx context.Context, r stepRequest, snap store.Snapshot, cands []dialog.Open) []chat.Message {
+// the person which one, with a button per conversation. retry means the person's state
+// changed meanwhile and the step should decide again.
+func (e *Engine) askWhich(ctx context.Context, r stepRequest, snap store.Snapshot, cands []dialog.Open) (replies []chat.Message, retry bool) {
 	now := e.clk.Now()
 	b := e.st.NewBatch(r.person.ID, r.ev.ID, snap.Version())
 	b.SetFields(e.st.PersonKey(r.person.ID), map[string]string{pendingField: r.ev.Text})
@@ -516,20 +533,20 @@ func (e *Engine) askWhich(ctx context.Context, r stepRequest, snap store.Snapsho
 	}
 	if err := e.queue(b, r, msg, e.ob.NewID(now, eventHash(r.ev.ID), 0)); err != nil {
 		r.log.Error("queue question which conversation", "err", err)
-		return []chat.Message{e.reply(r.ev, r.L, "core.busy")}
+		return []chat.Message{e.reply(r.ev, r.L, "core.busy")}, false
 	}
 	switch err := b.Commit(ctx); {
 	case err == nil:
 		e.ob.Wake()
-		return nil
+		return nil, false
 	case errors.Is(err, store.ErrDuplicate):
-		return nil
+		return nil, false
 	case errors.Is(err, store.ErrConflict):
 		// Something changed meanwhile (a conversation ended): decide again.
-		return e.step(ctx, r)
+		return nil, true
 	default:
 		r.log.Error("commit question which conversation", "err", err)
-		return []chat.Message{e.reply(r.ev, r.L, "core.store_down")}
+		return []chat.Message{e.reply(r.ev, r.L, "core.store_down")}, false
 	}
 }
 
