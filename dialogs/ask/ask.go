@@ -38,6 +38,10 @@ const Name = "ask"
 const (
 	MaxQuestion = 1000
 	MaxAnswer   = 2000
+	// MaxHandedOver is the longest text another dialog may hand over as a question
+	// (the inbox keeps up to 4000 characters): words a pupil already wrote are not
+	// refused for their length.
+	MaxHandedOver = 4000
 	// MinReason is the shortest reason accepted for revealing who asked.
 	MinReason = 10
 	// MaxQueue is how many questions one /questions shows a teacher at once.
@@ -190,10 +194,12 @@ type turn struct {
 	dirty map[*Question]bool
 	// checked is set when the caller already checked the pupil's words for alerts.
 	checked bool
+	// max is the longest question this step accepts.
+	max int
 }
 
 func newTurn(d *Dialog, in dialog.Input) *turn {
-	return &turn{d: d, in: in, qs: map[string]map[string]*Question{}, dirty: map[*Question]bool{}}
+	return &turn{d: d, in: in, qs: map[string]map[string]*Question{}, dirty: map[*Question]bool{}, max: MaxQuestion}
 }
 
 // Step implements dialog.Dialog.
@@ -251,7 +257,7 @@ func (d *Dialog) Step(in dialog.Input) (dialog.Result, error) {
 // for safeguarding phrases already.
 func (d *Dialog) TakeQuestion(in dialog.Input, text, source string) dialog.Result {
 	t := newTurn(d, in)
-	t.checked = true
+	t.checked, t.max = true, MaxHandedOver
 	t.ask(text, source)
 	t.flush()
 	return t.res
@@ -343,14 +349,14 @@ func (t *turn) ask(text, source string) bool {
 		t.say("ask.no_class")
 		return false
 	}
-	s, problem, n := prompt.Text(text, MaxQuestion)
+	s, problem, n := prompt.Text(text, t.max)
 	switch problem {
 	case prompt.Empty:
 		m := t.say("ask.empty", "Command", t.in.L.T("cmd.ask.name"))
 		m.Choices = []chat.Choice{newChoice(t.in.L)}
 		return false
 	case prompt.TooLong:
-		t.say("ask.too_long", "Len", n, "Max", MaxQuestion)
+		t.say("ask.too_long", "Len", n, "Max", t.max)
 		return false
 	}
 	t.alert(s)
@@ -662,14 +668,14 @@ func (t *turn) thread(L *i18n.Localizer, q *Question, who string) string {
 	return strings.Join(lines, "\n")
 }
 
-// hours is how long q has waited for its current reader, in whole school hours:
-// coarse on purpose, so it cannot be matched to a moment in a lesson.
+// hours is how long q has waited since it was asked, in whole school hours: coarse
+// on purpose, so it cannot be matched to a moment in a lesson.
 func (t *turn) hours(q *Question) int {
 	c, ok := t.in.School.Class(q.Class)
 	if !ok {
 		return 0
 	}
-	return int(c.SchoolTimeBetween(q.Routed, t.in.Now) / time.Hour)
+	return int(c.SchoolTimeBetween(q.Created, t.in.Now) / time.Hour)
 }
 
 // notify shows q to staff member id with the ways to act on it, and audits the read.
@@ -1118,7 +1124,7 @@ func (t *turn) list() {
 			}
 		}
 	}
-	sort.SliceStable(queue, func(i, j int) bool { return queue[i].Routed.Before(queue[j].Routed) })
+	sort.SliceStable(queue, func(i, j int) bool { return queue[i].Created.Before(queue[j].Created) })
 	if len(queue) == 0 {
 		t.say("ask.queue_empty")
 		return
@@ -1139,10 +1145,14 @@ func Reads(in dialog.Input) []dialog.Ref { return (&Dialog{}).Reads(in) }
 func (t *turn) listOwn() {
 	var lines []string
 	var choices []chat.Choice
+	var draft *Question
 	L := t.in.L
 	for _, q := range sorted(t.class(t.in.Person.Class())) {
 		if q.Asker != t.me() || q.Status == Withdrawn {
 			continue
+		}
+		if q.Status == Draft {
+			draft = q
 		}
 		var status string
 		switch q.Status {
@@ -1173,6 +1183,10 @@ func (t *turn) listOwn() {
 		text = L.T("ask.list_head") + "\n" + strings.Join(lines, "\n")
 	}
 	t.res.Messages = append(t.res.Messages, prompt.Ask(t.me(), text, choices, t.in.Caps))
+	if c, ok := t.in.School.Class(t.in.Person.Class()); ok && draft != nil {
+		// The newest unsent question: ask its subject again, right here.
+		t.offerSubjects(draft, c)
+	}
 }
 
 func (t *turn) lastStaff(q *Question) string {

@@ -570,3 +570,18 @@ func TestTakeQuestionFromAnotherDialog(t *testing.T) {
 		t.Fatalf("teacher got %q", s.text("bakker"))
 	}
 }
+
+func TestStatusOffersTheSubjectOfAnUnsentQuestionAgain(t *testing.T) {
+	s := newSim(t)
+	s.step("anna", dialog.Input{Kind: dialog.Command, Command: CmdAsk, Args: map[string]string{"question": "Hoe deel je breuken?"}})
+	s.step("anna", dialog.Input{Kind: dialog.Command, Command: CmdQuestions})
+	ms := s.to("anna")
+	if !strings.Contains(chat.Plain(ms[len(ms)-2].Text), s.T("anna", "ask.status_draft")) || len(s.last("anna").Choices) != 4 {
+		t.Fatalf("status = %q, then %+v", ms[len(ms)-2].Text, s.last("anna"))
+	}
+	s.pressIn("anna", s.last("anna"), "subject", "wiskunde")
+	s.pressIn("anna", s.last("anna"), "anon", s.T("anna", "ask.anon_yes"))
+	if !strings.Contains(s.text("bakker"), "Hoe deel je breuken?") {
+		t.Fatal("the draft was not sent after choosing its subject from the status")
+	}
+}
