@@ -103,6 +103,9 @@ func (*Dialog) Jobs(c *config.Class) []dialog.Job {
 // Reads implements dialog.Reader: the class named by the button, form or timer;
 // otherwise the person's own class, or for staff every class they work with.
 func (*Dialog) Reads(in dialog.Input) []dialog.Ref {
+	if in.Kind == dialog.Choice && in.Action == Name+".new" {
+		return nil
+	}
 	if c, _, _ := split(eventRef(in)); c != "" {
 		return []dialog.Ref{ref(c)}
 	}

@@ -585,3 +585,18 @@ func TestStatusOffersTheSubjectOfAnUnsentQuestionAgain(t *testing.T) {
 		t.Fatal("the draft was not sent after choosing its subject from the status")
 	}
 }
+
+func TestEscalationPastTheMentorGoesToCare(t *testing.T) {
+	s := newSim(t)
+	q := s.ask("anna", "Ik weet niet bij wie ik moet zijn", "", true)
+	if q.To != "devries" {
+		t.Fatalf("routed to %s", q.To)
+	}
+	s.advance(s.now.Add(3 * 24 * time.Hour))
+	if got := s.q(q.ID); got.Escalated != "mulder" || !strings.Contains(s.text("mulder"), "Ik weet niet bij wie") {
+		t.Fatalf("escalated to %q", got.Escalated)
+	}
+	if n := len(s.to("elamrani")); n != 0 {
+		t.Fatalf("admin got %d messages", n)
+	}
+}
