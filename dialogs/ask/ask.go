@@ -49,6 +49,11 @@ const (
 	// DraftAfter is how much school time a question may wait for its subject before
 	// the daily sweep sends it to the mentor as it is, so no draft is forgotten.
 	DraftAfter = 8 * time.Hour
+	// KeepFinished is how long an answered, closed or withdrawn question stays in its
+	// class record (and in the pupil's /questions) before the morning sweep drops it:
+	// every step on a class reads the whole record, and pupils' words are kept no longer
+	// than useful. Never longer than the school's retention.
+	KeepFinished = 30 * 24 * time.Hour
 )
 
 // FormField is the id of the answer form's one field.
@@ -1088,8 +1093,8 @@ func (t *turn) isSubjectTeacher(q *Question, id string) bool {
 
 // sweep runs each school morning per class: drafts left without a subject go to the
 // mentor as they are, questions waiting for someone who left the roster or cannot be
-// reached (or for nobody) go on along the line, and finished questions older than the
-// retention are dropped.
+// reached (or for nobody) go on along the line, and finished questions older than
+// KeepFinished (or the retention, if shorter) are dropped.
 func (t *turn) sweep() {
 	c, ok := config.IsClassActor(t.in.Person.ID)
 	if !ok {
@@ -1099,14 +1104,17 @@ func (t *turn) sweep() {
 	if !ok {
 		return
 	}
-	keep := time.Duration(t.in.School.Retention)
+	keep := KeepFinished
+	if r := time.Duration(t.in.School.Retention); r > 0 && r < keep {
+		keep = r
+	}
 	for _, q := range sorted(t.class(c)) {
 		switch {
 		case q.Status == Draft && cl.SchoolTimeBetween(q.Created, t.in.Now) >= DraftAfter:
 			t.route(q, routeDraft, "")
 		case q.Waiting() && (q.To == "" || !t.reachable(q.To)):
 			t.route(q, routeReroute, q.To)
-		case (q.Status == Closed || q.Status == Withdrawn) && keep > 0 && t.in.Now.Sub(q.Created) > keep:
+		case (q.Status == Closed || q.Status == Withdrawn || q.Status == Answered) && t.in.Now.Sub(q.Created) > keep:
 			delete(t.qs[c], q.ID)
 			t.effect(dialog.SetShared{Ref: ref(c), Fields: map[string]string{field(q.ID): ""}})
 		}

@@ -600,3 +600,16 @@ func TestEscalationPastTheMentorGoesToCare(t *testing.T) {
 		t.Fatalf("admin got %d messages", n)
 	}
 }
+
+func TestSweepDropsFinishedQuestionsAfterAMonth(t *testing.T) {
+	s := newSim(t)
+	done := s.ask("anna", "Hoe deel je breuken?", "wiskunde", true)
+	s.answer("bakker", done, "Omkeren en vermenigvuldigen.")
+	open := s.ask("daan", "Wat is de stelling van Pythagoras?", "wiskunde", true)
+	s.now = s.now.Add(KeepFinished + 24*time.Hour)
+	s.step("@2B", dialog.Input{Kind: dialog.Start, Job: JobSweep})
+	qs := questions(*s.rec(ref("2B")))
+	if qs[done.ID] != nil || qs[open.ID] == nil {
+		t.Fatalf("after the sweep: answered kept %v, open kept %v", qs[done.ID] != nil, qs[open.ID] != nil)
+	}
+}
