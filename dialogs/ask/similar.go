@@ -5,7 +5,9 @@ import (
 	"strings"
 	"unicode"
 
-	"github.com/kring-school/kring/bot/prompt"
+	"golang.org/x/text/runes"
+	"golang.org/x/text/transform"
+	"golang.org/x/text/unicode/norm"
 )
 
 // Similar is the similarity from which a new question is offered to its teacher as
@@ -41,13 +43,15 @@ func Similarity(a, b string) float64 {
 // Words returns the content words of a question: lowercase, accents folded, stop words
 // dropped.
 func Words(s string) []string {
+	// Accents folded once for the whole text (as prompt.Normalize does per word).
+	if folded, _, err := transform.String(transform.Chain(norm.NFD, runes.Remove(runes.In(unicode.Mn)), norm.NFC), s); err == nil {
+		s = folded
+	}
 	var out []string
-	for _, w := range strings.FieldsFunc(s, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) }) {
-		w = prompt.Normalize(w)
-		if w == "" || stopWords[w] {
-			continue
+	for _, w := range strings.FieldsFunc(strings.ToLower(s), func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) }) {
+		if !stopWords[w] {
+			out = append(out, w)
 		}
-		out = append(out, w)
 	}
 	return out
 }
