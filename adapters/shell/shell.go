@@ -331,6 +331,16 @@ func letters(s string) string {
 	}, s), unicode.IsSpace))
 }
 
+// nextDue is when the next job or dialog timer is due, where the scheduler knows timers.
+func (a *Adapter) nextDue(ctx context.Context) time.Time {
+	if d, ok := a.sched.(interface {
+		NextDue(context.Context, time.Time) time.Time
+	}); ok {
+		return d.NextDue(ctx, a.o.Clock.Now())
+	}
+	return a.sched.Next(a.o.Clock.Now())
+}
+
 func (a *Adapter) meta(ctx context.Context, line string) (bool, error) {
 	cmd, arg, _ := strings.Cut(strings.TrimPrefix(line, ":"), " ")
 	arg = strings.TrimSpace(arg)
@@ -386,12 +396,14 @@ func (a *Adapter) meta(ctx context.Context, line string) (bool, error) {
 			fmt.Fprintln(a.o.Out, a.stamp())
 			break
 		}
-		// Walk through every job time on the way so nothing is skipped or bunched up.
+		// Walk through every job and timer on the way so nothing is skipped or bunched up.
+		var last time.Time
 		for {
-			next := a.sched.Next(a.o.Clock.Now())
-			if next.IsZero() || next.After(target) {
+			next := a.nextDue(ctx)
+			if next.IsZero() || next.After(target) || !next.After(last) {
 				break
 			}
+			last = next
 			a.o.Clock.Set(next)
 			fmt.Fprintln(a.o.Out, a.stamp())
 			if err := a.driver.Tick(ctx); err != nil {
