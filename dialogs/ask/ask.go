@@ -690,7 +690,7 @@ func (t *turn) hours(q *Question) int {
 func (t *turn) notify(q *Question, id, key string, skipped []string) {
 	L := t.in.For(id)
 	who := t.who(L, q)
-	body := L.T(key, "Who", who, "Subject", t.subjectLabel(L, q), "Code", q.ID, "Hours", t.hours(q),
+	body := L.T(key, "Who", who, "Subject", t.subjectLabel(L, q), "Code", q.ID, "Hours", L.N("ask.hours", t.hours(q)),
 		"Teacher", chat.Literal(t.name(q.To)))
 	body += "\n" + t.thread(L, q, who)
 	if q.Group != "" {
@@ -806,6 +806,7 @@ func (t *turn) answer(q *Question, text string) bool {
 	}
 	group := t.group(q)
 	for _, x := range group {
+		t.audit(t.me(), "question.answer", x, "")
 		asked := x.Last()
 		x.Thread = append(x.Thread, Entry{By: t.me(), Text: s})
 		x.Status = Answered
@@ -961,6 +962,7 @@ func (t *turn) handTo(q *Question, id string) {
 		q.Escalated = ""
 	}
 	t.put(q)
+	t.audit(t.me(), "question.hand", q, "to "+to.ID)
 	t.notify(q, to.ID, "ask.to_staff_handed", nil)
 	t.arm(q)
 	L := t.in.For(q.Asker)

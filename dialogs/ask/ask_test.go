@@ -428,7 +428,7 @@ func TestReminderAndEscalationInSchoolTimeAcrossAWeekend(t *testing.T) {
 		t.Fatal("reminded over the weekend")
 	}
 	s.advance(time.Date(2026, 11, 30, 10, 0, 0, 0, loc))
-	if got := s.text("bakker"); !strings.HasPrefix(got, s.T("bakker", "ask.reminder", "Code", q.ID, "Hours", 4, "Subject", chat.Literal("wiskunde"))) {
+	if got := s.text("bakker"); !strings.HasPrefix(got, s.T("bakker", "ask.reminder", "Code", q.ID, "Hours", "4 schooluur", "Subject", chat.Literal("wiskunde"))) {
 		t.Fatalf("reminder = %q", got)
 	}
 	s.advance(time.Date(2026, 11, 30, 14, 0, 0, 0, loc))
