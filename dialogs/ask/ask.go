@@ -29,6 +29,7 @@ import (
 	"github.com/kring-school/kring/bot/i18n"
 	"github.com/kring-school/kring/bot/prompt"
 	"github.com/kring-school/kring/bot/record"
+	"github.com/kring-school/kring/bot/safeguard"
 )
 
 // Name is the dialog's name, the prefix of its actions and its record kind.
@@ -71,6 +72,7 @@ const JobSweep = "sweep"
 
 // Dialog is the questions dialog. It holds no state and is safe for concurrent use.
 type Dialog struct {
+	guard safeguard.Cache
 	// AfterAnswer, if set, adds buttons to the teacher's "your answer was sent" message:
 	// the hook for saving a question and its answer to the class word list (issue 10).
 	// The buttons' actions belong to the dialog that handles them.
@@ -1230,25 +1232,17 @@ func (t *turn) reveal() {
 	t.say("ask.reveal_unknown", "Code", chat.Literal(code))
 }
 
-// alert hands a pupil's worrying words to their mentor and the care contacts at once.
+// alert checks a pupil's words for safeguarding phrases: on a hit the mentor and the
+// care contacts are alerted at once and the pupil is told where to find help (see
+// bot/safeguard). Words another dialog handed over were checked there already.
 func (t *turn) alert(text string) {
-	if t.checked || len(t.in.AlertsIn(text)) == 0 {
+	if t.checked {
 		return
 	}
-	p := t.in.Person
-	seen := map[string]bool{p.ID: true}
-	var to []string
-	if p.Mentor != "" {
-		to, seen[p.Mentor] = append(to, p.Mentor), true
-	}
-	for _, s := range t.in.School.People {
-		if s.Has(config.Care) && !seen[s.ID] {
-			to, seen[s.ID] = append(to, s.ID), true
-		}
-	}
-	for _, id := range to {
-		L := t.in.For(id)
-		m := t.to(id, L.T("ask.alert", "Name", chat.Literal(p.Name), "Class", chat.Literal(t.className(p.Class())), "Text", chat.Literal(text)))
-		m.Staff = true
-	}
+	// The built-in phrases are embedded and tested; without them (nil) the Engine's
+	// matcher still runs inside Check.
+	m, _ := t.d.guard.For(t.in.School)
+	msgs, effects, _ := safeguard.Check(m, &t.in, text, safeguard.WhereAsk)
+	t.res.Messages = append(t.res.Messages, msgs...)
+	t.res.Effects = append(t.res.Effects, effects...)
 }
