@@ -47,8 +47,9 @@ type Options struct {
 	Script bool
 	// As is the person to start as (default: the first pupil).
 	As string
-	// Session, when set, replaces the random part of event ids. Only for a throwaway
-	// store: a script's poll ids (derived from event ids) are then the same every run.
+	// Session, if set, replaces the random part of event ids: a script on a throwaway
+	// store uses a fixed one, so ids derived from events (question codes) are the same
+	// every run. Leave it empty on a store that outlives the session.
 	Session string
 }
 
@@ -71,6 +72,8 @@ type Adapter struct {
 	post *classPost
 	// threads maps the logical thread keys seen so far to their class.
 	threads map[string]string
+	// offline are people the terminal pretends Kring cannot reach (:offline).
+	offline map[string]bool
 }
 
 // classPost is a post in a class channel or thread, as the terminal remembers it.
@@ -83,11 +86,13 @@ type classPost struct {
 func New(o Options) *Adapter {
 	var b [6]byte
 	_, _ = rand.Read(b[:])
-	a := &Adapter{o: o, L: o.Catalog.For(o.School.Locale), session: hex.EncodeToString(b[:]),
-		choices: map[string][]chat.Choice{}, pending: map[string][]string{}, threads: map[string]string{}}
+	session := hex.EncodeToString(b[:])
 	if o.Session != "" {
-		a.session = o.Session
+		session = o.Session
 	}
+	a := &Adapter{o: o, L: o.Catalog.For(o.School.Locale), session: session,
+		choices: map[string][]chat.Choice{}, pending: map[string][]string{}, offline: map[string]bool{},
+		threads: map[string]string{}}
 	if p, ok := o.School.FindPerson(o.As); ok {
 		a.as = p
 	} else if ps := pupils(o.School); len(ps) > 0 {
@@ -108,6 +113,14 @@ func (a *Adapter) Platform() chat.Platform { return chat.Shell }
 // Capabilities implements chat.Adapter: choices are numbered lines you answer by number.
 func (a *Adapter) Capabilities() chat.Capabilities {
 	return chat.Capabilities{Buttons: true, Ephemeral: true}
+}
+
+// Refuses reports whether the terminal pretends Kring cannot reach person (:offline),
+// as if they had no Discord or Slack id: the Engine then treats them as unreachable.
+func (a *Adapter) Refuses(person string) bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.offline[person]
 }
 
 // Send implements chat.Adapter: it prints the message, or keeps it for the person it is
@@ -397,6 +410,11 @@ func letters(s string) string {
 	}, s), unicode.IsSpace))
 }
 
+// nextDue is when the next job or dialog timer is due.
+func (a *Adapter) nextDue(ctx context.Context) time.Time {
+	return a.sched.NextDue(ctx, a.o.Clock.Now())
+}
+
 func (a *Adapter) meta(ctx context.Context, h chat.Handler, line string) (bool, error) {
 	cmd, arg, _ := strings.Cut(strings.TrimPrefix(line, ":"), " ")
 	arg = strings.TrimSpace(arg)
@@ -417,6 +435,15 @@ func (a *Adapter) meta(ctx context.Context, h chat.Handler, line string) (bool, 
 		for _, t := range waiting {
 			fmt.Fprintln(a.o.Out, t)
 		}
+	case "offline":
+		p, ok := a.o.School.FindPerson(arg)
+		if !ok {
+			return false, fmt.Errorf("%s", a.L.T("shell.no_such_person", "Ref", arg))
+		}
+		a.mu.Lock()
+		a.offline[p.ID] = true
+		a.mu.Unlock()
+		fmt.Fprintln(a.o.Out, a.L.T("shell.offline", "Name", p.Name))
 	case "who":
 		for _, p := range a.o.School.People {
 			fmt.Fprintf(a.o.Out, "  %-10s %-20s %s\n", p.ID, p.Name, a.roles(p))
@@ -448,14 +475,13 @@ func (a *Adapter) meta(ctx context.Context, h chat.Handler, line string) (bool, 
 			break
 		}
 		// Walk through every job and timer on the way so nothing is skipped or bunched up.
-		var stopped time.Time
+		var last time.Time
 		for {
-			next := a.sched.NextDue(ctx, a.o.Clock.Now())
-			if next.IsZero() || next.After(target) || next.Equal(stopped) {
-				// (A time already stopped at is a timer that stays due: do not spin on it.)
+			next := a.nextDue(ctx)
+			if next.IsZero() || next.After(target) || !next.After(last) {
 				break
 			}
-			stopped = next
+			last = next
 			a.o.Clock.Set(next)
 			fmt.Fprintln(a.o.Out, a.stamp())
 			if err := a.driver.Tick(ctx); err != nil {

@@ -59,6 +59,11 @@ type Options struct {
 	// application (IntentMessageContent, say); identifying with another one is closed
 	// with 4014 "Disallowed intent(s)", as Discord does.
 	PrivilegedIntents int64
+	// ArrivalJitter is how much later than it was sent a request may arrive on a busy
+	// machine: a request over the global limit is still answered 429, as Discord would,
+	// but counts as a Violation of the client's pacing only if the limit was also full
+	// in the last second less this jitter (0: no allowance).
+	ArrivalJitter time.Duration
 	// Now is the clock used for interaction token expiry (default time.Now). Rate
 	// limits always use the wall clock, as discordgo's own bucket handling does.
 	Now func() time.Time
