@@ -100,12 +100,10 @@ type Engine struct {
 	// stripes serialise the steps of one person inside this process, so optimistic
 	// retries are only needed against other processes.
 	stripes [256]sync.Mutex
-	// background counts home-page refreshes still running, so shutdown can wait for them.
-	background sync.WaitGroup
-	kinds      *record.Kinds
-	inbox      string
-	alerts     func(school *config.School, text string) []string
-	periods    func(ctx context.Context, pupils []*config.Person, from, to config.Date) ([]dialog.PupilPeriod, error)
+	kinds   *record.Kinds
+	inbox   string
+	alerts  func(school *config.School, text string) []string
+	periods func(ctx context.Context, pupils []*config.Person, from, to config.Date) ([]dialog.PupilPeriod, error)
 	// timers is signalled when a step armed a timer, so the timer loop looks again.
 	timers chan struct{}
 	// langs is the copy of the languages people chose themselves (lang.go).
@@ -118,10 +116,6 @@ func (e *Engine) TimerArmed() <-chan struct{} { return e.timers }
 
 // Kinds returns the declared record kinds (built-in and the dialogs').
 func (e *Engine) Kinds() *record.Kinds { return e.kinds }
-
-// Wait blocks until the Engine's background work (home-page refreshes) has finished.
-// Call it after the adapters stopped, before closing the store.
-func (e *Engine) Wait() { e.background.Wait() }
 
 type commandRef struct {
 	spec   dialog.CommandSpec
@@ -486,7 +480,7 @@ func (e *Engine) step(ctx context.Context, r stepRequest) []chat.Message {
 				}
 			}
 			e.countAlerts(d.Name(), res.Messages)
-			e.afterCommit(ctx, res.Effects)
+			e.afterStep(ctx, r, snap)
 			return nil
 		case errors.Is(err, store.ErrConflict):
 			if e.obs != nil {
@@ -630,8 +624,9 @@ func (e *Engine) input(r stepRequest, class *config.Class, snap store.Snapshot, 
 	in := dialog.Input{
 		Kind: r.kind, Now: now, Today: config.DateOf(now), School: e.school, Person: r.person,
 		Class: class, L: r.L, Caps: e.capsFor(r.person, r.ev.Platform), Job: r.job, Event: r.ev.ID,
-		LocalizerFor: e.localizerFor, Reachable: e.reachable, Periods: r.periods,
-		Text: r.ev.Text, Command: strings.ToLower(r.ev.Command), Args: r.args,
+		LocalizerFor: e.localizerFor, Reachable: e.reachable, CapsOf: e.capsOf,
+		Periods: r.periods,
+		Text:    r.ev.Text, Command: strings.ToLower(r.ev.Command), Args: r.args,
 		Action: r.ev.Action, Value: r.ev.Value, Fields: r.ev.Fields,
 		Thread: r.ev.ThreadKey, Channel: !r.ev.DM && r.ev.ThreadKey == "" && r.ev.Mention,
 		Profile: snap.Person, ClassData: snap.Class,
@@ -648,6 +643,14 @@ func (e *Engine) input(r stepRequest, class *config.Class, snap store.Snapshot, 
 	return in
 }
 
+// capsOf is what the platform that reaches person id first can show.
+func (e *Engine) capsOf(id string) chat.Capabilities {
+	if p, ok := e.school.Person(id); ok {
+		return e.capsFor(p, "")
+	}
+	return chat.Capabilities{}
+}
+
 // reachable reports whether a connected platform has an address for person id.
 func (e *Engine) reachable(id string) bool {
 	p, ok := e.school.Person(id)
@@ -655,11 +658,22 @@ func (e *Engine) reachable(id string) bool {
 		return false
 	}
 	for _, ad := range e.adapters {
-		if _, ok := e.personAddress(p, ad.Platform()); ok {
+		if _, ok := e.personAddress(p, ad.Platform()); ok && !refuses(ad, p.ID) {
 			return true
 		}
 	}
 	return false
+}
+
+// Refuser is an adapter that knows it cannot reach some roster people although they
+// have an address on its platform (the terminal simulating someone without an id).
+type Refuser interface {
+	Refuses(person string) bool
+}
+
+func refuses(ad chat.Adapter, person string) bool {
+	r, ok := ad.(Refuser)
+	return ok && r.Refuses(person)
 }
 
 func (e *Engine) localizerFor(p *config.Person) *i18n.Localizer {
@@ -728,7 +742,7 @@ func (e *Engine) stage(b *store.Batch, r stepRequest, d dialog.Dialog, snap stor
 			return err
 		}
 	}
-	return nil
+	return e.queueHomes(b, res.Effects, now, src, len(res.Messages))
 }
 
 func sameStack(a, b []dialog.Open) bool {
@@ -966,6 +980,11 @@ func (e *Engine) queue(b *store.Batch, r stepRequest, m chat.Message, id string)
 		return nil
 	}
 	platform, addr, ok := e.route(m.To, actor, r.ev)
+	if fwd, forwarded := e.forwardStaff(m, ok); forwarded {
+		r.log.Warn("staff message forwarded: no connected platform reaches its recipient", "recipient", m.To.Person, "to", fwd.To.Person)
+		m = fwd
+		platform, addr, ok = e.route(m.To, false, r.ev)
+	}
 	if !ok {
 		r.log.Warn("no connected platform reaches the recipient; message not queued",
 			"to", m.To.Kind, "recipient", m.To.Person+m.To.Class)
@@ -990,7 +1009,7 @@ func (e *Engine) route(t chat.Target, actor bool, ev chat.Event) (chat.Platform,
 		}
 	}
 	for _, ad := range e.adapters {
-		if a, ok := e.personAddress(p, ad.Platform()); ok {
+		if a, ok := e.personAddress(p, ad.Platform()); ok && !refuses(ad, p.ID) {
 			return ad.Platform(), a, true
 		}
 	}
@@ -1141,6 +1160,7 @@ func (e *Engine) Unreachable(ctx context.Context, ent outbox.Entry) {
 	if !ok {
 		return
 	}
+	e.forwardRefused(ctx, ent)
 	field := "unreachable:" + string(ent.Platform)
 	snap, err := e.st.Load(ctx, "", p.ID, "")
 	if err != nil {
@@ -1151,7 +1171,9 @@ func (e *Engine) Unreachable(ctx context.Context, ent outbox.Entry) {
 		return
 	}
 	now := e.clk.Now()
-	b := e.st.NewBatch(p.ID, "unreach:"+string(ent.Platform)+":"+p.ID, store.AnyVersion)
+	// One episode per day at most: two processes noticing the same refusal tell once.
+	event := "unreach:" + string(ent.Platform) + ":" + p.ID + ":" + e.today(p).String()
+	b := e.st.NewBatch(p.ID, event, store.AnyVersion)
 	b.SetFields(e.st.PersonKey(p.ID), map[string]string{field: now.UTC().Format(time.RFC3339)})
 	if m, ok := e.school.Person(p.Mentor); ok {
 		L := e.cat.For(e.localeOf(m))
@@ -1160,8 +1182,8 @@ func (e *Engine) Unreachable(ctx context.Context, ent outbox.Entry) {
 			Text:  L.T("core.unreachable_mentor", "Name", chat.Literal(p.Name), "Platform", string(ent.Platform)),
 			Staff: true,
 		}
-		r := stepRequest{ev: chat.Event{ID: "unreach:" + p.ID}, person: p, log: e.log}
-		if err := e.queue(b, r, msg, e.ob.NewID(now, eventHash("unreach:"+p.ID), 0)); err != nil {
+		r := stepRequest{ev: chat.Event{ID: event}, person: p, log: e.log}
+		if err := e.queue(b, r, msg, e.ob.NewID(now, eventHash(event), 0)); err != nil {
 			e.log.Warn("queue unreachable notice", "err", err)
 		}
 	}

@@ -4,8 +4,12 @@
 // channel (Class.Discord.Channel); each person to a roster entry by Discord user id
 // (Person.Discord). The adapter:
 //
-//   - keeps a gateway connection with the GUILDS and DIRECT_MESSAGES intents and no
-//     privileged intent (discordgo reconnects and resumes; Run closes it cleanly);
+//   - keeps a gateway connection with the GUILDS, DIRECT_MESSAGES and GUILD_MESSAGES
+//     intents, and the privileged MESSAGE_CONTENT only when asked (Options.MessageContent;
+//     discordgo reconnects and resumes; Run closes it cleanly);
+//   - turns DMs, messages in the threads Kring opened (reported with their logical
+//     thread key) and class-channel messages that mention Kring or reply to it into
+//     message events; other channel chatter is not read;
 //   - registers every dialog's commands in the guild at start with one bulk overwrite,
 //     Dutch and English names and descriptions in Discord's localisation fields;
 //   - acknowledges every interaction at once (deferred reply, message update or modal)
@@ -25,6 +29,7 @@
 //
 //	dm:<user>               DM channel id of a user (no expiry; Discord keeps it stable)
 //	thread:<channel>:<key>  Discord thread id of a dialog's logical thread key
+//	threadkey:<thread>      "<channel>|<key>": the class channel and logical key of a thread Kring opened
 //	form:<hash>             JSON of a chat.Form behind a form button (30 days)
 //	cid:<hash>              action and value of a choice too long for a custom_id (30 days)
 //
@@ -44,6 +49,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync"
@@ -52,22 +58,32 @@ import (
 
 	"github.com/bwmarrin/discordgo"
 	"github.com/gorilla/websocket"
-	"golang.org/x/time/rate"
 
 	"github.com/kring-school/kring/bot/chat"
 	"github.com/kring-school/kring/bot/clock"
 	"github.com/kring-school/kring/bot/config"
-	"github.com/kring-school/kring/bot/dialog"
+	"github.com/kring-school/kring/bot/guard"
 	"github.com/kring-school/kring/bot/i18n"
 )
 
 // Intents are the gateway intents Kring asks for. GUILDS tells Kring which channels the
 // server has (so a class channel missing from the server is reported at start) and when
 // the bot is removed; DIRECT_MESSAGES delivers what pupils type in their DM with the bot
-// (Discord includes the text of DMs without the privileged MESSAGE_CONTENT intent).
-// Interactions (commands, buttons, modals) need no intent. Kring reads no class-channel
-// chatter, so it asks for neither GUILD_MESSAGES nor MESSAGE_CONTENT.
-const Intents = discordgo.IntentsGuilds | discordgo.IntentsDirectMessages
+// (Discord includes the text of DMs without the privileged MESSAGE_CONTENT intent);
+// GUILD_MESSAGES delivers messages in the class channels and in the threads Kring opened
+// (a poll's thread, say). Without MESSAGE_CONTENT their text is empty unless the message
+// mentions Kring, so by default a pupil answers in a thread by mentioning @Kring or with
+// the buttons. Interactions (commands, buttons, modals) need no intent.
+const Intents = discordgo.IntentsGuilds | discordgo.IntentsDirectMessages | discordgo.IntentsGuildMessages
+
+// ContentIntents are Intents plus the privileged MESSAGE_CONTENT intent, used when
+// Options.MessageContent is set: typed answers in threads then reach Kring without a
+// mention. The intent must be switched on in the application's Bot page first.
+const ContentIntents = Intents | discordgo.IntentMessageContent
+
+// DeploymentLimit is the pace of bot requests of the whole deployment, shared by every
+// process through the guard: just under Discord's global limit of 50 per second.
+var DeploymentLimit = guard.Limit{Rate: DefaultRate, Burst: 1, Period: time.Second}
 
 // DefaultRate is the default pace of bot requests per second, just under Discord's
 // global limit of 50 (measured: 0.96 of the limit with no 429, see BENCHMARKS.md).
@@ -84,20 +100,28 @@ type Options struct {
 	// AppID is the application id. When empty it is learned from the gateway's READY.
 	AppID  string
 	School *config.School
-	// Commands are the commands to register. When empty, Run takes them from the handler
-	// if it has a Commands() []dialog.CommandSpec method (the Engine has).
-	Commands []dialog.CommandSpec
+	// Commands are the commands to register. When empty, Run takes the Engine's.
+	Commands []chat.Command
 	Catalog  *i18n.Catalog
 	// KV caches DM channel, thread and form ids across restarts and replicas. Without it
 	// the adapter keeps them in memory only.
 	KV    chat.KV
 	Clock clock.Clock
 	Log   *slog.Logger
-	// Rate is the most bot requests per second Send makes (default DefaultRate).
+	// Rate is the most bot requests per second this process makes (default DefaultRate):
+	// an upper bound under the deployment's shared limit.
 	Rate float64
+	// Guard paces and pauses requests for the whole deployment (see package guard).
+	// When nil the adapter makes one that paces this process only, at Rate.
+	Guard *guard.Guard
 	// HTTPClient is the client discordgo uses for REST calls. Tests pass a client whose
 	// transport leads to a local fake server.
 	HTTPClient *http.Client
+	// APIBase, when set, sends every REST request for discord.com to this base URL
+	// instead (scheme, host and an optional path prefix): a REST rate-limit proxy shared
+	// by replicas, or a fake in end-to-end tests (env KRING_DISCORD_API_URL). The
+	// gateway address comes from the REST answer to GET /gateway/bot.
+	APIBase string
 	// AckBudget bounds the cache lookup that must finish before a form button can be
 	// answered with its modal (default 1.5s; Discord allows 3s for the whole answer).
 	AckBudget time.Duration
@@ -105,21 +129,30 @@ type Options struct {
 	HandleTimeout time.Duration
 	// ShutdownGrace is how long Run waits for events in progress at shutdown (default 10s).
 	ShutdownGrace time.Duration
+	// MessageContent asks for the privileged MESSAGE_CONTENT intent
+	// (KRING_DISCORD_MESSAGE_CONTENT=1), so pupils can answer in a thread by typing
+	// without mentioning the bot. Switch it on in the application's Bot page first.
+	MessageContent bool
+	// ResolveAfter is how long a deferred command reply may wait for its follow-up
+	// before the adapter deletes the "thinking…" message (default 20s).
+	ResolveAfter time.Duration
 }
 
 // Adapter is Kring on Discord. It implements chat.Adapter.
 type Adapter struct {
-	o       Options
-	s       *discordgo.Session
-	log     *slog.Logger
-	clock   clock.Clock
-	limiter *rate.Limiter
-	school  *config.School
-	cat     *i18n.Catalog
-	kv      chat.KV
+	o      Options
+	s      *discordgo.Session
+	log    *slog.Logger
+	clock  clock.Clock
+	guard  *guard.Guard
+	school *config.School
+	cat    *i18n.Catalog
+	kv     chat.KV
 
 	appMu sync.RWMutex
 	appID string
+	// botID is the bot's own user id (from READY), to spot mentions of Kring.
+	botID string
 
 	ready     chan struct{}
 	readyOnce sync.Once
@@ -129,13 +162,15 @@ type Adapter struct {
 	seen  *seenSet
 	forms *formCache
 	dms   sync.Map // user id -> DM channel id
-
-	pauseMu    sync.Mutex
-	pauseUntil time.Time
+	// threads maps a channel id to "<class channel>|<logical key>" of a thread Kring
+	// opened, or "" for any other channel.
+	threads sync.Map
+	// stopping is closed when shutdown begins.
+	stopping chan struct{}
 
 	runMu    sync.Mutex
-	handler  chat.Handler
-	commands []dialog.CommandSpec
+	handler  chat.Engine
+	commands []chat.Command
 	runCtx   context.Context
 	closing  bool
 	wg       sync.WaitGroup
@@ -179,15 +214,21 @@ func New(o Options) (*Adapter, error) {
 	if o.ShutdownGrace <= 0 {
 		o.ShutdownGrace = 10 * time.Second
 	}
+	if o.ResolveAfter <= 0 {
+		o.ResolveAfter = 20 * time.Second
+	}
 	kv := o.KV
 	if kv == nil {
 		kv = chat.NewMemKV(o.Clock.Now)
 	}
 	a := &Adapter{
 		o: o, log: o.Log, clock: o.Clock,
-		limiter: rate.NewLimiter(rate.Limit(o.Rate), 1),
-		school:  o.School, cat: o.Catalog, kv: kv, appID: o.AppID,
-		ready: make(chan struct{}), seen: newSeenSet(8192), forms: newFormCache(2048),
+		guard:  o.Guard,
+		school: o.School, cat: o.Catalog, kv: kv, appID: o.AppID,
+		ready: make(chan struct{}), seen: newSeenSet(8192), forms: newFormCache(2048), stopping: make(chan struct{}),
+	}
+	if a.guard == nil {
+		a.guard = guard.New(guard.Options{Platform: chat.Discord, Local: o.Rate, Log: o.Log})
 	}
 	token := o.Token
 	if !strings.HasPrefix(token, "Bot ") {
@@ -205,6 +246,13 @@ func New(o Options) (*Adapter, error) {
 	if inner == nil {
 		inner = http.DefaultTransport
 	}
+	if o.APIBase != "" {
+		u, err := url.Parse(o.APIBase)
+		if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
+			return nil, fmt.Errorf("KRING_DISCORD_API_URL %q: give a base URL such as https://discord-proxy.internal:8080", o.APIBase)
+		}
+		inner = &rebase{base: u, inner: inner}
+	}
 	s.Client = &http.Client{Transport: &observer{inner: inner, a: a}, Timeout: base.Timeout}
 	// Kring's outbox retries with the platform's Retry-After; discordgo must not sleep and
 	// retry on its own, nor retry a 502 at once.
@@ -213,9 +261,33 @@ func New(o Options) (*Adapter, error) {
 	s.ShouldReconnectOnError = true
 	s.StateEnabled = false
 	s.Identify.Intents = Intents
+	if o.MessageContent {
+		s.Identify.Intents = ContentIntents
+	}
 	s.LogLevel = discordgo.LogError
 	a.s = s
 	return a, nil
+}
+
+// rebase sends requests for Discord's API host to another base URL.
+type rebase struct {
+	base  *url.URL
+	inner http.RoundTripper
+}
+
+func (r *rebase) RoundTrip(req *http.Request) (*http.Response, error) {
+	if h := req.URL.Hostname(); h != "discord.com" && h != "discordapp.com" {
+		return r.inner.RoundTrip(req)
+	}
+	out := req.Clone(req.Context())
+	u := *req.URL
+	u.Scheme, u.Host = r.base.Scheme, r.base.Host
+	u.Path = strings.TrimSuffix(r.base.Path, "/") + u.Path
+	if u.RawPath != "" {
+		u.RawPath = strings.TrimSuffix(r.base.Path, "/") + u.RawPath
+	}
+	out.URL, out.Host = &u, r.base.Host
+	return r.inner.RoundTrip(out)
 }
 
 // Platform implements chat.Adapter.
@@ -230,9 +302,9 @@ func (a *Adapter) Capabilities() chat.Capabilities {
 // Session returns the discordgo session (for diagnostics and tests).
 func (a *Adapter) Session() *discordgo.Session { return a.s }
 
-// Run connects to the gateway, registers the commands, and feeds events to h until ctx
-// is done. On shutdown it closes the gateway and waits for events in progress.
-func (a *Adapter) Run(ctx context.Context, h chat.Handler) error {
+// Run connects to the gateway, registers the commands, and feeds events to the Engine
+// until ctx is done. On shutdown it closes the gateway and waits for events in progress.
+func (a *Adapter) Run(ctx context.Context, h chat.Engine) error {
 	a.runMu.Lock()
 	if a.handler != nil {
 		a.runMu.Unlock()
@@ -242,17 +314,18 @@ func (a *Adapter) Run(ctx context.Context, h chat.Handler) error {
 	a.runCtx = context.WithoutCancel(ctx)
 	a.commands = a.o.Commands
 	if len(a.commands) == 0 {
-		if c, ok := h.(interface{ Commands() []dialog.CommandSpec }); ok {
-			a.commands = c.Commands()
-		}
+		a.commands = h.Commands()
 	}
 	a.runMu.Unlock()
 
 	for _, f := range []any{a.onReady, a.onGuildCreate, a.onInteraction, a.onMessage, a.onResumed, a.onDisconnect} {
 		defer a.s.AddHandler(f)()
 	}
-	if err := a.s.Open(); err != nil {
-		return openError(err)
+	if err := a.open(ctx); err != nil {
+		if ctx.Err() != nil {
+			return nil
+		}
+		return err
 	}
 	defer a.shutdown()
 	select {
@@ -272,6 +345,40 @@ func (a *Adapter) Run(ctx context.Context, h chat.Handler) error {
 	return nil
 }
 
+// open connects to the gateway, retrying with backoff (1 s doubling to a minute) while
+// Discord cannot be reached, as the Slack adapter does: a network blip or a Discord
+// outage at start-up must not end the process. A refused token or intents are not
+// retried: they need the operator.
+func (a *Adapter) open(ctx context.Context) error {
+	wait := time.Second
+	for attempt := 1; ; attempt++ {
+		err := a.s.Open()
+		if err == nil {
+			return nil
+		}
+		oerr := openError(err)
+		if permanentOpen(err) {
+			return oerr
+		}
+		a.log.Warn("cannot reach Discord; retrying", "attempt", attempt, "in", wait, "err", oerr)
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-a.clock.After(wait):
+		}
+		wait = min(2*wait, time.Minute)
+	}
+}
+
+// permanentOpen reports whether a gateway connection failed for a reason retrying
+// cannot fix (a refused token, refused intents).
+func permanentOpen(err error) bool {
+	var re *discordgo.RESTError
+	var ce *websocket.CloseError
+	return (errors.As(err, &re) && re.Response != nil && re.Response.StatusCode == http.StatusUnauthorized) ||
+		(errors.As(err, &ce) && (ce.Code == 4004 || ce.Code == 4013 || ce.Code == 4014))
+}
+
 // openError explains why the gateway connection could not be made.
 func openError(err error) error {
 	var re *discordgo.RESTError
@@ -281,7 +388,7 @@ func openError(err error) error {
 		errors.As(err, &ce) && ce.Code == 4004:
 		return errors.New("connect to Discord: the bot token was refused; copy it again from your application's Bot page (Reset Token) into DISCORD_TOKEN")
 	case errors.As(err, &ce) && (ce.Code == 4013 || ce.Code == 4014):
-		return fmt.Errorf("connect to Discord: the gateway refused Kring's intents (%d); Kring asks only for GUILDS and DIRECT_MESSAGES, which need no approval", ce.Code)
+		return fmt.Errorf("connect to Discord: the gateway refused Kring's intents (%d); with KRING_DISCORD_MESSAGE_CONTENT=1 switch on Message Content Intent in the Bot page of your Discord application, or unset it", ce.Code)
 	}
 	return fmt.Errorf("connect to the Discord gateway: %w", cleanErr(err))
 }
@@ -291,6 +398,7 @@ func (a *Adapter) shutdown() {
 	a.runMu.Lock()
 	a.closing = true
 	a.runMu.Unlock()
+	close(a.stopping)
 	if err := a.s.Close(); err != nil {
 		a.log.Warn("close gateway", "err", cleanErr(err))
 	}
@@ -359,6 +467,11 @@ func (a *Adapter) onReady(_ *discordgo.Session, r *discordgo.Ready) {
 	} else if r.User != nil {
 		a.setApp(r.User.ID)
 	}
+	if r.User != nil {
+		a.appMu.Lock()
+		a.botID = r.User.ID
+		a.appMu.Unlock()
+	}
 	found := false
 	for _, g := range r.Guilds {
 		if g.ID == a.school.Discord.Guild {
@@ -405,6 +518,10 @@ func (a *Adapter) onResumed(_ *discordgo.Session, _ *discordgo.Resumed) {
 	a.log.Info("gateway session resumed")
 }
 
+// Paused reports whether Discord refuses all of Kring's sending for now (a ban, a
+// revoked token, a global rate limit) and until when; /healthz and /metrics use it.
+func (a *Adapter) Paused() (reason string, until time.Time) { return a.guard.Paused() }
+
 // Connected reports whether the gateway session is up; /healthz uses it.
 func (a *Adapter) Connected() bool { return a.connected.Load() }
 
@@ -425,8 +542,10 @@ func (a *Adapter) localizer(user string, client discordgo.Locale) *i18n.Localize
 		a.runMu.Lock()
 		h := a.handler
 		a.runMu.Unlock()
-		if l, ok := h.(interface{ LocaleOf(*config.Person) string }); ok {
-			return a.cat.For(l.LocaleOf(p)) // their own /language first
+		if h != nil {
+			if l := h.LocaleOf(p); l != "" {
+				return a.cat.For(l) // their own /language first
+			}
 		}
 		return a.cat.For(a.school.LocaleFor(p))
 	}

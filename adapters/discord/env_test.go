@@ -108,6 +108,14 @@ func (r *recorder) Handle(ctx context.Context, ev chat.Event) []chat.Message {
 
 func (r *recorder) Commands() []dialog.CommandSpec { return testSpecs() }
 
+// KV and Home complete chat.Engine: the adapter's own KV option is used, and Discord
+// has no home pages.
+func (r *recorder) KV(chat.Platform) chat.KV { return chat.NewMemKV(time.Now) }
+
+func (r *recorder) Home(context.Context, string) (chat.Home, error) { return chat.Home{}, nil }
+
+func (r *recorder) LocaleOf(*config.Person) string { return "" }
+
 func (r *recorder) count() int {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -250,6 +258,11 @@ func (e *env) stop() {
 		}
 	case <-time.After(30 * time.Second):
 		e.t.Error("Run did not return after cancel")
+	}
+	// Every deferred command of every test got its follow-up or had its "thinking…"
+	// reply deleted: none is left for Discord to mark "did not respond".
+	if ids := e.fake.Unresolved(); len(ids) != 0 {
+		e.t.Errorf("%d deferred interactions left unresolved: %v", len(ids), ids)
 	}
 }
 

@@ -12,6 +12,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -29,9 +30,9 @@ type Driver interface {
 	Tick(ctx context.Context) error
 }
 
-// Scheduler tells when the next job is due.
+// Scheduler tells when the next job or timer is due (zero: nothing in sight).
 type Scheduler interface {
-	Next(now time.Time) time.Time
+	NextDue(ctx context.Context, now time.Time) time.Time
 }
 
 // Options configure the terminal adapter.
@@ -46,6 +47,10 @@ type Options struct {
 	Script bool
 	// As is the person to start as (default: the first pupil).
 	As string
+	// Session, if set, replaces the random part of event ids: a script on a throwaway
+	// store uses a fixed one, so ids derived from events (question codes) are the same
+	// every run. Leave it empty on a store that outlives the session.
+	Session string
 }
 
 // Adapter is the terminal platform.
@@ -63,14 +68,31 @@ type Adapter struct {
 	seq     int
 	choices map[string][]chat.Choice
 	pending map[string][]string
+	// post is the newest class or thread post with choices, which :press answers.
+	post *classPost
+	// threads maps the logical thread keys seen so far to their class.
+	threads map[string]string
+	// offline are people the terminal pretends Kring cannot reach (:offline).
+	offline map[string]bool
+}
+
+// classPost is a post in a class channel or thread, as the terminal remembers it.
+type classPost struct {
+	class, thread string
+	choices       []chat.Choice
 }
 
 // New returns a terminal adapter. Call Bind before Run.
 func New(o Options) *Adapter {
 	var b [6]byte
 	_, _ = rand.Read(b[:])
-	a := &Adapter{o: o, L: o.Catalog.For(o.School.Locale), session: hex.EncodeToString(b[:]),
-		choices: map[string][]chat.Choice{}, pending: map[string][]string{}}
+	session := hex.EncodeToString(b[:])
+	if o.Session != "" {
+		session = o.Session
+	}
+	a := &Adapter{o: o, L: o.Catalog.For(o.School.Locale), session: session,
+		choices: map[string][]chat.Choice{}, pending: map[string][]string{}, offline: map[string]bool{},
+		threads: map[string]string{}}
 	if p, ok := o.School.FindPerson(o.As); ok {
 		a.as = p
 	} else if ps := pupils(o.School); len(ps) > 0 {
@@ -93,6 +115,14 @@ func (a *Adapter) Capabilities() chat.Capabilities {
 	return chat.Capabilities{Buttons: true, Ephemeral: true}
 }
 
+// Refuses reports whether the terminal pretends Kring cannot reach person (:offline),
+// as if they had no Discord or Slack id: the Engine then treats them as unreachable.
+func (a *Adapter) Refuses(person string) bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.offline[person]
+}
+
 // Send implements chat.Adapter: it prints the message, or keeps it for the person it is
 // for until you switch to them.
 func (a *Adapter) Send(_ context.Context, d chat.Delivery) error {
@@ -113,8 +143,20 @@ func (a *Adapter) Send(_ context.Context, d chat.Delivery) error {
 		}
 	default:
 		label = a.L.T("shell.to_class", "Class", d.Address.Channel)
-		if d.Address.Thread != "" {
-			label = a.L.T("shell.to_thread", "Class", d.Address.Channel, "Thread", m.To.ThreadTitle)
+		key := m.To.Thread
+		if key == "" {
+			key = d.Address.Thread
+		}
+		if key != "" {
+			title := m.To.ThreadTitle
+			if title == "" {
+				title = key
+			}
+			label = a.L.T("shell.to_thread", "Class", d.Address.Channel, "Thread", title, "Key", key)
+			a.threads[key] = d.Address.Channel
+		}
+		if len(m.Choices) > 0 {
+			a.post = &classPost{class: d.Address.Channel, thread: key, choices: m.Choices}
 		}
 	}
 	text := a.render(label, m)
@@ -162,7 +204,7 @@ func (a *Adapter) nameOf(id string) string {
 }
 
 // Run reads lines until the input ends or ctx is done.
-func (a *Adapter) Run(ctx context.Context, h chat.Handler) error {
+func (a *Adapter) Run(ctx context.Context, h chat.Engine) error {
 	if a.driver == nil {
 		return fmt.Errorf("shell: Bind was not called")
 	}
@@ -237,13 +279,10 @@ func (a *Adapter) location() *time.Location {
 // line handles one input line; quit reports :quit.
 func (a *Adapter) line(ctx context.Context, h chat.Handler, line string) (quit bool, err error) {
 	if strings.HasPrefix(line, ":") {
-		return a.meta(ctx, line)
+		return a.meta(ctx, h, line)
 	}
-	a.mu.Lock()
-	me := a.as
-	a.seq++
-	ev := chat.Event{ID: "shell-" + a.session + "-" + strconv.Itoa(a.seq), Platform: chat.Shell, User: me.ID, DM: true, Time: a.o.Clock.Now()}
-	a.mu.Unlock()
+	ev := a.event()
+	me := ev.User
 	switch {
 	case strings.HasPrefix(line, "/"):
 		name, rest, _ := strings.Cut(strings.TrimPrefix(line, "/"), " ")
@@ -251,7 +290,7 @@ func (a *Adapter) line(ctx context.Context, h chat.Handler, line string) (quit b
 		ev.Command = a.canonical(strings.ToLower(name))
 		ev.ArgText = strings.TrimSpace(rest)
 	default:
-		if c, ok := a.matchChoice(me.ID, line); ok {
+		if c, ok := a.matchChoice(me, line); ok {
 			ev.Kind = chat.KindButton
 			ev.Action, ev.Value = c.Action, c.Value
 		} else {
@@ -259,10 +298,68 @@ func (a *Adapter) line(ctx context.Context, h chat.Handler, line string) (quit b
 			ev.Text = line
 		}
 	}
-	for _, m := range h.Handle(ctx, ev) {
-		_ = a.Send(ctx, chat.Delivery{Message: m, Address: chat.Address{User: me.ID}})
-	}
+	a.handle(ctx, h, ev)
 	return false, nil
+}
+
+// event starts an event of the current person, in their DM.
+func (a *Adapter) event() chat.Event {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.seq++
+	return chat.Event{ID: "shell-" + a.session + "-" + strconv.Itoa(a.seq), Platform: chat.Shell, User: a.as.ID, DM: true, Time: a.o.Clock.Now()}
+}
+
+// handle gives ev to the Engine and shows its immediate replies to the actor.
+func (a *Adapter) handle(ctx context.Context, h chat.Handler, ev chat.Event) {
+	for _, m := range h.Handle(ctx, ev) {
+		_ = a.Send(ctx, chat.Delivery{Message: m, Address: chat.Address{User: ev.User}})
+	}
+}
+
+// press answers the newest class or thread post with its choice n, as a button
+// pressed in the class channel (:press N).
+func (a *Adapter) press(ctx context.Context, h chat.Handler, arg string) error {
+	a.mu.Lock()
+	post := a.post
+	a.mu.Unlock()
+	if post == nil {
+		return fmt.Errorf("%s", a.L.T("shell.no_post"))
+	}
+	n, err := strconv.Atoi(arg)
+	if err != nil || n < 1 || n > len(post.choices) {
+		return fmt.Errorf("%s", a.L.T("shell.bad_press", "Max", len(post.choices)))
+	}
+	ev := a.event()
+	ev.DM, ev.Channel, ev.Thread, ev.ThreadKey = false, post.class, post.thread, post.thread
+	ev.Kind, ev.Action, ev.Value = chat.KindButton, post.choices[n-1].Action, post.choices[n-1].Value
+	a.handle(ctx, h, ev)
+	return nil
+}
+
+// say types text in the thread of logical key in its class channel (:thread KEY text).
+func (a *Adapter) say(ctx context.Context, h chat.Handler, arg string) error {
+	key, text, _ := strings.Cut(arg, " ")
+	text = strings.TrimSpace(text)
+	a.mu.Lock()
+	class, ok := a.threads[key]
+	var keys []string
+	for k := range a.threads {
+		keys = append(keys, k)
+	}
+	a.mu.Unlock()
+	switch {
+	case !ok:
+		slices.Sort(keys)
+		return fmt.Errorf("%s", a.L.T("shell.no_thread", "Key", key, "Keys", strings.Join(keys, ", ")))
+	case text == "":
+		return fmt.Errorf("%s", a.L.T("shell.thread_usage"))
+	}
+	ev := a.event()
+	ev.DM, ev.Channel, ev.Thread, ev.ThreadKey = false, class, key, key
+	ev.Kind, ev.Text = chat.KindMessage, text
+	a.handle(ctx, h, ev)
+	return nil
 }
 
 // canonical maps a localised command name (/incheck) to its canonical one (/checkin).
@@ -313,7 +410,12 @@ func letters(s string) string {
 	}, s), unicode.IsSpace))
 }
 
-func (a *Adapter) meta(ctx context.Context, line string) (bool, error) {
+// nextDue is when the next job or dialog timer is due.
+func (a *Adapter) nextDue(ctx context.Context) time.Time {
+	return a.sched.NextDue(ctx, a.o.Clock.Now())
+}
+
+func (a *Adapter) meta(ctx context.Context, h chat.Handler, line string) (bool, error) {
 	cmd, arg, _ := strings.Cut(strings.TrimPrefix(line, ":"), " ")
 	arg = strings.TrimSpace(arg)
 	switch cmd {
@@ -333,6 +435,15 @@ func (a *Adapter) meta(ctx context.Context, line string) (bool, error) {
 		for _, t := range waiting {
 			fmt.Fprintln(a.o.Out, t)
 		}
+	case "offline":
+		p, ok := a.o.School.FindPerson(arg)
+		if !ok {
+			return false, fmt.Errorf("%s", a.L.T("shell.no_such_person", "Ref", arg))
+		}
+		a.mu.Lock()
+		a.offline[p.ID] = true
+		a.mu.Unlock()
+		fmt.Fprintln(a.o.Out, a.L.T("shell.offline", "Name", p.Name))
 	case "who":
 		for _, p := range a.o.School.People {
 			fmt.Fprintf(a.o.Out, "  %-10s %-20s %s\n", p.ID, p.Name, a.roles(p))
@@ -341,8 +452,12 @@ func (a *Adapter) meta(ctx context.Context, line string) (bool, error) {
 		fmt.Fprintln(a.o.Out, a.stamp())
 	case "help":
 		fmt.Fprintln(a.o.Out, a.L.T("shell.help"))
+	case "press", "druk":
+		return false, a.press(ctx, h, arg)
+	case "thread", "draad":
+		return false, a.say(ctx, h, arg)
 	case "next":
-		next := a.sched.Next(a.o.Clock.Now())
+		next := a.sched.NextDue(ctx, a.o.Clock.Now())
 		if next.IsZero() {
 			return false, fmt.Errorf("%s", a.L.T("shell.no_jobs"))
 		}
@@ -359,12 +474,14 @@ func (a *Adapter) meta(ctx context.Context, line string) (bool, error) {
 			fmt.Fprintln(a.o.Out, a.stamp())
 			break
 		}
-		// Walk through every job time on the way so nothing is skipped or bunched up.
+		// Walk through every job and timer on the way so nothing is skipped or bunched up.
+		var last time.Time
 		for {
-			next := a.sched.Next(a.o.Clock.Now())
-			if next.IsZero() || next.After(target) {
+			next := a.nextDue(ctx)
+			if next.IsZero() || next.After(target) || !next.After(last) {
 				break
 			}
+			last = next
 			a.o.Clock.Set(next)
 			fmt.Fprintln(a.o.Out, a.stamp())
 			if err := a.driver.Tick(ctx); err != nil {

@@ -62,6 +62,9 @@ type Input struct {
 	Reachable func(id string) bool
 	// Caps is what the person's platform can show, so the dialog can degrade.
 	Caps chat.Capabilities
+	// CapsOf is what the platform that reaches roster person id can show, for a message
+	// to someone else (a form for a teacher where their platform has forms). Nil: Caps.
+	CapsOf func(id string) chat.Capabilities
 	// Job names the scheduled job for Start and Remind inputs.
 	Job string
 	// Event is the id of the event or job step this input comes from: stable across
@@ -386,49 +389,21 @@ func (j Job) RunsOn(w time.Weekday) bool {
 	return false
 }
 
-// OptionKind is the type of a command option.
-type OptionKind string
+// The command declaration types live in bot/chat, the contract with the adapters,
+// which register the commands on their platform; dialogs use them under these names.
+type (
+	// OptionKind is the type of a command option.
+	OptionKind = chat.OptionKind
+	// CommandSpec declares a command (see chat.Command).
+	CommandSpec = chat.Command
+	// OptionSpec declares one command option.
+	OptionSpec = chat.CommandOption
+)
 
 // The option kinds.
 const (
-	// OptText is free text; the last text option of a command takes the rest of the line.
-	OptText OptionKind = "text"
-	// OptPerson names a roster person (roster id, name, or a platform mention).
-	OptPerson OptionKind = "person"
-	// OptChoice is one of Choices.
-	OptChoice OptionKind = "choice"
-	// OptClass names a class id.
-	OptClass OptionKind = "class"
+	OptText   = chat.OptText
+	OptPerson = chat.OptPerson
+	OptChoice = chat.OptChoice
+	OptClass  = chat.OptClass
 )
-
-// CommandSpec declares a command. Adapters register it on their platform; its texts
-// come from the catalogs: "cmd.NAME.name" (localised name), "cmd.NAME.desc",
-// "cmd.NAME.opt.OPTION" (option description).
-type CommandSpec struct {
-	// Name is the canonical lowercase English name, e.g. "checkin".
-	Name string
-	// Roles may use the command; empty means every enrolled person.
-	Roles   []config.Role
-	Options []OptionSpec
-}
-
-// OptionSpec declares one command option.
-type OptionSpec struct {
-	Name     string
-	Kind     OptionKind
-	Required bool
-	Choices  []string
-}
-
-// Allowed reports whether p may use the command.
-func (c CommandSpec) Allowed(p *config.Person) bool {
-	if len(c.Roles) == 0 {
-		return true
-	}
-	for _, r := range c.Roles {
-		if p.Has(r) {
-			return true
-		}
-	}
-	return false
-}

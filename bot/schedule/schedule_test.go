@@ -61,7 +61,8 @@ func TestDueJobsFollowSchoolDaysAndHolidays(t *testing.T) {
 
 func TestNextSkipsWeekendAndHoliday(t *testing.T) {
 	h := bottest.New(t, bottest.Options{})
-	got := h.Scheduler.Next(at(2026, 12, 18, 11, 0)) // Friday before Christmas
+	// Friday before Christmas, after the day's last job (the silent-days check at day_end).
+	got := h.Scheduler.Next(at(2026, 12, 18, 17, 0))
 	if want := at(2027, 1, 4, 8, 15); !got.Equal(want) {
 		t.Fatalf("next job after the last day before the holiday = %v, want %v", got, want)
 	}

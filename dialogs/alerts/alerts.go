@@ -64,7 +64,8 @@ func (*Dialog) Records() []record.Kind {
 // Jobs implements dialog.Scheduled: at the end of each school day, every pupil's
 // silent-days check.
 func (*Dialog) Jobs(c *config.Class) []dialog.Job {
-	return []dialog.Job{{Name: JobSilent, At: c.Schedule.DayEnd, Audience: config.Pupil, Kind: dialog.Start}}
+	// An hour's grace: after a late start the check still runs, but not in the evening.
+	return []dialog.Job{{Name: JobSilent, At: c.Schedule.DayEnd, Audience: config.Pupil, Kind: dialog.Start, Grace: time.Hour}}
 }
 
 // Reads implements dialog.Reader: the alert named by the button or the timer.
