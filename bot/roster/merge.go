@@ -45,7 +45,7 @@ type Plan struct {
 
 // Count is one class's line of the summary.
 type Count struct {
-	Class                            string
+	Class                           string
 	Added, Changed, Left, Unchanged int
 }
 
