@@ -241,7 +241,7 @@ func TestCheckinMorningOnDiscord(t *testing.T) {
 		}
 	}
 
-	// A stranger gets the polite "not enrolled" and nothing else.
+	// A stranger gets the polite "not enrolled" (with how to link a code) and nothing else.
 	before := len(k.fake.Requests())
 	sin, err := k.fake.SlashCommand(fakediscord.Actor{User: strangerID}, classChan, "checkin")
 	if err != nil {
@@ -254,7 +254,7 @@ func TestCheckinMorningOnDiscord(t *testing.T) {
 	}
 	var nr map[string]any
 	_ = jsonUnmarshal(sfu.Response, &nr)
-	if nr["content"] != Render(L.T("core.not_enrolled")) || int(nr["flags"].(float64))&64 == 0 {
+	if nr["content"] != Render(L.T("link.unknown", "Example", "ACEF-HJKM")) || int(nr["flags"].(float64))&64 == 0 {
 		t.Errorf("stranger reply = %s", sfu.Response)
 	}
 	if n := len(k.fake.Requests()) - before; n != 2 {

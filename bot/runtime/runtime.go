@@ -16,6 +16,7 @@ import (
 	"github.com/kring-school/kring/bot/config"
 	"github.com/kring-school/kring/bot/dialog"
 	"github.com/kring-school/kring/bot/i18n"
+	"github.com/kring-school/kring/bot/link"
 	"github.com/kring-school/kring/bot/outbox"
 	"github.com/kring-school/kring/bot/schedule"
 	"github.com/kring-school/kring/bot/store"
@@ -53,7 +54,9 @@ type Runtime struct {
 	Outbox    *outbox.Outbox
 	Deliverer *outbox.Deliverer
 	Scheduler *schedule.Scheduler
-	adapters  []chat.Adapter
+	// Links are the accounts linked at runtime (codes, Slack e-mail), over the file's ids.
+	Links    *link.Links
+	adapters []chat.Adapter
 	log       *slog.Logger
 }
 
@@ -74,7 +77,10 @@ func New(o Options) (*Runtime, error) {
 	}
 	st := store.New(o.Redis, o.Prefix, o.School.ID, o.School.Retention.Std())
 	ob := outbox.New(st, o.Clock)
-	dialogs := append([]dialog.Dialog{help.New(o.Dialogs...)}, o.Dialogs...)
+	links := link.New(o.School, st, o.Clock, o.Log, link.Policy{})
+	linkSvc := link.NewService(links, o.Catalog, nil)
+	own := append(append([]dialog.Dialog(nil), o.Dialogs...), linkSvc)
+	dialogs := append([]dialog.Dialog{help.New(own...)}, own...)
 	jobWorkers := 0 // the Engine's default
 	if o.Serial {
 		jobWorkers = 1
@@ -82,11 +88,12 @@ func New(o Options) (*Runtime, error) {
 	eng, err := bot.New(bot.Options{
 		School: o.School, Store: st, Outbox: ob, Clock: o.Clock, Catalog: o.Catalog,
 		Dialogs: dialogs, Adapters: o.Adapters, Log: o.Log, Observer: o.EngineObserver,
-		JobWorkers: jobWorkers,
+		JobWorkers: jobWorkers, Directory: links, Onboarding: linkSvc,
 	})
 	if err != nil {
 		return nil, err
 	}
+	linkSvc.SetNotifier(eng.Notify)
 	del := outbox.NewDeliverer(ob, o.Adapters, o.Log)
 	del.Unreachable = eng.Unreachable
 	del.Observer = o.OutboxObserver
@@ -94,7 +101,7 @@ func New(o Options) (*Runtime, error) {
 		del.Workers = 1
 	}
 	sched := schedule.New(o.School, dialogs, eng, st, o.Clock, o.Log, o.Owner)
-	return &Runtime{Store: st, Engine: eng, Outbox: ob, Deliverer: del, Scheduler: sched, adapters: o.Adapters, log: o.Log}, nil
+	return &Runtime{Store: st, Engine: eng, Outbox: ob, Deliverer: del, Scheduler: sched, Links: links, adapters: o.Adapters, log: o.Log}, nil
 }
 
 // Tick runs the jobs due now and delivers every message due now, synchronously. The
@@ -112,11 +119,14 @@ func (r *Runtime) Run(ctx context.Context, background bool) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var wg sync.WaitGroup
-	errs := make(chan error, len(r.adapters)+2)
+	errs := make(chan error, len(r.adapters)+3)
 	if background {
-		wg.Add(2)
+		wg.Add(3)
 		go func() { defer wg.Done(); errs <- r.Deliverer.Run(ctx) }()
 		go func() { defer wg.Done(); errs <- r.Scheduler.Run(ctx) }()
+		go func() { defer wg.Done(); errs <- r.Links.Run(ctx) }()
+	} else if err := r.Links.Refresh(ctx); err != nil {
+		r.log.Warn("links not loaded; the school file's ids are used", "err", err)
 	}
 	for _, a := range r.adapters {
 		wg.Add(1)
