@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -49,10 +50,14 @@ func NewCode(r io.Reader) (string, error) {
 // Normalize reads a code as a person may type it: any case, with or without the dash
 // or spaces. It reports false for text that cannot be a code.
 func Normalize(s string) (string, bool) {
+	s = strings.TrimSpace(s)
+	if !codeShape.MatchString(s) {
+		return "", false
+	}
 	var b strings.Builder
-	for _, r := range strings.ToUpper(strings.TrimSpace(s)) {
+	for _, r := range strings.ToUpper(s) {
 		switch {
-		case r == '-' || r == ' ' || r == '.':
+		case r == '-' || r == ' ':
 		case strings.ContainsRune(Alphabet, r):
 			b.WriteRune(r)
 		case r < 128 && (r >= 'A' && r <= 'Z' || r >= '0' && r <= '9'):
@@ -67,6 +72,10 @@ func Normalize(s string) (string, bool) {
 	}
 	return b.String(), true
 }
+
+// codeShape is what a typed code looks like: four and four letters or digits, with
+// or without a dash or space between.
+var codeShape = regexp.MustCompile(`^[A-Za-z0-9]{4}[- ]?[A-Za-z0-9]{4}$`)
 
 // hash is what is stored of a code.
 func (l *Links) hash(code string) string {

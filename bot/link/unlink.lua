@@ -15,11 +15,13 @@ if old and string.sub(old, 1, 1) ~= '-' then
   redis.call('HDEL', KEYS[1], '@' .. plat .. ':' .. old)
 end
 if user == '' then
-  local was = old
-  if not was or string.sub(was, 1, 1) == '-' then
-    was = fileUser
+  -- The tombstone names the file's id when there is one (that is what it overrules),
+  -- else the runtime link just removed.
+  local was = fileUser
+  if was == '' and old and string.sub(old, 1, 1) ~= '-' then
+    was = old
   end
-  if was == '' or was == nil then
+  if was == '' then
     return {'none'}
   end
   redis.call('HSET', KEYS[1], plat .. ':' .. person, '-' .. was)
