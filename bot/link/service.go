@@ -204,7 +204,7 @@ func (s *Service) clockTime(t time.Time) string {
 
 func waitText(L *i18n.Localizer, d time.Duration) string {
 	if d < time.Minute {
-		return L.N("link.seconds", int((d + time.Second - 1) / time.Second))
+		return L.N("link.seconds", int((d+time.Second-1)/time.Second))
 	}
 	return L.N("link.minutes", int((d+time.Minute-1)/time.Minute))
 }

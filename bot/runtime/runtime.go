@@ -57,7 +57,7 @@ type Runtime struct {
 	// Links are the accounts linked at runtime (codes, Slack e-mail), over the file's ids.
 	Links    *link.Links
 	adapters []chat.Adapter
-	log       *slog.Logger
+	log      *slog.Logger
 }
 
 // New assembles a Runtime.
