@@ -41,6 +41,12 @@ type morningKring struct {
 
 func newMorningKring(t *testing.T) *morningKring {
 	t.Helper()
+	return newMorningKringLog(t, slog.New(slog.DiscardHandler))
+}
+
+// newMorningKringLog is newMorningKring with the adapter's and the core's logs to log.
+func newMorningKringLog(t *testing.T, log *slog.Logger) *morningKring {
+	t.Helper()
 	rdb, prefix := storetest.Redis(t)
 	school := bottest.ExampleSchool(t)
 	school.Discord.Guild = guildID
@@ -60,12 +66,16 @@ func newMorningKring(t *testing.T) *morningKring {
 	kv := store.New(rdb, prefix, school.ID, school.Retention.Std()).KV(string(chat.Discord))
 	a, err := New(Options{
 		Token: fake.Token(), School: school, KV: kv, Clock: clk, HTTPClient: fake.Client(), Rate: 1000,
-		Log: slog.New(slog.DiscardHandler),
+		Log: log,
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := bottest.New(t, bottest.Options{School: school, Adapters: []chat.Adapter{a}, Redis: rdb, Prefix: prefix, Clock: clk})
+	o := bottest.Options{School: school, Adapters: []chat.Adapter{a}, Redis: rdb, Prefix: prefix, Clock: clk}
+	if log.Handler() != slog.DiscardHandler {
+		o.Log = log
+	}
+	h := bottest.New(t, o)
 	sig := &signalling{h: h.Engine, done: make(chan string, 64)}
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	t.Cleanup(cancel)
