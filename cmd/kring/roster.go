@@ -336,4 +336,3 @@ func (e *errWriter) Write(b []byte) (int, error) {
 	e.err = err
 	return n, err
 }
-
