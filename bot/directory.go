@@ -37,6 +37,17 @@ type Service interface {
 	Serve(ctx context.Context, ev chat.Event, p *config.Person, args map[string]string, L *i18n.Localizer) []chat.Message
 }
 
+// PersonFor resolves a platform account to an active roster person, with the links
+// made at runtime; adapters use it for their own look-ups (App Home, languages).
+func (e *Engine) PersonFor(platform chat.Platform, user string) (*config.Person, bool) {
+	return e.dir.Person(platform, user)
+}
+
+// AccountOf returns the person's account id on platform, "" when none.
+func (e *Engine) AccountOf(p *config.Person, platform chat.Platform) string {
+	return e.dir.Account(p, platform)
+}
+
 // fileDirectory is the school file's ids alone.
 type fileDirectory struct{ s *config.School }
 

@@ -87,6 +87,12 @@ func TestLinkingOnSlack(t *testing.T) {
 	if got := k.h.Links.Account(person("daan"), chat.Slack); got != "U0NEWDAAN" {
 		t.Fatalf("Daan's Slack account %q", got)
 	}
+	// His App Home is his own page now, not the "not enrolled" note.
+	k.envelope(fakeslack.Envelope{Type: "events_api", Payload: k.fake.EventCallback("EvHomeDaan", k.fake.AppHomeOpened("U0NEWDAAN"))})
+	k.settle()
+	if v, ok := k.fake.Home("U0NEWDAAN"); !ok || strings.Contains(string(v.Blocks), "niet ingeschreven") || !strings.Contains(string(v.Blocks), "Daan") {
+		t.Fatalf("Daan's App Home after linking: %s", v.Blocks)
+	}
 	has(t, k.kringCmd("U0OTHER", "koppel "+daan), "al gebruikt")
 	k.h.Clock.Advance(2 * time.Hour)
 	has(t, k.kringCmd("U0OTHER", "link "+milan), "verlopen")

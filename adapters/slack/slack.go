@@ -166,6 +166,8 @@ type handlerRef struct{ h chat.Handler }
 type parts struct {
 	kv   chat.KV
 	home HomeSource
+	// accounts resolves people with the links made at runtime (nil: the school file).
+	accounts Accounts
 	// names maps every accepted sub-command name, lower-case, to its canonical name.
 	names map[string]string
 }
@@ -330,6 +332,9 @@ func (a *Adapter) Use(h chat.Handler) {
 			np.home = hs
 		}
 	}
+	if ac, ok := h.(Accounts); ok {
+		np.accounts = ac
+	}
 	a.parts.Store(&np)
 }
 
@@ -389,9 +394,27 @@ func (a *Adapter) teamOK(team string) bool {
 // isDM reports whether a Slack channel id is a direct message (ids of DMs start with D).
 func isDM(channel string) bool { return strings.HasPrefix(channel, "D") }
 
+// Accounts resolves Slack users to roster people including the accounts linked at
+// runtime (link codes, e-mail); the Engine implements it.
+type Accounts interface {
+	PersonFor(platform chat.Platform, user string) (*config.Person, bool)
+	AccountOf(p *config.Person, platform chat.Platform) string
+}
+
 // person resolves a Slack user id to a roster person.
 func (a *Adapter) person(user string) (*config.Person, bool) {
+	if ac := a.p().accounts; ac != nil {
+		return ac.PersonFor(chat.Slack, user)
+	}
 	return a.opt.School.ByPlatform("slack", user)
+}
+
+// slackID is a person's Slack user id, "" when they have none.
+func (a *Adapter) slackID(p *config.Person) string {
+	if ac := a.p().accounts; ac != nil {
+		return ac.AccountOf(p, chat.Slack)
+	}
+	return p.Slack
 }
 
 // langForUser is the language of a Slack user's direct messages.
