@@ -75,6 +75,7 @@ type Links struct {
 	mu       sync.RWMutex
 	byUser   map[string]string // PLATFORM:USER -> person
 	byPerson map[string]string // PLATFORM:PERSON -> user or "-USER"
+	loaded   time.Time         // when the last Refresh read Redis
 }
 
 // New returns the links of school in st. Call Refresh (or Run) to load them.
@@ -110,8 +111,26 @@ func (l *Links) Refresh(ctx context.Context) error {
 	}
 	l.mu.Lock()
 	l.byUser, l.byPerson = byUser, byPerson
+	l.loaded = l.clk.Now()
 	l.mu.Unlock()
 	return nil
+}
+
+// StrangerRefresh is the least time between two reloads caused by messages from
+// unknown accounts, so a stranger sending many messages costs one read a second, not
+// one per message.
+const StrangerRefresh = time.Second
+
+// refreshForStranger reloads the links unless that happened less than
+// StrangerRefresh ago.
+func (l *Links) refreshForStranger(ctx context.Context) error {
+	l.mu.RLock()
+	fresh := !l.loaded.IsZero() && l.clk.Now().Sub(l.loaded) < StrangerRefresh
+	l.mu.RUnlock()
+	if fresh {
+		return nil
+	}
+	return l.Refresh(ctx)
 }
 
 // RefreshEvery is how often Run reloads the links, so a link made or removed by

@@ -71,8 +71,9 @@ func (s *Service) Unknown(ctx context.Context, ev chat.Event) (*config.Person, [
 	if ev.Platform == chat.Shell || ev.Platform == "" {
 		return nil, nil
 	}
-	// Linked a moment ago through another process? One round trip, only for strangers.
-	if err := s.links.Refresh(ctx); err == nil {
+	// Linked a moment ago through another process? One round trip, only for strangers
+	// (and at most one a second).
+	if err := s.links.refreshForStranger(ctx); err == nil {
 		if p, ok := s.links.Person(ev.Platform, ev.User); ok {
 			return p, nil
 		}

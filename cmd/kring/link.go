@@ -87,7 +87,7 @@ Flags:
 	}
 	defer t.close()
 	var people []*config.Person
-	name := *class
+	var name string
 	if *person != "" {
 		p, ok := t.school.FindPerson(*person)
 		if !ok || !p.Active() {
