@@ -1,8 +1,11 @@
 // Package bot is Kring's dialogue core. The Engine takes normalised events from the
 // adapters, resolves the platform user to a roster person, checks the role for the
-// command, loads the person's state from Redis in one round trip, runs the dialog step,
-// and commits the new state, the effects and the outgoing messages in one atomic write
-// (a second round trip). Scheduled jobs enter through the same path.
+// command, picks the conversation (the dialog named by a command, button, thread or
+// timer; for typed text the one on top of the person's conversation stack), loads the
+// person's state and the shared records the step reads from Redis in one round trip,
+// runs the dialog step, and commits the new state, the effects and the outgoing messages
+// in one atomic write (a second round trip) that checks every version it read.
+// Scheduled jobs and timers enter through the same path.
 package bot
 
 import (
@@ -14,6 +17,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"time"
@@ -24,6 +28,7 @@ import (
 	"github.com/kring-school/kring/bot/dialog"
 	"github.com/kring-school/kring/bot/i18n"
 	"github.com/kring-school/kring/bot/outbox"
+	"github.com/kring-school/kring/bot/record"
 	"github.com/kring-school/kring/bot/store"
 )
 
@@ -51,6 +56,16 @@ type Options struct {
 	Directory Directory
 	// Onboarding, if set, answers people the Directory does not know (link codes).
 	Onboarding Onboarding
+	// Inbox names the dialog that gets typed text no open conversation expects (""
+	// answers such text with core.no_dialog).
+	Inbox string
+	// Alerts finds safeguarding phrases in a pupil's text (dialog.Input.Alerts).
+	Alerts func(school *config.School, text string) []string
+}
+
+// PanicObserver is an Observer that also counts dialog steps that panicked.
+type PanicObserver interface {
+	Panic(dialog string)
 }
 
 // AlertObserver is an Observer that also counts staff-only messages (alerts, relayed
@@ -90,7 +105,19 @@ type Engine struct {
 	stripes [256]sync.Mutex
 	// background counts home-page refreshes still running, so shutdown can wait for them.
 	background sync.WaitGroup
+	kinds      *record.Kinds
+	inbox      string
+	alerts     func(school *config.School, text string) []string
+	// timers is signalled when a step armed a timer, so the timer loop looks again.
+	timers chan struct{}
 }
+
+// TimerArmed is signalled whenever a step set a timer, so a waiting timer loop can
+// look for an earlier due time.
+func (e *Engine) TimerArmed() <-chan struct{} { return e.timers }
+
+// Kinds returns the declared record kinds (built-in and the dialogs').
+func (e *Engine) Kinds() *record.Kinds { return e.kinds }
 
 // Wait blocks until the Engine's background work (home-page refreshes) has finished.
 // Call it after the adapters stopped, before closing the store.
@@ -113,7 +140,8 @@ func New(o Options) (*Engine, error) {
 	e := &Engine{
 		school: o.School, st: o.Store, ob: o.Outbox, clk: o.Clock, cat: o.Catalog, log: o.Log,
 		obs: o.Observer, maxText: o.MaxText, workers: max(1, o.JobWorkers), dialogs: map[string]dialog.Dialog{},
-		commands: map[string]commandRef{}, adapters: o.Adapters, dir: o.Directory, onboard: o.Onboarding,
+		commands: map[string]commandRef{}, adapters: o.Adapters, inbox: o.Inbox, alerts: o.Alerts,
+		timers: make(chan struct{}, 1), dir: o.Directory, onboard: o.Onboarding,
 	}
 	if e.dir == nil {
 		e.dir = fileDirectory{o.School}
@@ -130,7 +158,21 @@ func New(o Options) (*Engine, error) {
 	if o.JobWorkers == 0 {
 		e.workers = 32
 	}
+	var extra []record.Kind
 	for _, d := range o.Dialogs {
+		if rd, ok := d.(dialog.Recorder); ok {
+			extra = append(extra, rd.Records()...)
+		}
+	}
+	kinds, err := record.NewKinds(extra...)
+	if err != nil {
+		return nil, fmt.Errorf("engine: %w", err)
+	}
+	e.kinds = kinds
+	for _, d := range o.Dialogs {
+		if d.Name() == routeAction {
+			return nil, fmt.Errorf("engine: dialog name %q is the Engine's own", routeAction)
+		}
 		if _, dup := e.dialogs[d.Name()]; dup {
 			return nil, fmt.Errorf("engine: dialog %q registered twice", d.Name())
 		}
@@ -144,8 +186,15 @@ func New(o Options) (*Engine, error) {
 			e.specs = append(e.specs, c)
 		}
 	}
+	if e.inbox != "" && e.dialogs[e.inbox] == nil {
+		return nil, fmt.Errorf("engine: inbox dialog %q is not registered", e.inbox)
+	}
 	return e, nil
 }
+
+// routeAction is the action-id prefix of the buttons with which a person says which
+// conversation a typed text was for.
+const routeAction = "core"
 
 // Commands returns every command the dialogs declare, for adapters to register.
 func (e *Engine) Commands() []dialog.CommandSpec { return e.specs }
@@ -211,6 +260,12 @@ func (e *Engine) Handle(ctx context.Context, ev chat.Event) []chat.Message {
 		req.args = args
 	case chat.KindButton, chat.KindForm:
 		name, _, _ := strings.Cut(ev.Action, ".")
+		if name == routeAction {
+			// "This text was for that conversation": the saved text goes there.
+			req.kind = dialog.Text
+			req.route = true
+			break
+		}
 		d, ok := e.dialogs[name]
 		if !ok {
 			log.Warn("action for an unknown dialog", "action", ev.Action)
@@ -222,11 +277,29 @@ func (e *Engine) Handle(ctx context.Context, ev chat.Event) []chat.Message {
 			req.kind = dialog.Form
 		}
 	case chat.KindMessage:
-		if !ev.DM {
+		req.kind = dialog.Text
+		switch {
+		case ev.ThreadKey != "":
+			// A thread a dialog opened: its key starts with the dialog's name.
+			name, _, _ := strings.Cut(ev.ThreadKey, ":")
+			d, ok := e.dialogs[name]
+			if !ok {
+				log.Warn("text in a thread of an unknown dialog", "thread", ev.ThreadKey)
+				return []chat.Message{e.reply(ev, L, "core.no_dialog")}
+			}
+			req.dialog = d
+		case ev.DM:
+		case ev.Mention:
+			// Someone addressed Kring in the class channel: the inbox answers them.
+			d, ok := e.dialogs[e.inbox]
+			if !ok {
+				return []chat.Message{e.reply(ev, L, "core.no_dialog")}
+			}
+			req.dialog = d
+		default:
 			// Kring does not read class-channel chatter; dialogs talk in DMs and threads.
 			return nil
 		}
-		req.kind = dialog.Text
 	default:
 		return nil
 	}
@@ -255,10 +328,15 @@ type stepRequest struct {
 	kind   dialog.InputKind
 	args   map[string]string
 	job    string
+	// route is set for the button that says which conversation a pending text is for.
+	route bool
+	// timer is the timer being fired (Kind Wake).
+	timer *Timer
 }
 
-// step loads, decides and commits, retrying on a concurrent commit of the same person.
-// Its replies are only for failures; everything else goes through the outbox.
+// step loads, decides and commits, retrying on a concurrent commit of the same person
+// or of a shared record the step read. Its replies are only for failures; everything
+// else goes through the outbox.
 func (e *Engine) step(ctx context.Context, r stepRequest) []chat.Message {
 	class, _ := e.school.Class(r.person.Class())
 	classID := ""
@@ -270,7 +348,29 @@ func (e *Engine) step(ctx context.Context, r stepRequest) []chat.Message {
 	defer mu.Unlock()
 	for attempt := 0; attempt < MaxAttempts; attempt++ {
 		start := e.clk.Now()
-		snap, err := e.st.Load(ctx, r.ev.ID, r.person.ID, classID)
+		req := store.LoadRequest{Event: r.ev.ID, Person: r.person.ID, Class: classID}
+		refs := map[string]dialog.Ref{}
+		if r.dialog != nil {
+			if rd, ok := r.dialog.(dialog.Reader); ok {
+				for _, ref := range rd.Reads(e.input(r, class, store.Snapshot{}, r.dialog)) {
+					k, err := e.sharedKey(ref)
+					if err != nil {
+						r.log.Error("dialog reads an undeclared record", "dialog", r.dialog.Name(), "err", err)
+						return []chat.Message{e.reply(r.ev, r.L, "core.busy")}
+					}
+					if _, ok := refs[k]; !ok {
+						refs[k] = ref
+						req.Shared = append(req.Shared, k)
+					}
+				}
+			}
+		} else {
+			req.Listening = true
+		}
+		if r.timer != nil {
+			req.Shared = append(req.Shared, timerBodyKey(r.timer.ID))
+		}
+		snap, err := e.st.LoadStep(ctx, req)
 		if err != nil {
 			r.log.Error("load state", "err", err)
 			return []chat.Message{e.reply(r.ev, r.L, "core.store_down")}
@@ -282,15 +382,64 @@ func (e *Engine) step(ctx context.Context, r stepRequest) []chat.Message {
 			r.log.Debug("duplicate event dropped")
 			return nil
 		}
+		if r.timer != nil && !r.timer.current(snap.Shared[timerBodyKey(r.timer.ID)]) {
+			// Re-armed or cancelled since it was claimed: the new arming fires on its own.
+			r.log.Debug("timer changed since it was claimed", "timer", r.timer.ID)
+			return nil
+		}
+		stack := e.known(stackOf(snap.Person))
+		for _, o := range stack {
+			for _, ref := range o.Refs {
+				if k, err := e.sharedKey(ref); err == nil {
+					refs[k] = ref
+				}
+			}
+		}
 		d := r.dialog
+		text := r.ev.Text
+		sys := map[string]string{}
 		if d == nil {
-			d = e.dialogs[snap.Person["focus"]]
+			name := ""
+			if r.route {
+				name = r.ev.Value
+				text = snap.Person[pendingField]
+				if text == "" {
+					return []chat.Message{e.reply(r.ev, r.L, "core.route_gone")}
+				}
+				sys[pendingField] = ""
+			} else {
+				var ask []dialog.Open
+				name, ask = pickListener(stack, parseTime(snap.Person[typedField]))
+				if len(ask) > 0 {
+					replies, retry := e.askWhich(ctx, r, snap, ask)
+					if retry {
+						continue
+					}
+					return replies
+				}
+			}
+			if name == "" {
+				name = e.inbox
+			}
+			d = e.dialogs[name]
 			if d == nil {
 				return []chat.Message{e.reply(r.ev, r.L, "core.no_dialog")}
 			}
+			sys[typedField] = e.clk.Now().UTC().Format(time.RFC3339Nano)
 		}
 		in := e.input(r, class, snap, d)
-		res, err := d.Step(in)
+		in.Text = text
+		in.Open = stack
+		in.Shared = map[dialog.Ref]dialog.Shared{}
+		for k, ref := range refs {
+			if h, ok := snap.Shared[k]; ok {
+				in.Shared[ref] = decodeShared(ref, h)
+			}
+		}
+		res, err := e.safeStep(d, in, r)
+		if errors.Is(err, errPanic) {
+			return e.afterPanic(ctx, r, d)
+		}
 		if err != nil {
 			r.log.Error("dialog step failed", "dialog", d.Name(), "err", err)
 			if e.obs != nil {
@@ -299,7 +448,15 @@ func (e *Engine) step(ctx context.Context, r stepRequest) []chat.Message {
 			return []chat.Message{e.reply(r.ev, r.L, "core.busy")}
 		}
 		b := e.st.NewBatch(r.person.ID, r.ev.ID, snap.Version())
-		if err := e.stage(b, r, d, snap, res, in.Now); err != nil {
+		for k := range refs {
+			if h, ok := snap.Shared[k]; ok {
+				b.Check(e.st.Key(k), h["v"])
+			}
+		}
+		if r.timer != nil {
+			b.Unschedule(e.st.Key(timerSet), r.timer.ID, e.st.Key(timerBodyKey(r.timer.ID)))
+		}
+		if err := e.stage(b, r, d, snap, stack, sys, res, in.Now, class); err != nil {
 			r.log.Error("stage step", "dialog", d.Name(), "err", err)
 			return []chat.Message{e.reply(r.ev, r.L, "core.busy")}
 		}
@@ -311,6 +468,12 @@ func (e *Engine) step(ctx context.Context, r stepRequest) []chat.Message {
 		case err == nil:
 			if len(b.Outbox) > 0 {
 				e.ob.Wake()
+			}
+			if armsTimer(res.Effects) {
+				select {
+				case e.timers <- struct{}{}:
+				default:
+				}
 			}
 			e.countAlerts(d.Name(), res.Messages)
 			e.afterCommit(ctx, res.Effects)
@@ -339,6 +502,113 @@ func (e *Engine) step(ctx context.Context, r stepRequest) []chat.Message {
 	return []chat.Message{e.reply(r.ev, r.L, "core.busy")}
 }
 
+func parseTime(s string) time.Time {
+	t, _ := time.Parse(time.RFC3339Nano, s)
+	return t
+}
+
+func armsTimer(effects []dialog.Effect) bool {
+	for _, ef := range effects {
+		if _, ok := ef.(dialog.SetTimer); ok {
+			return true
+		}
+	}
+	return false
+}
+
+// known drops conversations of dialogs this Engine does not run (a dialog removed from
+// the deployment), so typed text never goes to a conversation nobody can answer.
+func (e *Engine) known(stack []dialog.Open) []dialog.Open {
+	out := stack[:0:0]
+	for _, o := range stack {
+		if e.dialogs[o.Dialog] != nil {
+			out = append(out, o)
+		}
+	}
+	return out
+}
+
+// askWhich keeps typed text that could be for more than one open conversation and asks
+// the person which one, with a button per conversation. retry means the person's state
+// changed meanwhile and the step should decide again.
+func (e *Engine) askWhich(ctx context.Context, r stepRequest, snap store.Snapshot, cands []dialog.Open) (replies []chat.Message, retry bool) {
+	now := e.clk.Now()
+	b := e.st.NewBatch(r.person.ID, r.ev.ID, snap.Version())
+	b.SetFields(e.st.PersonKey(r.person.ID), map[string]string{pendingField: r.ev.Text})
+	var topics []string
+	var choices []chat.Choice
+	for _, o := range cands {
+		label := o.Topic
+		if label == "" {
+			label = r.L.T("core.topic_unnamed")
+		}
+		topics = append(topics, label)
+		choices = append(choices, chat.Choice{Action: routeAction + ".route", Value: o.Dialog, Label: label})
+	}
+	msg := chat.Message{
+		To:      chat.Target{Kind: chat.ToPerson, Person: r.person.ID},
+		Text:    r.L.T("core.which", "Text", chat.Literal(shorten(r.ev.Text, 80)), "Topics", strings.Join(topics, r.L.T("core.or"))),
+		Choices: choices,
+	}
+	if err := e.queue(b, r, msg, e.ob.NewID(now, eventHash(r.ev.ID), 0)); err != nil {
+		r.log.Error("queue question which conversation", "err", err)
+		return []chat.Message{e.reply(r.ev, r.L, "core.busy")}, false
+	}
+	switch err := b.Commit(ctx); {
+	case err == nil:
+		e.ob.Wake()
+		return nil, false
+	case errors.Is(err, store.ErrDuplicate):
+		return nil, false
+	case errors.Is(err, store.ErrConflict):
+		// Something changed meanwhile (a conversation ended): decide again.
+		return nil, true
+	default:
+		r.log.Error("commit question which conversation", "err", err)
+		return []chat.Message{e.reply(r.ev, r.L, "core.store_down")}, false
+	}
+}
+
+func shorten(s string, n int) string {
+	rs := []rune(strings.TrimSpace(s))
+	if len(rs) <= n {
+		return string(rs)
+	}
+	return string(rs[:n-1]) + "…"
+}
+
+var errPanic = errors.New("dialog panicked")
+
+// safeStep runs the dialog's step and turns a panic into errPanic, logged with the
+// dialog and the event, so one bad input cannot take the process down.
+func (e *Engine) safeStep(d dialog.Dialog, in dialog.Input, r stepRequest) (res dialog.Result, err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			r.log.Error("dialog step panicked", "dialog", d.Name(), "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+			res, err = dialog.Result{}, errPanic
+		}
+	}()
+	return d.Step(in)
+}
+
+// afterPanic marks the event handled, so a platform retry or the next scheduler tick
+// does not replay the input that crashed the step, counts it and apologises.
+func (e *Engine) afterPanic(ctx context.Context, r stepRequest, d dialog.Dialog) []chat.Message {
+	if po, ok := e.obs.(PanicObserver); ok {
+		po.Panic(d.Name())
+	}
+	if r.ev.ID != "" {
+		b := e.st.NewBatch(r.person.ID, r.ev.ID, store.AnyVersion)
+		if r.timer != nil {
+			b.Unschedule(e.st.Key(timerSet), r.timer.ID, e.st.Key(timerBodyKey(r.timer.ID)))
+		}
+		if err := b.Commit(ctx); err != nil && !errors.Is(err, store.ErrDuplicate) {
+			r.log.Error("mark crashed event handled", "err", err)
+		}
+	}
+	return []chat.Message{e.reply(r.ev, r.L, "core.busy")}
+}
+
 func (e *Engine) input(r stepRequest, class *config.Class, snap store.Snapshot, d dialog.Dialog) dialog.Input {
 	loc := time.Local
 	if class != nil {
@@ -349,11 +619,18 @@ func (e *Engine) input(r stepRequest, class *config.Class, snap store.Snapshot, 
 	now := e.clk.Now().In(loc)
 	in := dialog.Input{
 		Kind: r.kind, Now: now, Today: config.DateOf(now), School: e.school, Person: r.person,
-		Class: class, L: r.L, Caps: e.capsFor(r.person, r.ev.Platform), Job: r.job,
-		LocalizerFor: e.localizerFor,
-		Text:         r.ev.Text, Command: strings.ToLower(r.ev.Command), Args: r.args,
+		Class: class, L: r.L, Caps: e.capsFor(r.person, r.ev.Platform), Job: r.job, Event: r.ev.ID,
+		LocalizerFor: e.localizerFor, Reachable: e.reachable,
+		Text: r.ev.Text, Command: strings.ToLower(r.ev.Command), Args: r.args,
 		Action: r.ev.Action, Value: r.ev.Value, Fields: r.ev.Fields,
+		Thread: r.ev.ThreadKey, Channel: !r.ev.DM && r.ev.ThreadKey == "" && r.ev.Mention,
 		Profile: snap.Person, ClassData: snap.Class,
+	}
+	if r.timer != nil {
+		in.Payload, in.Timer = r.timer.Payload, r.timer.Key
+	}
+	if e.alerts != nil {
+		in.Alerts = func(text string) []string { return e.alerts(e.school, text) }
 	}
 	if s, ok := snap.Person["d:"+d.Name()]; ok {
 		in.State = []byte(s)
@@ -361,23 +638,63 @@ func (e *Engine) input(r stepRequest, class *config.Class, snap store.Snapshot, 
 	return in
 }
 
+// reachable reports whether a connected platform has an address for person id.
+func (e *Engine) reachable(id string) bool {
+	p, ok := e.school.Person(id)
+	if !ok {
+		return false
+	}
+	for _, ad := range e.adapters {
+		if _, ok := e.personAddress(p, ad.Platform()); ok {
+			return true
+		}
+	}
+	return false
+}
+
 func (e *Engine) localizerFor(p *config.Person) *i18n.Localizer {
 	return e.cat.For(e.school.LocaleFor(p))
 }
 
 // stage turns a step's result into the writes of one batch.
-func (e *Engine) stage(b *store.Batch, r stepRequest, d dialog.Dialog, snap store.Snapshot, res dialog.Result, now time.Time) error {
-	own := map[string]string{}
+func (e *Engine) stage(b *store.Batch, r stepRequest, d dialog.Dialog, snap store.Snapshot, stack []dialog.Open,
+	sys map[string]string, res dialog.Result, now time.Time, class *config.Class) error {
+	own := sys
 	switch {
 	case res.Clear:
 		own["d:"+d.Name()] = ""
 	case res.State != nil:
 		own["d:"+d.Name()] = string(res.State)
 	}
-	if res.Listen {
-		own["focus"] = d.Name()
-	} else if snap.Person["focus"] == d.Name() {
-		own["focus"] = ""
+	asked := false
+	for _, m := range res.Messages {
+		if m.To.Kind == chat.ToPerson && m.To.Person == r.person.ID {
+			asked = true
+		}
+	}
+	next := restack(stack, d.Name(), res, asked, now)
+	if !sameStack(stack, next) || snap.Person[focusField] != "" {
+		own[focusField] = ""
+		own[stackField] = ""
+		own[store.ListenField] = ""
+		if len(next) > 0 {
+			doc, err := json.Marshal(next)
+			if err != nil {
+				return fmt.Errorf("encode conversation stack: %w", err)
+			}
+			own[stackField] = string(doc)
+			var keys []string
+			for _, o := range next {
+				for _, ref := range o.Refs {
+					k, err := e.sharedKey(ref)
+					if err != nil {
+						return fmt.Errorf("dialog %s listens on %s: %w", d.Name(), ref, err)
+					}
+					keys = append(keys, k)
+				}
+			}
+			own[store.ListenField] = strings.Join(keys, " ")
+		}
 	}
 	for _, ef := range res.Effects {
 		if sp, ok := ef.(dialog.SetProfile); ok && sp.Person == r.person.ID {
@@ -390,7 +707,7 @@ func (e *Engine) stage(b *store.Batch, r stepRequest, d dialog.Dialog, snap stor
 		b.SetFields(e.st.PersonKey(r.person.ID), own)
 	}
 	for _, ef := range res.Effects {
-		if err := e.applyEffect(b, r, ef, now); err != nil {
+		if err := e.applyEffect(b, r, d, ef, now, class); err != nil {
 			return err
 		}
 	}
@@ -403,35 +720,85 @@ func (e *Engine) stage(b *store.Batch, r stepRequest, d dialog.Dialog, snap stor
 	return nil
 }
 
-func (e *Engine) applyEffect(b *store.Batch, r stepRequest, ef dialog.Effect, now time.Time) error {
+func sameStack(a, b []dialog.Open) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		x, y := a[i], b[i]
+		if x.Dialog != y.Dialog || x.Topic != y.Topic || !x.Asked.Equal(y.Asked) || len(x.Refs) != len(y.Refs) {
+			return false
+		}
+		for j := range x.Refs {
+			if x.Refs[j] != y.Refs[j] {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// sharedKey is the key suffix of a shared record, from its kind's declaration.
+func (e *Engine) sharedKey(ref dialog.Ref) (string, error) {
+	k, ok := e.kinds.Get(ref.Kind)
+	if !ok {
+		return "", fmt.Errorf("undeclared record kind %q", ref.Kind)
+	}
+	if k.Shape != record.SharedRecord {
+		return "", fmt.Errorf("record kind %s is not a shared record", k.Name)
+	}
+	if ref.ID == "" || strings.ContainsAny(ref.ID, " {}") {
+		return "", fmt.Errorf("record %s: bad id %q", k.Name, ref.ID)
+	}
+	return k.KeyFor("", ref.ID), nil
+}
+
+func (e *Engine) retentionOf(k record.Kind) time.Duration {
+	if k.Retention > 0 {
+		return k.Retention
+	}
+	return e.st.Retention()
+}
+
+// ownerIndex lists, per person, the keys of records that hold their data, so export and
+// erase find every kind from the declarations alone.
+func (e *Engine) ownerIndex(b *store.Batch, person, key string, now time.Time) {
+	if person == "" {
+		return
+	}
 	ret := e.st.Retention()
+	b.IndexTTL(e.st.Key("ri:"+person), key, float64(now.UnixMilli()), float64(now.Add(-ret).UnixMilli()), ret)
+}
+
+func (e *Engine) applyEffect(b *store.Batch, r stepRequest, d dialog.Dialog, ef dialog.Effect, now time.Time, class *config.Class) error {
 	switch x := ef.(type) {
 	case dialog.SetProfile:
 		if x.Person != r.person.ID {
-			b.SetFields(e.st.PersonKey(x.Person), x.Fields)
+			// Another person's profile: set only these fields, and bump their version so
+			// a step of theirs that read the profile before this commit is retried.
+			k := e.st.PersonKey(x.Person)
+			b.SetFields(k, x.Fields)
+			b.Bump(k, e.st.Retention())
 		}
 	case dialog.SetClass:
-		b.SetFields(e.st.ClassKey(x.Class), x.Fields)
-	case dialog.SaveCheckIn:
-		doc, err := json.Marshal(x.Record)
-		if err != nil {
-			return fmt.Errorf("encode check-in: %w", err)
+		// The class hash is read by every member's step; a write bumps its version so
+		// concurrent writers of class fields (two teachers) conflict instead of mixing.
+		k := e.st.ClassKey(x.Class)
+		b.SetFields(k, x.Fields)
+		b.Bump(k, e.st.Retention())
+	case dialog.Put:
+		return e.put(b, x, now)
+	case dialog.SetShared, dialog.SetMember, dialog.Count, dialog.AddToSet, dialog.RemoveFromSet:
+		return e.writeShared(b, ef, now)
+	case dialog.SetTimer:
+		return e.arm(b, r, d, x, now, class)
+	case dialog.CancelTimer:
+		person := x.Person
+		if person == "" {
+			person = r.person.ID
 		}
-		d, err := config.ParseDate(x.Record.Date)
-		if err != nil {
-			return fmt.Errorf("check-in date: %w", err)
-		}
-		b.PutJSON(e.st.Key("ci:"+x.Record.Person+":"+x.Record.Date), doc)
-		oldest := config.DateOf(now.Add(-ret))
-		b.Index(e.st.Key("cix:"+x.Record.Person), x.Record.Date, float64(DayNumber(d)), float64(DayNumber(oldest)))
-	case dialog.SaveHelp:
-		doc, err := json.Marshal(x.Request)
-		if err != nil {
-			return fmt.Errorf("encode help request: %w", err)
-		}
-		b.PutJSON(e.st.Key("h:"+x.Request.ID), doc)
-		created := float64(x.Request.Created.UnixMilli())
-		b.Index(e.st.Key("hq:"+x.Request.Class), x.Request.ID, created, float64(now.Add(-ret).UnixMilli()))
+		id := timerID(d.Name(), person, x.Key)
+		b.Unschedule(e.st.Key(timerSet), id, e.st.Key(timerBodyKey(id)))
 	case dialog.Audit:
 		entry := x.Entry
 		if entry.Time.IsZero() {
@@ -448,15 +815,100 @@ func (e *Engine) applyEffect(b *store.Batch, r stepRequest, ef dialog.Effect, no
 	return nil
 }
 
+// put stores a document record as its kind declares.
+func (e *Engine) put(b *store.Batch, x dialog.Put, now time.Time) error {
+	k, ok := e.kinds.Get(x.Kind)
+	if !ok {
+		return fmt.Errorf("put: undeclared record kind %q", x.Kind)
+	}
+	if k.Shape != record.Document {
+		return fmt.Errorf("put: record kind %s is not a document", k.Name)
+	}
+	if x.ID == "" || (strings.Contains(k.Key, "{owner}") && x.Owner == "") {
+		return fmt.Errorf("put %s: id and owner are required", k.Name)
+	}
+	doc, err := json.Marshal(x.Doc)
+	if err != nil {
+		return fmt.Errorf("encode %s record: %w", k.Name, err)
+	}
+	ret := e.retentionOf(k)
+	key := k.KeyFor(x.Owner, x.ID)
+	b.PutJSONTTL(e.st.Key(key), doc, ret)
+	if idx := k.IndexFor(x.Owner, x.Group); idx != "" {
+		oldest := float64(now.Add(-ret).UnixMilli())
+		if k.IndexUnit == record.Days {
+			oldest = float64(config.DayNumber(config.DateOf(now.Add(-ret))))
+		}
+		b.IndexTTL(e.st.Key(idx), x.ID, x.Score, oldest, ret)
+	}
+	if k.Owners == record.OwnedByOwner {
+		e.ownerIndex(b, x.Owner, key, now)
+	}
+	return nil
+}
+
+// writeShared applies a write to a shared record. Only SetShared bumps the version;
+// member values, counters and set membership are independent of each other.
+func (e *Engine) writeShared(b *store.Batch, ef dialog.Effect, now time.Time) error {
+	var ref dialog.Ref
+	switch x := ef.(type) {
+	case dialog.SetShared:
+		ref = x.Ref
+	case dialog.SetMember:
+		ref = x.Ref
+	case dialog.Count:
+		ref = x.Ref
+	case dialog.AddToSet:
+		ref = x.Ref
+	case dialog.RemoveFromSet:
+		ref = x.Ref
+	}
+	suffix, err := e.sharedKey(ref)
+	if err != nil {
+		return fmt.Errorf("write %s: %w", ref, err)
+	}
+	kind, _ := e.kinds.Get(ref.Kind)
+	ret := e.retentionOf(kind)
+	key := e.st.Key(suffix)
+	switch x := ef.(type) {
+	case dialog.SetShared:
+		fields := make(map[string]string, len(x.Fields))
+		for f, v := range x.Fields {
+			fields[fieldPrefix+f] = v
+		}
+		b.SetFieldsTTL(key, fields, ret)
+		b.Bump(key, ret)
+	case dialog.SetMember:
+		if x.Member == "" {
+			return fmt.Errorf("write %s: member is required", ref)
+		}
+		b.SetFieldsTTL(key, map[string]string{memberPrefix + x.Member: x.Value}, ret)
+		if kind.Owners == record.OwnedByMembers && x.Value != "" {
+			e.ownerIndex(b, x.Member, suffix, now)
+		}
+	case dialog.Count:
+		b.Incr(key, countPrefix+x.Name, x.By)
+		b.SetFieldsTTL(key, nil, ret)
+	case dialog.AddToSet:
+		if strings.Contains(x.Set, ":") || x.Set == "" {
+			return fmt.Errorf("write %s: bad set name %q", ref, x.Set)
+		}
+		b.SetFieldsTTL(key, map[string]string{setPrefix + x.Set + ":" + x.Item: "1"}, ret)
+	case dialog.RemoveFromSet:
+		b.SetFieldsTTL(key, map[string]string{setPrefix + x.Set + ":" + x.Item: ""}, ret)
+	}
+	return nil
+}
+
 // AuditMax caps one day's audit list (a safety net; a school day writes far fewer).
 const AuditMax = 100000
 
 // DayNumber counts days since 1970-01-01 (for sorting dates in Redis).
-func DayNumber(d config.Date) int64 {
-	return time.Date(d.Year, d.Month, d.Day, 0, 0, 0, 0, time.UTC).Unix() / 86400
-}
+func DayNumber(d config.Date) int64 { return config.DayNumber(d) }
 
-// queue routes message m to a platform and adds it to the batch's outbox writes.
+// queue routes message m to a platform and adds it to the batch's outbox writes. A
+// message to a class channel or thread goes to every connected platform where the
+// class has a channel, one outbox entry each.
 func (e *Engine) queue(b *store.Batch, r stepRequest, m chat.Message, id string) error {
 	m.ID = id
 	if m.Staff && m.To.Kind != chat.ToPerson {
@@ -473,6 +925,31 @@ func (e *Engine) queue(b *store.Batch, r stepRequest, m chat.Message, id string)
 			m.Ephemeral = true
 		}
 	}
+	if m.To.Kind == chat.ToClass || m.To.Kind == chat.ToThread {
+		c, ok := e.school.Class(m.To.Class)
+		if !ok {
+			return fmt.Errorf("message %s to unknown class %q", id, m.To.Class)
+		}
+		n := 0
+		for _, ad := range e.adapters {
+			// The logical thread stays in Message.To.Thread; the adapter maps it to
+			// its platform's thread (Address.Thread is only for a known platform id).
+			a, ok := e.classAddress(c, ad.Platform())
+			if !ok {
+				continue
+			}
+			cm := m
+			cm.ID = id + "." + string(ad.Platform())
+			if err := e.ob.Add(b, outbox.Entry{ID: cm.ID, Platform: ad.Platform(), Delivery: chat.Delivery{Message: cm, Address: a}}); err != nil {
+				return err
+			}
+			n++
+		}
+		if n == 0 {
+			r.log.Warn("the class has no channel on a connected platform; class post not queued", "class", c.ID)
+		}
+		return nil
+	}
 	platform, addr, ok := e.route(m.To, actor, r.ev)
 	if !ok {
 		r.log.Warn("no connected platform reaches the recipient; message not queued",
@@ -482,36 +959,24 @@ func (e *Engine) queue(b *store.Batch, r stepRequest, m chat.Message, id string)
 	return e.ob.Add(b, outbox.Entry{ID: id, Platform: platform, Delivery: chat.Delivery{Message: m, Address: addr}})
 }
 
-// route picks the platform and address for a target: the actor's own platform for
+// route picks the platform and address for a person: the actor's own platform for
 // replies, otherwise the first connected platform that knows the recipient.
 func (e *Engine) route(t chat.Target, actor bool, ev chat.Event) (chat.Platform, chat.Address, bool) {
-	switch t.Kind {
-	case chat.ToPerson:
-		p, ok := e.school.Person(t.Person)
-		if !ok {
-			return "", chat.Address{}, false
+	if t.Kind != chat.ToPerson {
+		return "", chat.Address{}, false
+	}
+	p, ok := e.school.Person(t.Person)
+	if !ok {
+		return "", chat.Address{}, false
+	}
+	if actor {
+		if a, ok := e.personAddress(p, ev.Platform); ok {
+			return ev.Platform, a, true
 		}
-		if actor {
-			if a, ok := e.personAddress(p, ev.Platform); ok {
-				return ev.Platform, a, true
-			}
-		}
-		for _, ad := range e.adapters {
-			if a, ok := e.personAddress(p, ad.Platform()); ok {
-				return ad.Platform(), a, true
-			}
-		}
-	case chat.ToClass, chat.ToThread:
-		c, ok := e.school.Class(t.Class)
-		if !ok {
-			return "", chat.Address{}, false
-		}
-		for _, ad := range e.adapters {
-			// The logical thread stays in Message.To.Thread; the adapter maps it to
-			// its platform's thread (Address.Thread is only for a known platform id).
-			if a, ok := e.classAddress(c, ad.Platform()); ok {
-				return ad.Platform(), a, true
-			}
+	}
+	for _, ad := range e.adapters {
+		if a, ok := e.personAddress(p, ad.Platform()); ok {
+			return ad.Platform(), a, true
 		}
 	}
 	return "", chat.Address{}, false
@@ -605,7 +1070,19 @@ func eventHash(id string) string {
 // Each person's step carries an event id made of job, class, date and person, so a job
 // that is run again (after a crash mid-way) skips everyone already done.
 func (e *Engine) RunJob(ctx context.Context, d dialog.Dialog, job dialog.Job, class *config.Class, date config.Date) (int, error) {
-	people := e.school.Members(class.ID, job.Audience)
+	var people []*config.Person
+	switch {
+	case job.PerClass:
+		people = []*config.Person{config.ClassActor(class)}
+	case job.Person != "":
+		p, ok := e.school.Person(job.Person)
+		if !ok || !p.InClass(class.ID) {
+			return 0, fmt.Errorf("job %s.%s: %q is not in class %s", d.Name(), job.Name, job.Person, class.ID)
+		}
+		people = []*config.Person{p}
+	default:
+		people = e.school.Members(class.ID, job.Audience)
+	}
 	var (
 		mu    sync.Mutex
 		first error

@@ -151,9 +151,9 @@ func (e *Engine) afterCommit(ctx context.Context, effects []dialog.Effect) {
 	}
 	people := map[string]bool{}
 	for _, ef := range effects {
-		if s, ok := ef.(dialog.SaveCheckIn); ok {
-			people[s.Record.Person] = true
-			if p, ok := e.school.Person(s.Record.Person); ok && p.Mentor != "" {
+		if s, ok := ef.(dialog.Put); ok && s.Kind == record.KindCheckIn {
+			people[s.Owner] = true
+			if p, ok := e.school.Person(s.Owner); ok && p.Mentor != "" {
 				people[p.Mentor] = true
 			}
 		}

@@ -8,6 +8,9 @@ import (
 
 	"github.com/kring-school/kring/bot/bottest"
 	"github.com/kring-school/kring/bot/chat"
+	"github.com/kring-school/kring/bot/dialog"
+	"github.com/kring-school/kring/dialogs/checkin"
+	"github.com/kring-school/kring/dialogs/poll"
 	"github.com/redis/go-redis/v9"
 )
 
@@ -75,5 +78,36 @@ func TestMentorHomeReadsInFewRoundTrips(t *testing.T) {
 	}
 	if len(home.Mentees) != 6 {
 		t.Fatalf("home lists %d mentees, want 6", len(home.Mentees))
+	}
+}
+
+// TestSharedRecordStepCostsTwoRoundTrips: a step that reads a shared record (a vote on a
+// poll) still reads in one round trip and commits in one, and so does typed text that
+// reaches a conversation listening on a shared record.
+func TestSharedRecordStepCostsTwoRoundTrips(t *testing.T) {
+	rdb, prefix := bottest.Stores()[0].Open(t, nil)
+	counter := &roundTrips{}
+	rdb.AddHook(counter)
+	rec := &bottest.Recorder{}
+	h := bottest.New(t, bottest.Options{Redis: rdb, Prefix: prefix, Adapters: []chat.Adapter{rec},
+		Dialogs: []dialog.Dialog{checkin.New(), poll.New()}})
+	ctx := context.Background()
+	h.At("08:15")
+	mustHandle(t, h, command("rt-poll", "bakker", "poll", "Klaar? | Ja | Nee"))
+	h.Tick()
+	id := pollID(t, rec)
+	for _, ev := range []chat.Event{
+		button("rt-vote", "anna", "poll.vote", id+":1"),
+		button("rt-open", "daan", "poll.private", id),
+		typed("rt-typed", "daan", "2"),
+		inThread("rt-thread", "sanne", "poll:"+id, "ja"),
+	} {
+		before := counter.n.Load()
+		if r := h.Engine.Handle(ctx, ev); len(r) > 0 {
+			t.Fatalf("%s: %s", ev.ID, r[0].Text)
+		}
+		if got := counter.n.Load() - before; got != 2 {
+			t.Errorf("step %s took %d round trips, want 2", ev.ID, got)
+		}
 	}
 }

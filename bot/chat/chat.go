@@ -49,6 +49,13 @@ type Event struct {
 	Channel string
 	// Thread is the platform thread id, if the event happened in a thread.
 	Thread string
+	// ThreadKey is the logical thread key ("poll:42") of a thread Kring opened, when
+	// the event happened in one: adapters map their platform thread back to the key
+	// the dialog chose (chat.Target.Thread). Typed text there reaches that dialog.
+	ThreadKey string
+	// Mention is true for text in a class channel that mentioned Kring or replied to
+	// one of its messages; other class-channel chatter never reaches the Engine.
+	Mention bool
 	// User is the platform user id of the person who acted.
 	User string
 	// DM is true when the event came from the person's direct conversation with the bot.
@@ -172,6 +179,9 @@ type Message struct {
 	// Staff marks a message that may hold a pupil's words for staff eyes only; adapters
 	// must never post it in a class channel.
 	Staff bool `json:"staff,omitempty"`
+	// NotBefore delays delivery until this time (zero: now), e.g. a post scheduled for the
+	// start of a lesson. It waits in the outbox, so it survives restarts.
+	NotBefore time.Time `json:"notBefore,omitzero"`
 }
 
 // Address is a Message's target resolved to platform ids by the outbox.

@@ -119,6 +119,11 @@ type Schedule struct {
 	Days []Weekday `yaml:"days"`
 	// Holidays are date ranges with no check-ins.
 	Holidays []Holiday `yaml:"holidays"`
+	// DayStart and DayEnd bound the school day, "HH:MM" (default 08:30 and 16:30):
+	// timers that count school hours ("remind the teacher after 4 school hours") count
+	// only this part of school days.
+	DayStart TimeOfDay `yaml:"day_start"`
+	DayEnd   TimeOfDay `yaml:"day_end"`
 }
 
 // Holiday is an inclusive range of dates without school.
@@ -230,6 +235,12 @@ func (s *School) Prepare() error {
 		}
 		if c.Schedule.Reminder == 0 {
 			c.Schedule.Reminder = c.Schedule.CheckIn + 105
+		}
+		if c.Schedule.DayStart == 0 {
+			c.Schedule.DayStart = TimeOfDay(8*60 + 30)
+		}
+		if c.Schedule.DayEnd == 0 {
+			c.Schedule.DayEnd = TimeOfDay(16*60 + 30)
 		}
 		s.classes[c.ID] = c
 	}

@@ -31,6 +31,9 @@ const (
 	Command InputKind = "command"
 	// Form is a submitted form.
 	Form InputKind = "form"
+	// Wake is a timer this dialog set (see the SetTimer effect) coming due; Input.Payload
+	// carries what the dialog attached to it.
+	Wake InputKind = "wake"
 )
 
 // Input is everything a dialog step may look at.
@@ -50,10 +53,20 @@ type Input struct {
 	// LocalizerFor renders catalog texts in another person's language, for messages to
 	// them (a pupil's alert reaches the mentor in the mentor's language). Nil means L.
 	LocalizerFor func(p *config.Person) *i18n.Localizer
+	// Alerts returns the safeguarding phrases found in a text a pupil gave (nil: none).
+	// Every dialog that receives a pupil's words checks them with it. Nil when the
+	// Engine has no matcher.
+	Alerts func(text string) []string
+	// Reachable reports whether a connected platform can reach roster person id, so a
+	// dialog never tells a pupil their words went to someone they cannot reach.
+	Reachable func(id string) bool
 	// Caps is what the person's platform can show, so the dialog can degrade.
 	Caps chat.Capabilities
 	// Job names the scheduled job for Start and Remind inputs.
 	Job string
+	// Event is the id of the event or job step this input comes from: stable across
+	// the Engine's retries of the step, so a dialog can derive record ids from it.
+	Event string
 
 	Text    string
 	Command string
@@ -63,12 +76,86 @@ type Input struct {
 	Value  string
 	Fields map[string]string
 
+	// Thread is the logical thread key ("poll:42") when the input is text typed in a
+	// thread a dialog opened; Channel is true for text in a class channel that mentioned
+	// or replied to Kring. Both false/empty: a direct message.
+	Thread  string
+	Channel bool
+	// Payload is what the dialog attached to the timer (Kind Wake), and Timer its key.
+	Payload string
+	Timer   string
+
 	// State is what this dialog saved for this person last time (nil: nothing yet).
 	State []byte
 	// Profile is the person's profile fields (steering level, current goal ...).
 	Profile map[string]string
 	// ClassData is the shared fields of the person's class (day plan ...).
 	ClassData map[string]string
+	// Shared are the shared records the step declared it reads (Reader) and those the
+	// person's open conversations listen on, read in the same round trip as State.
+	// A record that does not exist is present with Exists false.
+	Shared map[Ref]Shared
+	// Open are the person's open conversations, the one that asked last first.
+	Open []Open
+}
+
+// AlertsIn checks text for safeguarding phrases (nil when none, or without a matcher).
+func (in Input) AlertsIn(text string) []string {
+	if in.Alerts == nil {
+		return nil
+	}
+	return in.Alerts(text)
+}
+
+// CanReach reports whether person id can be reached (true when the Engine did not say).
+func (in Input) CanReach(id string) bool {
+	if in.Reachable == nil {
+		return id != ""
+	}
+	return in.Reachable(id)
+}
+
+// Record returns the shared record r as read (Exists false when it is not there or
+// was not declared).
+func (in Input) Record(r Ref) Shared {
+	if s, ok := in.Shared[r]; ok {
+		return s
+	}
+	return Shared{Ref: r}
+}
+
+// Ref names a shared record: its declared kind and its id.
+type Ref struct {
+	Kind string `json:"k"`
+	ID   string `json:"id"`
+}
+
+// String renders the ref as KIND/ID.
+func (r Ref) String() string { return r.Kind + "/" + r.ID }
+
+// Shared is a shared record as one step read it. Fields are whole-record fields (a
+// prompt's text, whether it is closed); Members are per-person values (answers, votes);
+// Counts are counters; Sets hold set membership. Only Fields are version-checked.
+type Shared struct {
+	Ref
+	Exists  bool
+	Version string
+	Fields  map[string]string
+	Members map[string]string
+	Counts  map[string]int64
+	Sets    map[string][]string
+}
+
+// Open is one open conversation of a person, as the conversation stack holds it.
+type Open struct {
+	Dialog string `json:"d"`
+	// Topic is the short, localised label shown when Kring asks which conversation a
+	// typed text is for.
+	Topic string `json:"t,omitempty"`
+	// Asked is when the conversation last asked the person something.
+	Asked time.Time `json:"a"`
+	// Refs are the shared records loaded with the person's state when text arrives.
+	Refs []Ref `json:"r,omitempty"`
 }
 
 // For returns the localizer for a message to person id: their own language when the
@@ -88,11 +175,17 @@ type Result struct {
 	State []byte
 	// Clear deletes the saved state.
 	Clear bool
-	// Listen routes the person's next free text to this dialog; false releases it if
-	// this dialog held it.
-	Listen   bool
-	Messages []chat.Message
-	Effects  []Effect
+	// Listen puts this dialog on top of the person's conversation stack (it asked
+	// something and waits for typed text); false takes it off the stack if it was on it.
+	// The one below then gets typed text again.
+	Listen bool
+	// Topic labels the conversation while it listens (see Open.Topic).
+	Topic string
+	// ListenRefs are the shared records to load with the person's state when typed
+	// text reaches this dialog while it listens.
+	ListenRefs []Ref
+	Messages   []chat.Message
+	Effects    []Effect
 }
 
 // Effect is a change the Engine applies atomically with the new state.
@@ -110,20 +203,100 @@ type SetClass struct {
 	Fields map[string]string
 }
 
-// SaveCheckIn stores a day's check-in record (kept for the retention period).
-type SaveCheckIn struct{ Record record.CheckIn }
+// Put stores a document record of a declared kind (record.Document shape), indexes it
+// when the kind has an index, and lists it under its owner for export and erase.
+type Put struct {
+	Kind string
+	// Owner is the person whose record it is; ID the record's id within the kind.
+	Owner string
+	ID    string
+	// Group fills {group} in the kind's index pattern (a class id, say).
+	Group string
+	// Score orders the record in the index, in the kind's IndexUnit.
+	Score float64
+	Doc   any
+}
 
-// SaveHelp stores a help request and queues it for routing.
-type SaveHelp struct{ Request record.HelpRequest }
+// SaveCheckIn stores a day's check-in record (the check-in kind, kept for the
+// retention period).
+func SaveCheckIn(c record.CheckIn) Put {
+	d, _ := config.ParseDate(c.Date)
+	return Put{Kind: record.KindCheckIn, Owner: c.Person, ID: c.Date, Score: float64(config.DayNumber(d)), Doc: c}
+}
+
+// SaveHelp stores a help request (the help kind) and lists it in its class's queue.
+func SaveHelp(h record.HelpRequest) Put {
+	return Put{Kind: record.KindHelp, Owner: h.Person, ID: h.ID, Group: h.Class, Score: float64(h.Created.UnixMilli()), Doc: h}
+}
+
+// SetShared sets whole-record fields of a shared record (creating it), and bumps its
+// version: a concurrent step that read the record before this one commits is retried.
+// An empty value deletes the field.
+type SetShared struct {
+	Ref    Ref
+	Fields map[string]string
+}
+
+// SetMember sets (or, with an empty value, deletes) one person's value in a shared
+// record: an answer, a vote, a side. It never conflicts with other members' writes.
+type SetMember struct {
+	Ref    Ref
+	Member string
+	Value  string
+}
+
+// Count adds By to a shared record's counter Name. Counters never conflict.
+type Count struct {
+	Ref  Ref
+	Name string
+	By   int64
+}
+
+// AddToSet and RemoveFromSet change set membership in a shared record; they never
+// conflict.
+type AddToSet struct {
+	Ref       Ref
+	Set, Item string
+}
+
+// RemoveFromSet is the inverse of AddToSet.
+type RemoveFromSet struct {
+	Ref       Ref
+	Set, Item string
+}
+
+// SetTimer asks the Engine to run this dialog again for Person (default: the acting
+// person) at a later time with Kind Wake and the Payload. A timer with the same Key for
+// the same dialog replaces the earlier one. At is an absolute time; otherwise After
+// counts from now, in school time (school hours of school days, holidays and weekends
+// skipped) when SchoolTime is set.
+type SetTimer struct {
+	Key        string
+	Person     string
+	At         time.Time
+	After      time.Duration
+	SchoolTime bool
+	Payload    string
+}
+
+// CancelTimer removes this dialog's timer Key for Person (default: the acting person);
+// no-op when there is none.
+type CancelTimer struct{ Key, Person string }
 
 // Audit appends to the audit log.
 type Audit struct{ Entry record.Audit }
 
-func (SetProfile) effect()  {}
-func (SetClass) effect()    {}
-func (SaveCheckIn) effect() {}
-func (SaveHelp) effect()    {}
-func (Audit) effect()       {}
+func (SetProfile) effect()    {}
+func (SetClass) effect()      {}
+func (Put) effect()           {}
+func (SetShared) effect()     {}
+func (SetMember) effect()     {}
+func (Count) effect()         {}
+func (AddToSet) effect()      {}
+func (RemoveFromSet) effect() {}
+func (SetTimer) effect()      {}
+func (CancelTimer) effect()   {}
+func (Audit) effect()         {}
 
 // Dialog is one conversation.
 type Dialog interface {
@@ -135,13 +308,28 @@ type Dialog interface {
 	Step(in Input) (Result, error)
 }
 
+// Reader is implemented by dialogs whose steps read shared records. Reads runs before
+// the step's single read, with what the event says (no saved state yet), and names the
+// records to load into Input.Shared. Records that an open conversation listens on
+// (Result.ListenRefs) are loaded for typed text without being named here.
+type Reader interface {
+	Reads(in Input) []Ref
+}
+
+// Recorder is implemented by dialogs that declare record kinds of their own.
+type Recorder interface {
+	Records() []record.Kind
+}
+
 // Scheduled is implemented by dialogs that run jobs on a class schedule.
 type Scheduled interface {
 	Jobs(c *config.Class) []Job
 }
 
-// Job is a daily job of a class: at At (class time zone), on school days, every class
-// member with role Audience gets an Input of kind Kind.
+// Job is a job of a class: at At (class time zone), on school days (or only on Days),
+// every class member with role Audience gets an Input of kind Kind; or, with PerClass,
+// the class itself once (Input.Person is the class's own actor, see config.ClassActor);
+// or, with Person, that one person.
 type Job struct {
 	// Name is unique per dialog, e.g. "checkin", "reminder"; it names the Redis claim.
 	Name     string
@@ -151,6 +339,26 @@ type Job struct {
 	// Grace is how late the job may still run after At, when Kring was down at At
 	// (default 4 hours): a late start never sends the morning check-in in the evening.
 	Grace time.Duration
+	// Days limits the job to these weekdays (one day: a weekly job); empty means every
+	// school day. Holidays are skipped either way.
+	Days []time.Weekday
+	// PerClass runs the job once per class instead of once per member.
+	PerClass bool
+	// Person runs the job for this one roster person (who must be in the class).
+	Person string
+}
+
+// RunsOn reports whether the job runs on weekday w.
+func (j Job) RunsOn(w time.Weekday) bool {
+	if len(j.Days) == 0 {
+		return true
+	}
+	for _, d := range j.Days {
+		if d == w {
+			return true
+		}
+	}
+	return false
 }
 
 // OptionKind is the type of a command option.

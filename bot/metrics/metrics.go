@@ -74,6 +74,7 @@ type Metrics struct {
 	throttled   *prometheus.CounterVec
 	failed      *prometheus.CounterVec
 	alerts      *prometheus.CounterVec
+	panics      *prometheus.CounterVec
 }
 
 var (
@@ -114,12 +115,15 @@ func New() *Metrics {
 		failed: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "kring_outbox_failed_total", Help: "Messages given up on, by reason (unreachable, gave-up).",
 		}, []string{"platform", "reason"}),
+		panics: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "kring_dialog_panics_total", Help: "Dialog steps that panicked (recovered; the event was marked handled), by dialog.",
+		}, []string{"dialog"}),
 		alerts: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "kring_alerts_total", Help: "Private alerts sent to mentors and care staff, by dialog.",
 		}, []string{"dialog"}),
 	}
 	m.reg.MustRegister(m.events, m.steps, m.stepSeconds, m.conflicts, m.duplicates,
-		m.delivered, m.retries, m.throttled, m.failed, m.alerts,
+		m.delivered, m.retries, m.throttled, m.failed, m.alerts, m.panics,
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
@@ -155,6 +159,9 @@ func (m *Metrics) Step(dialog string, d time.Duration, err error) {
 
 // Conflict implements bot.Observer.
 func (m *Metrics) Conflict() { m.conflicts.Inc() }
+
+// Panic counts a dialog step that panicked (bot.PanicObserver).
+func (m *Metrics) Panic(dialog string) { m.panics.WithLabelValues(dialog).Inc() }
 
 // Duplicate implements bot.Observer.
 func (m *Metrics) Duplicate() { m.duplicates.Inc() }

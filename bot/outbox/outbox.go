@@ -51,13 +51,18 @@ func New(st *store.Store, clk clock.Clock) *Outbox {
 	return &Outbox{st: st, clk: clk, wake: make(chan struct{}, 1), Lease: 2 * time.Minute}
 }
 
-// Add queues e in batch b, due now. The message goes out when b commits.
+// Add queues e in batch b, due now (or at its message's NotBefore, if later). The
+// message goes out when b commits.
 func (o *Outbox) Add(b *store.Batch, e Entry) error {
 	body, err := json.Marshal(e)
 	if err != nil {
 		return fmt.Errorf("encode outbox entry %s: %w", e.ID, err)
 	}
-	b.Enqueue(e.ID, body, o.clk.Now())
+	due := o.clk.Now()
+	if nb := e.Delivery.Message.NotBefore; nb.After(due) {
+		due = nb
+	}
+	b.Enqueue(e.ID, body, due)
 	return nil
 }
 

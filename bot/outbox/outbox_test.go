@@ -273,3 +273,27 @@ func TestReleaseAfterAnotherProcessFinishedLeavesNoOrphan(t *testing.T) {
 		t.Fatalf("queued %d, dead %d after a late release and bury; want 0 and 0", q, dead)
 	}
 }
+
+// TestMessageDueLater: a message with NotBefore waits in the outbox until then.
+func TestMessageDueLater(t *testing.T) {
+	r := newRig(t)
+	later := r.clk.Now().Add(90 * time.Minute)
+	b := r.st.NewBatch("system", "later", store.AnyVersion)
+	id := r.ob.NewID(r.clk.Now(), "later", 0)
+	m := chat.Message{ID: id, Text: "straks", NotBefore: later}
+	if err := r.ob.Add(b, outbox.Entry{ID: id, Platform: chat.Shell, Delivery: chat.Delivery{Message: m, Address: chat.Address{User: "anna"}}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Commit(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	rec := &bottest.Recorder{}
+	d := r.deliverer(rec)
+	if _, err := d.DeliverDue(context.Background()); err != nil || len(rec.Sent()) != 0 {
+		t.Fatalf("delivered %d (%v) before NotBefore", len(rec.Sent()), err)
+	}
+	r.clk.Set(later)
+	if _, err := d.DeliverDue(context.Background()); err != nil || len(rec.Sent()) != 1 {
+		t.Fatalf("delivered %d (%v) at NotBefore, want 1", len(rec.Sent()), err)
+	}
+}

@@ -20,7 +20,9 @@ import (
 	"github.com/kring-school/kring/bot/outbox"
 	"github.com/kring-school/kring/bot/schedule"
 	"github.com/kring-school/kring/bot/store"
+	"github.com/kring-school/kring/dialogs/checkin"
 	"github.com/kring-school/kring/dialogs/help"
+	"github.com/kring-school/kring/dialogs/inbox"
 	"github.com/redis/go-redis/v9"
 )
 
@@ -42,6 +44,9 @@ type Options struct {
 	// Serial serves scheduled jobs and deliveries one at a time, in roster and queue
 	// order: the terminal class uses it so what it prints is the same every run.
 	Serial bool
+	// Alerts finds safeguarding phrases in pupils' texts (default: the school's alert
+	// words, as the check-in matches them).
+	Alerts func(school *config.School, text string) []string
 	// EngineObserver and OutboxObserver receive metrics events (optional).
 	EngineObserver bot.Observer
 	OutboxObserver outbox.Observer
@@ -77,10 +82,21 @@ func New(o Options) (*Runtime, error) {
 	}
 	st := store.New(o.Redis, o.Prefix, o.School.ID, o.School.Retention.Std())
 	ob := outbox.New(st, o.Clock)
+	if o.Alerts == nil {
+		o.Alerts = checkin.SchoolAlerts
+	}
 	links := link.New(o.School, st, o.Clock, o.Log, link.Policy{})
 	linkSvc := link.NewService(links, o.Catalog, nil)
 	own := append(append([]dialog.Dialog(nil), o.Dialogs...), linkSvc)
 	dialogs := append([]dialog.Dialog{help.New(own...)}, own...)
+	hasInbox := false
+	for _, d := range o.Dialogs {
+		hasInbox = hasInbox || d.Name() == inbox.Name
+	}
+	if !hasInbox {
+		// Typed text no conversation expects must still reach a person or be answered.
+		dialogs = append(dialogs, inbox.New())
+	}
 	jobWorkers := 0 // the Engine's default
 	if o.Serial {
 		jobWorkers = 1
@@ -88,7 +104,8 @@ func New(o Options) (*Runtime, error) {
 	eng, err := bot.New(bot.Options{
 		School: o.School, Store: st, Outbox: ob, Clock: o.Clock, Catalog: o.Catalog,
 		Dialogs: dialogs, Adapters: o.Adapters, Log: o.Log, Observer: o.EngineObserver,
-		JobWorkers: jobWorkers, Directory: links, Onboarding: linkSvc,
+		JobWorkers: jobWorkers, Inbox: inbox.Name, Alerts: o.Alerts,
+		Directory: links, Onboarding: linkSvc,
 	})
 	if err != nil {
 		return nil, err
@@ -101,6 +118,7 @@ func New(o Options) (*Runtime, error) {
 		del.Workers = 1
 	}
 	sched := schedule.New(o.School, dialogs, eng, st, o.Clock, o.Log, o.Owner)
+	sched.Timers = eng
 	return &Runtime{Store: st, Engine: eng, Outbox: ob, Deliverer: del, Scheduler: sched, Links: links, adapters: o.Adapters, log: o.Log}, nil
 }
 

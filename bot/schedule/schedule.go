@@ -1,6 +1,6 @@
-// Package schedule runs the dialogs' daily jobs (the morning check-in, the reminder,
-// later digests and escalations) for every class, in the class's time zone, on school
-// days only. A job runs once per (job, class, day) however many Kring processes share
+// Package schedule runs the dialogs' jobs (the morning check-in, the reminder, weekly
+// digests, once-per-class posts) for every class, in the class's time zone, on school
+// days only (or on the weekdays a job names), and fires the timers dialog steps set. A job runs once per (job, class, day) however many Kring processes share
 // one Redis: each run is claimed with SET NX and marked done when it finishes. A run
 // that dies half-way is taken over when its claim's lease ends; the per-person event
 // ids of Engine.RunJob make the second run skip everyone already served.
@@ -25,8 +25,20 @@ type Runner interface {
 	RunJob(ctx context.Context, d dialog.Dialog, job dialog.Job, class *config.Class, date config.Date) (int, error)
 }
 
+// TimerRunner fires the timers dialog steps set; the Engine implements it.
+type TimerRunner interface {
+	// FireDue fires up to n due timers.
+	FireDue(ctx context.Context, n int) (int, error)
+	// NextTimer is when the earliest timer is due (zero: none).
+	NextTimer(ctx context.Context) (time.Time, error)
+	// TimerArmed is signalled when a step set a timer.
+	TimerArmed() <-chan struct{}
+}
+
 // Scheduler computes and runs due jobs.
 type Scheduler struct {
+	// Timers, if set, are fired by Run and RunDue beside the jobs.
+	Timers  TimerRunner
 	school  *config.School
 	dialogs []dialog.Dialog
 	runner  Runner
@@ -76,6 +88,9 @@ func (s *Scheduler) DueAt(now time.Time) []Due {
 			continue
 		}
 		for _, cj := range s.jobsOf(c) {
+			if !cj.job.RunsOn(today.Weekday()) {
+				continue
+			}
 			at := cj.job.At.On(today, c.Location)
 			grace := cj.job.Grace
 			if grace <= 0 {
@@ -119,6 +134,9 @@ func (s *Scheduler) Next(now time.Time) time.Time {
 				continue
 			}
 			for _, cj := range s.jobsOf(c) {
+				if !cj.job.RunsOn(day.Weekday()) {
+					continue
+				}
 				at := cj.job.At.On(day, c.Location)
 				if at.After(now) && (best.IsZero() || at.Before(best)) {
 					best = at
@@ -132,11 +150,53 @@ func (s *Scheduler) Next(now time.Time) time.Time {
 	return best
 }
 
-// RunDue runs every occurrence due now that no process has claimed, and returns how
-// many it ran.
+// TimerBatch is how many timers one claim takes.
+const TimerBatch = 64
+
+// FireTimers fires every timer due now, in claims of TimerBatch.
+func (s *Scheduler) FireTimers(ctx context.Context) (int, error) {
+	if s.Timers == nil {
+		return 0, nil
+	}
+	total := 0
+	for {
+		n, err := s.Timers.FireDue(ctx, TimerBatch)
+		total += n
+		if err != nil || n < TimerBatch || ctx.Err() != nil {
+			return total, err
+		}
+	}
+}
+
+// NextDue is the earliest job time or timer due after now (zero: none), so a
+// simulated clock can walk through both in order.
+func (s *Scheduler) NextDue(ctx context.Context, now time.Time) time.Time {
+	next := s.Next(now)
+	if s.Timers == nil {
+		return next
+	}
+	t, err := s.Timers.NextTimer(ctx)
+	if err != nil || t.IsZero() {
+		return next
+	}
+	if !t.After(now) {
+		// Already due: it fires at the next tick, now.
+		t = now
+	}
+	if next.IsZero() || t.Before(next) {
+		return t
+	}
+	return next
+}
+
+// RunDue runs every job occurrence due now that no process has claimed and fires the
+// due timers, and returns how many jobs it ran.
 func (s *Scheduler) RunDue(ctx context.Context) (int, error) {
 	ran := 0
 	var errs []error
+	if _, err := s.FireTimers(ctx); err != nil {
+		errs = append(errs, err)
+	}
 	for _, d := range s.DueAt(s.clk.Now()) {
 		ok, err := s.claim(ctx, d)
 		if err != nil {
@@ -201,10 +261,22 @@ func (s *Scheduler) Run(ctx context.Context) error {
 		if next := s.Next(now); !next.IsZero() && next.Sub(now) < wait {
 			wait = next.Sub(now)
 		}
+		var armed <-chan struct{}
+		if s.Timers != nil {
+			armed = s.Timers.TimerArmed()
+			next, err := s.Timers.NextTimer(ctx)
+			if err != nil && ctx.Err() == nil {
+				s.log.Warn("scheduler: next timer", "err", err)
+			}
+			if !next.IsZero() && next.Sub(now) < wait {
+				wait = max(next.Sub(now), 0)
+			}
+		}
 		select {
 		case <-ctx.Done():
 			return nil
 		case <-s.clk.After(wait):
+		case <-armed:
 		}
 	}
 }

@@ -6,17 +6,36 @@
 // Every key starts with PREFIX:{SCHOOL}: where PREFIX is the deployment's key prefix
 // (default "kring") and SCHOOL the school id from the config. The braces are a Redis
 // Cluster hash tag: a dialog step commits the pupil's state, a mentor's alert, the
-// class's data and the outbox entry in one Lua script, so all keys of one school live in
-// one slot; several schools spread over a cluster.
+// class's data, shared records and the outbox entry in one Lua script, so all keys of one
+// school live in one slot; several schools spread over a cluster. (The load script that
+// reads the records a person's conversations listen on builds their keys from the
+// person's hash; they share its slot by this tag.)
 //
-//	p:PERSON            hash   profile fields, dialog states (d:DIALOG), version (v), focus
+//	p:PERSON            hash   profile fields, dialog states (d:DIALOG), version (v), the
+//	                           conversation stack (stack: JSON, lr: the shared records
+//	                           its conversations listen on), last typed (typed), text
+//	                           waiting for "which conversation?" (pending)
 //	                           TTL: retention (holds the pupil's answers in progress)
-//	c:CLASS             hash   shared class fields (day plan ...); TTL: retention
+//	p:@CLASS            hash   the same for a class's own actor (once-per-class jobs, timers)
+//	c:CLASS             hash   shared class fields (day plan ...), version (v); TTL: retention
 //	e:EVENTID           string dedupe marker of a handled platform event; TTL 48h
+//
+// Records are declared once per kind (bot/record.Kind, dialogs add theirs with
+// dialog.Recorder); the key patterns below come from those declarations:
+//
 //	ci:PERSON:DATE      string check-in record (JSON); TTL: retention
 //	cix:PERSON          zset   DATE -> day number, index of the person's check-ins; TTL: retention
 //	h:ID                string help request (JSON); TTL: retention
 //	hq:CLASS            zset   open help request ids -> created (ms); TTL: retention
+//	KIND:ID             hash   a shared record (poll:ID ...): v version, f:FIELD whole-record
+//	                           fields, m:PERSON per-member values, n:NAME counters,
+//	                           s:SET:ITEM set membership; TTL: the kind's retention
+//	ri:PERSON           zset   key suffixes of the records holding the person's data (owner
+//	                           or member) -> written (ms); for export and erase; TTL: retention
+//
+//	tm                  zset   timers: DIALOG|PERSON|KEY -> due (ms)
+//	tb:DIALOG|PERSON|KEY hash  a timer (dialog, person, key, payload, due, arming); kept a
+//	                           week past due
 //	audit:DATE          list   audit log entries of one UTC day (JSON), newest first;
 //	                           TTL: retention from that day
 //	ob                  zset   outbox: message id -> due time (ms)
@@ -93,33 +112,96 @@ type Snapshot struct {
 	Person map[string]string
 	// Class is the class's hash.
 	Class map[string]string
+	// Shared are the shared records read, by key suffix ("poll:42"); a record that
+	// does not exist maps to an empty hash.
+	Shared map[string]map[string]string
 }
 
 // Version returns the person's state version ("" when nothing is stored yet).
 func (s Snapshot) Version() string { return s.Person["v"] }
 
+// LoadRequest says what one step reads.
+type LoadRequest struct {
+	// Event is the event id to check for dedupe ("" skips it).
+	Event  string
+	Person string
+	// Class is the class whose hash to read ("" skips it).
+	Class string
+	// Shared are key suffixes of shared records to read.
+	Shared []string
+	// Listening also reads the shared records the person's open conversations listen
+	// on (the person hash's ListenField), for typed text.
+	Listening bool
+}
+
+// ListenField is the person-hash field listing, space-separated, the key suffixes of
+// the shared records the person's open conversations listen on.
+const ListenField = "lr"
+
+// listenedScript reads the records a person's open conversations listen on. It builds
+// their keys from the person's own hash under the same prefix and hash tag, so on a
+// Redis Cluster they live in the person key's slot.
+var listenedScript = `local lr = redis.call('HGET', KEYS[1], 'lr')
+if not lr then return {} end
+local out = {}
+for k in string.gmatch(lr, '%S+') do
+  out[#out + 1] = k
+  out[#out + 1] = redis.call('HGETALL', ARGV[1] .. k)
+end
+return out`
+
 // Load reads, in one round trip, whether eventID was handled, the person's hash and the
 // class's hash. Empty eventID or class skip those reads.
 func (s *Store) Load(ctx context.Context, eventID, person, class string) (Snapshot, error) {
+	return s.LoadStep(ctx, LoadRequest{Event: eventID, Person: person, Class: class})
+}
+
+// LoadStep reads everything one step needs in one pipelined round trip.
+func (s *Store) LoadStep(ctx context.Context, r LoadRequest) (Snapshot, error) {
 	pipe := s.rdb.Pipeline()
 	var dup *redis.IntCmd
-	if eventID != "" {
-		dup = pipe.Exists(ctx, s.base+"e:"+eventID)
+	if r.Event != "" {
+		dup = pipe.Exists(ctx, s.base+"e:"+r.Event)
 	}
-	p := pipe.HGetAll(ctx, s.PersonKey(person))
+	p := pipe.HGetAll(ctx, s.PersonKey(r.Person))
 	var c *redis.MapStringStringCmd
-	if class != "" {
-		c = pipe.HGetAll(ctx, s.ClassKey(class))
+	if r.Class != "" {
+		c = pipe.HGetAll(ctx, s.ClassKey(r.Class))
+	}
+	shared := make([]*redis.MapStringStringCmd, len(r.Shared))
+	for i, k := range r.Shared {
+		shared[i] = pipe.HGetAll(ctx, s.base+k)
+	}
+	var listened *redis.Cmd
+	if r.Listening {
+		listened = pipe.Eval(ctx, listenedScript, []string{s.PersonKey(r.Person)}, s.base)
 	}
 	if _, err := pipe.Exec(ctx); err != nil {
-		return Snapshot{}, fmt.Errorf("load %s: %w", person, err)
+		return Snapshot{}, fmt.Errorf("load %s: %w", r.Person, err)
 	}
-	snap := Snapshot{Person: p.Val()}
+	snap := Snapshot{Person: p.Val(), Shared: map[string]map[string]string{}}
 	if dup != nil {
 		snap.Duplicate = dup.Val() > 0
 	}
 	if c != nil {
 		snap.Class = c.Val()
+	}
+	for i, k := range r.Shared {
+		snap.Shared[k] = shared[i].Val()
+	}
+	if listened != nil {
+		vals, _ := listened.Val().([]any)
+		for i := 0; i+1 < len(vals); i += 2 {
+			k, _ := vals[i].(string)
+			flat, _ := vals[i+1].([]any)
+			h := make(map[string]string, len(flat)/2)
+			for j := 0; j+1 < len(flat); j += 2 {
+				f, _ := flat[j].(string)
+				v, _ := flat[j+1].(string)
+				h[f] = v
+			}
+			snap.Shared[k] = h
+		}
 	}
 	return snap, nil
 }
@@ -134,6 +216,8 @@ type Batch struct {
 	s      *Store
 	keys   []string
 	keyIdx map[string]int
+	head   []any
+	checks []any
 	args   []any
 	Outbox []string // ids of outbox entries added
 }
@@ -157,8 +241,66 @@ func (s *Store) NewBatch(person, eventID, version string) *Batch {
 	if _, ok := b.keyIdx[dedupe]; !ok {
 		b.keyIdx[dedupe] = 2
 	}
-	b.args = append(b.args, version, DedupeTTL.Milliseconds(), s.retention.Milliseconds())
+	b.head = []any{version, DedupeTTL.Milliseconds(), s.retention.Milliseconds()}
 	return b
+}
+
+// Check makes the commit fail with ErrConflict unless the hash at key k still has
+// version (its field "v"; "" for a record that did not exist when the step read it).
+func (b *Batch) Check(k, version string) {
+	b.checks = append(b.checks, b.key(k), version)
+}
+
+// Bump increments the version of the hash at key k, so steps that read it before this
+// commit conflict, and refreshes its TTL.
+func (b *Batch) Bump(k string, ttl time.Duration) {
+	b.op("HINCRBY", k, "v", 1)
+	b.op("PEXPIRE", k, ttl.Milliseconds())
+}
+
+// Incr adds by to field f of the hash at key k.
+func (b *Batch) Incr(k, f string, by int64) {
+	b.op("HINCRBY", k, f, by)
+}
+
+// SetFieldsTTL is SetFields with a TTL of its own (a record kind's retention).
+func (b *Batch) SetFieldsTTL(k string, fields map[string]string, ttl time.Duration) {
+	b.setFields(k, fields)
+	b.op("PEXPIRE", k, ttl.Milliseconds())
+}
+
+// PutJSONTTL is PutJSON with a TTL of its own.
+func (b *Batch) PutJSONTTL(k string, doc []byte, ttl time.Duration) {
+	b.op("SET", k, string(doc), "PX", ttl.Milliseconds())
+}
+
+// IndexTTL is Index with a TTL of its own.
+func (b *Batch) IndexTTL(k, member string, score, min float64, ttl time.Duration) {
+	b.op("ZADD", k, score, member)
+	b.op("ZREMRANGEBYSCORE", k, "-inf", "("+strconv.FormatFloat(min, 'f', -1, 64))
+	b.op("PEXPIRE", k, ttl.Milliseconds())
+}
+
+// Unschedule removes member from the sorted set k and deletes key body (a timer).
+func (b *Batch) Unschedule(k, member, body string) {
+	b.op("ZREM", k, member)
+	b.op("DEL", body)
+}
+
+// Schedule adds member to the sorted set k due at due (adding it again moves it).
+func (b *Batch) Schedule(k, member string, due time.Time) {
+	b.op("ZADD", k, due.UnixMilli(), member)
+}
+
+// Del deletes key k.
+func (b *Batch) Del(k string) {
+	b.op("DEL", k)
+}
+
+// Touched reports whether the batch writes or checks key k.
+func (b *Batch) Touched(k string) bool {
+	_, ok := b.keyIdx[k]
+	return ok
 }
 
 func (b *Batch) key(k string) int {
@@ -180,6 +322,11 @@ func (b *Batch) op(cmd, k string, args ...any) {
 // SetFields sets (or, for empty values, deletes) fields of the hash at key k and
 // refreshes its retention TTL.
 func (b *Batch) SetFields(k string, fields map[string]string) {
+	b.setFields(k, fields)
+	b.op("PEXPIRE", k, b.s.retention.Milliseconds())
+}
+
+func (b *Batch) setFields(k string, fields map[string]string) {
 	var set []any
 	var del []any
 	for f, v := range fields {
@@ -195,7 +342,6 @@ func (b *Batch) SetFields(k string, fields map[string]string) {
 	if len(del) > 0 {
 		b.op("HDEL", k, del...)
 	}
-	b.op("PEXPIRE", k, b.s.retention.Milliseconds())
 }
 
 // PutJSON stores a JSON document under key k with the retention TTL.
@@ -229,10 +375,15 @@ func (b *Batch) Enqueue(id string, body []byte, due time.Time) {
 }
 
 // Commit applies the batch atomically: it fails with ErrConflict if the person's version
-// moved, with ErrDuplicate if the event was handled, and otherwise bumps the version,
+// or a checked record's version (Check) moved, with ErrDuplicate if the event was handled, and otherwise bumps the version,
 // marks the event handled and runs every write. One round trip.
 func (b *Batch) Commit(ctx context.Context) error {
-	res, err := commitScript.Run(ctx, b.s.rdb, b.keys, b.args...).Text()
+	args := make([]any, 0, len(b.head)+1+len(b.checks)+len(b.args))
+	args = append(args, b.head...)
+	args = append(args, len(b.checks)/2)
+	args = append(args, b.checks...)
+	args = append(args, b.args...)
+	res, err := commitScript.Run(ctx, b.s.rdb, b.keys, args...).Text()
 	if err != nil {
 		return fmt.Errorf("commit: %w", err)
 	}

@@ -16,11 +16,12 @@ import (
 	"github.com/kring-school/kring/bot/runtime"
 	"github.com/kring-school/kring/bot/store"
 	"github.com/kring-school/kring/dialogs/checkin"
+	"github.com/kring-school/kring/dialogs/poll"
 )
 
 // dialogs are the conversations Kring runs; help is added by the runtime.
 func dialogs() []dialog.Dialog {
-	return []dialog.Dialog{checkin.New()}
+	return []dialog.Dialog{checkin.New(), poll.New()}
 }
 
 func cmdShell(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {

@@ -54,7 +54,9 @@ func TestCommandsAndJobs(t *testing.T) {
 		{Name: "checkin", At: 8*60 + 15, Audience: config.Pupil, Kind: dialog.Start},
 		{Name: "reminder", At: 10 * 60, Audience: config.Pupil, Kind: dialog.Remind},
 	}
-	if !slices.Equal(jobs, want) {
+	if !slices.EqualFunc(jobs, want, func(a, b dialog.Job) bool {
+		return a.Name == b.Name && a.At == b.At && a.Audience == b.Audience && a.Kind == b.Kind && a.PerClass == b.PerClass && len(a.Days) == 0 && len(b.Days) == 0
+	}) {
 		t.Errorf("Jobs = %+v, want %+v", jobs, want)
 	}
 }

@@ -37,6 +37,9 @@ func (t *turn) finish() (dialog.Result, error) {
 		}
 	}
 	t.res.Listen = t.st != nil && t.st.Date == t.today && t.st.open()
+	if t.res.Listen {
+		t.res.Topic = t.T("checkin.topic")
+	}
 	return t.res, nil
 }
 
@@ -85,7 +88,7 @@ func (t *turn) rollover() {
 		if t.st.answered() {
 			rec.Status = record.Partial
 		}
-		t.effect(dialog.SaveCheckIn{Record: rec})
+		t.effect(dialog.SaveCheckIn(rec))
 	}
 	t.st = nil
 	t.changed = true
@@ -177,7 +180,7 @@ func (t *turn) onAway() {
 		rec = t.st.Rec
 	}
 	rec.Status = record.Away
-	t.effect(dialog.SaveCheckIn{Record: rec})
+	t.effect(dialog.SaveCheckIn(rec))
 	t.effect(dialog.SetProfile{Person: t.in.Person.ID, Fields: map[string]string{"away": t.today}})
 	t.st = &state{Date: t.today, Step: stepAway, Rec: rec, Reminded: t.st != nil && t.st.Reminded}
 	t.changed = true
@@ -207,7 +210,7 @@ func (t *turn) onText() {
 		t.textAnswer(MaxAnswer, func(s string) {
 			t.st.Rec.Help = s
 			p := t.in.Person
-			t.effect(dialog.SaveHelp{Request: record.HelpRequest{
+			t.effect(dialog.SaveHelp(record.HelpRequest{
 				ID:      p.ID + "-" + t.today,
 				Person:  p.ID,
 				Class:   t.classID(),
@@ -215,7 +218,7 @@ func (t *turn) onText() {
 				Source:  "checkin",
 				Created: t.in.Now,
 				State:   "open",
-			}})
+			}))
 			if !t.alertWords(s, "checkin.alert.help") {
 				// Until questions are routed to subject teachers, the mentor gets the
 				// request, so it reaches a person today.
@@ -470,7 +473,7 @@ func (t *turn) done() {
 	st.Rec.Status = record.Done
 	st.Rec.Finished = t.in.Now
 	t.changed = true
-	t.effect(dialog.SaveCheckIn{Record: st.Rec})
+	t.effect(dialog.SaveCheckIn(st.Rec))
 	t.effect(dialog.SetProfile{Person: t.in.Person.ID, Fields: map[string]string{
 		"goal": st.Rec.Goal, "goal_date": t.today, "away": "",
 	}})

@@ -174,11 +174,16 @@ func (s *sim) step(in dialog.Input) dialog.Result {
 			for k, v := range x.Fields {
 				s.class[x.Class][k] = v
 			}
-		case dialog.SaveCheckIn:
-			s.checkins[x.Record.Person+"/"+x.Record.Date] = x.Record
-			s.saved = append(s.saved, x.Record)
-		case dialog.SaveHelp:
-			s.helps = append(s.helps, x.Request)
+		case dialog.Put:
+			switch doc := x.Doc.(type) {
+			case record.CheckIn:
+				s.checkins[doc.Person+"/"+doc.Date] = doc
+				s.saved = append(s.saved, doc)
+			case record.HelpRequest:
+				s.helps = append(s.helps, doc)
+			default:
+				s.t.Fatalf("unknown record %T", x.Doc)
+			}
 		case dialog.Audit:
 			s.audits = append(s.audits, x.Entry)
 		default:

@@ -1,0 +1,151 @@
+// Package prompt holds the ways a dialog asks a person something, shared by every
+// dialog so none copies another's matching: a free-text answer with a length limit and
+// a re-ask, a choice matched by its number, its words (case, accents and punctuation
+// ignored), its value or its button's emoji, and a form with a text fallback where the
+// platform has no forms.
+package prompt
+
+import (
+	"strconv"
+	"strings"
+	"unicode"
+
+	"github.com/kring-school/kring/bot/chat"
+	"golang.org/x/text/runes"
+	"golang.org/x/text/transform"
+	"golang.org/x/text/unicode/norm"
+)
+
+// Normalize reduces text to lowercase letters and digits without accents, so
+// "Niet zo goed!", "niet zo goed" and the label "🙁 Niet zo goed" compare equal, and
+// "é" matches "e".
+func Normalize(s string) string {
+	t := transform.Chain(norm.NFD, runes.Remove(runes.In(unicode.Mn)), norm.NFC)
+	plain, _, err := transform.String(t, s)
+	if err != nil {
+		plain = s
+	}
+	var b strings.Builder
+	for _, r := range plain {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+			b.WriteRune(unicode.ToLower(r))
+		}
+	}
+	return b.String()
+}
+
+// symbols returns the pictographs of s (emoji), without variation selectors and
+// joiners, so "😄" typed matches the label "😄 Goed".
+func symbols(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if unicode.Is(unicode.So, r) || (r >= 0x1F000 && r <= 0x1FAFF) {
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// By says what a typed text may match besides a choice's words.
+type By struct {
+	// Number accepts "2" for the second choice (platforms without buttons show
+	// choices numbered). Off for a question whose free answer may be a number.
+	Number bool
+	// Value accepts the choice's value ("5" for the mood button "😄 Great").
+	Value bool
+}
+
+// Match maps typed text to one of choices: its number, its words, its value or its
+// emoji, as by allows. Words and emoji always count.
+func Match(text string, choices []chat.Choice, by By) (chat.Choice, bool) {
+	trimmed := strings.TrimSpace(text)
+	if trimmed == "" {
+		return chat.Choice{}, false
+	}
+	if by.Number {
+		if k, err := strconv.Atoi(trimmed); err == nil && k >= 1 && k <= len(choices) {
+			return choices[k-1], true
+		}
+	}
+	n := Normalize(trimmed)
+	for _, c := range choices {
+		if n != "" && (Normalize(c.Label) == n || (by.Value && Normalize(c.Value) == n)) {
+			return c, true
+		}
+	}
+	if n == "" {
+		if sym := symbols(trimmed); sym != "" {
+			for _, c := range choices {
+				if symbols(c.Label) == sym {
+					return c, true
+				}
+			}
+		}
+	}
+	return chat.Choice{}, false
+}
+
+// LooksLikeNumber reports whether a free-text answer is just a number that could
+// mean a choice of the question before (a pupil who typed "1" for "the first one").
+func LooksLikeNumber(text string, choices []chat.Choice) (int, bool) {
+	k, err := strconv.Atoi(strings.TrimSpace(text))
+	return k, err == nil && k >= 1 && k <= len(choices)
+}
+
+// Problem says what is wrong with a free-text answer ("" for nothing).
+type Problem string
+
+// The free-text problems.
+const (
+	OK      Problem = ""
+	Empty   Problem = "empty"
+	TooLong Problem = "too_long"
+)
+
+// Text checks a free-text answer: trimmed, not empty, at most max characters (runes).
+// It returns the trimmed text, the problem and the length.
+func Text(s string, max int) (string, Problem, int) {
+	t := strings.TrimSpace(s)
+	n := len([]rune(t))
+	switch {
+	case n == 0:
+		return "", Empty, 0
+	case max > 0 && n > max:
+		return t, TooLong, n
+	}
+	return t, OK, n
+}
+
+// Numbered renders choices as "1. label" lines, for a message where the platform has
+// no buttons (or more choices than it can show).
+func Numbered(choices []chat.Choice) string {
+	var b strings.Builder
+	for i, c := range choices {
+		if i > 0 {
+			b.WriteByte('\n')
+		}
+		b.WriteString(strconv.Itoa(i+1) + ". " + c.Label)
+	}
+	return b.String()
+}
+
+// Ask builds a question with choices for person: buttons where the platform has
+// them, with the choices also listed by number where it does not (or where there are
+// more than it can show), so typing the number or the words works everywhere.
+func Ask(person, text string, choices []chat.Choice, caps chat.Capabilities) chat.Message {
+	m := chat.Message{To: chat.Target{Kind: chat.ToPerson, Person: person}, Text: text, Choices: choices}
+	if !caps.Buttons || (caps.MaxButtons > 0 && len(choices) > caps.MaxButtons) {
+		m.Text += "\n" + Numbered(choices)
+	}
+	return m
+}
+
+// Form builds a message that opens form f for person where the platform has forms;
+// elsewhere it asks fallback as a plain question, and the answer comes back as text.
+func Form(person, fallback string, f chat.Form, caps chat.Capabilities) chat.Message {
+	m := chat.Message{To: chat.Target{Kind: chat.ToPerson, Person: person}, Text: fallback}
+	if caps.Forms {
+		m.Form = &f
+	}
+	return m
+}
