@@ -230,7 +230,7 @@ func (a *Adapter) followUp(ctx context.Context, ref replyRef, m chat.Message, us
 // build renders text, choices, form and image.
 func (a *Adapter) build(ctx context.Context, m chat.Message, loc *i18n.Localizer) (outgoing, error) {
 	var out outgoing
-	out.content, out.mentions = content(m, a.school, loc.T("discord.ellipsis"))
+	out.content, out.mentions = content(m, a.school, a.discordID, loc.T("discord.ellipsis"))
 	rows, err := a.choiceRows(ctx, m, loc)
 	if err != nil {
 		return out, err
