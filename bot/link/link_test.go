@@ -146,6 +146,13 @@ func testLinkCodes(t *testing.T, st bottest.Store) {
 	k.h.Clock.Advance(2 * time.Hour)
 	must(t, k.dm("700000000000000002", k.codes["daan"]), "verlopen")
 
+	// Malformed attempts (no code, a wrong length) are explained, not counted as guesses.
+	k.issue(now.Add(14*24*time.Hour), "fleur")
+	for _, text := range []string{"/koppel", "koppel ABC", "/link ACEF-HJKMX", "link", "/koppel 12345"} {
+		must(t, k.dm("700000000000000006", text), "klopt niet")
+	}
+	must(t, k.dm("700000000000000006", k.codes["fleur"]), "Welkom, Fleur")
+
 	// Five wrong codes from one account: slowed down, then refused for an hour; even a
 	// right code waits until then.
 	wrong := "/link ACEF-HJKM"
@@ -183,7 +190,7 @@ func testLinkCodes(t *testing.T, st bottest.Store) {
 
 	// The mentor sees who is linked, and unlinks Anna.
 	status := k.command(chat.Shell, "devries", "linkstatus", "")
-	for _, want := range []string{"Anna de Boer: Discord ✓, Slack –", "Daan Visser: Discord –, Slack –", "3 van 6 gekoppeld"} {
+	for _, want := range []string{"Anna de Boer: Discord ✓, Slack –", "Daan Visser: Discord –, Slack –", "4 van 6 gekoppeld"} {
 		must(t, status, want)
 	}
 	must(t, k.command(chat.Shell, "devries", "unlink", "anna"), "niet meer gekoppeld op Discord")

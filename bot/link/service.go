@@ -145,9 +145,9 @@ func (s *Service) Serve(ctx context.Context, ev chat.Event, p *config.Person, ar
 func (s *Service) redeem(ctx context.Context, ev chat.Event, actor *config.Person, code string, L *i18n.Localizer) []chat.Message {
 	log := s.links.log.With("event", ev.ID, "platform", ev.Platform)
 	if _, ok := Normalize(code); !ok {
-		// Not even the shape of a code: explain the shape, and count it as a wrong one
-		// so the shape check gives a guesser nothing for free.
-		code = "-"
+		// Not the shape of a code (nothing after /koppel, a typo in length): explain the
+		// shape. Not counted as a guess: it cannot match any code.
+		return reply(ev, L.T("link.wrong", "Example", "ACEF-HJKM"))
 	}
 	r, err := s.links.Redeem(ctx, ev.Platform, ev.User, code)
 	if err != nil {
