@@ -110,6 +110,8 @@ type Engine struct {
 	alerts     func(school *config.School, text string) []string
 	// timers is signalled when a step armed a timer, so the timer loop looks again.
 	timers chan struct{}
+	// langs is the copy of the languages people chose themselves (lang.go).
+	langs langCache
 }
 
 // TimerArmed is signalled whenever a step set a timer, so a waiting timer loop can
@@ -234,7 +236,8 @@ func (e *Engine) Handle(ctx context.Context, ev chat.Event) []chat.Message {
 		return []chat.Message{e.reply(ev, e.cat.For(e.school.Locale), "core.not_enrolled")}
 	}
 	log = log.With("person", p.ID)
-	L := e.cat.For(e.school.LocaleFor(p))
+	e.refreshLangs(ctx)
+	L := e.cat.For(e.localeOf(p))
 	if n := len([]rune(ev.Text)); n > e.maxText {
 		return []chat.Message{e.reply(ev, L, "core.too_long", "Len", n, "Max", e.maxText)}
 	}
@@ -243,10 +246,10 @@ func (e *Engine) Handle(ctx context.Context, ev chat.Event) []chat.Message {
 	case chat.KindCommand:
 		ref, ok := e.commands[strings.ToLower(ev.Command)]
 		if !ok {
-			return []chat.Message{e.reply(ev, L, "core.unknown_command", "Command", chat.Literal(ev.Command))}
+			return []chat.Message{e.reply(ev, L, "core.unknown_command", "Command", chat.Literal(ev.Command), "Help", L.T("cmd.help.name"))}
 		}
 		if !ref.spec.Allowed(p) {
-			return []chat.Message{e.reply(ev, L, "core.not_allowed", "Command", ref.spec.Name, "Roles", e.roleNames(L, ref.spec.Roles))}
+			return []chat.Message{e.reply(ev, L, "core.not_allowed", "Command", ref.spec.Label(L), "Roles", e.roleNames(L, ref.spec.Roles))}
 		}
 		args, problem := e.parseArgs(ref.spec, ev, L)
 		if problem != nil {
@@ -269,7 +272,7 @@ func (e *Engine) Handle(ctx context.Context, ev chat.Event) []chat.Message {
 		d, ok := e.dialogs[name]
 		if !ok {
 			log.Warn("action for an unknown dialog", "action", ev.Action)
-			return []chat.Message{e.reply(ev, L, "core.no_dialog")}
+			return []chat.Message{e.reply(ev, L, "core.no_dialog", "Help", L.T("cmd.help.name"))}
 		}
 		req.dialog = d
 		req.kind = dialog.Choice
@@ -395,6 +398,7 @@ func (e *Engine) step(ctx context.Context, r stepRequest) []chat.Message {
 				}
 			}
 		}
+		r.L = e.actorLocalizer(r, snap.Person)
 		d := r.dialog
 		text := r.ev.Text
 		sys := map[string]string{}
@@ -423,7 +427,7 @@ func (e *Engine) step(ctx context.Context, r stepRequest) []chat.Message {
 			}
 			d = e.dialogs[name]
 			if d == nil {
-				return []chat.Message{e.reply(r.ev, r.L, "core.no_dialog")}
+				return []chat.Message{e.reply(r.ev, r.L, "core.no_dialog", "Help", r.L.T("cmd.help.name"))}
 			}
 			sys[typedField] = e.clk.Now().UTC().Format(time.RFC3339Nano)
 		}
@@ -653,7 +657,7 @@ func (e *Engine) reachable(id string) bool {
 }
 
 func (e *Engine) localizerFor(p *config.Person) *i18n.Localizer {
-	return e.cat.For(e.school.LocaleFor(p))
+	return e.cat.For(e.localeOf(p))
 }
 
 // stage turns a step's result into the writes of one batch.
@@ -706,6 +710,7 @@ func (e *Engine) stage(b *store.Batch, r stepRequest, d dialog.Dialog, snap stor
 	if len(own) > 0 {
 		b.SetFields(e.st.PersonKey(r.person.ID), own)
 	}
+	e.mirrorLang(b, r.person.ID, own, snap.Person)
 	for _, ef := range res.Effects {
 		if err := e.applyEffect(b, r, d, ef, now, class); err != nil {
 			return err
@@ -1037,7 +1042,11 @@ func (e *Engine) roleNames(L *i18n.Localizer, roles []config.Role) string {
 	for i, r := range roles {
 		names[i] = L.T("role." + string(r))
 	}
-	return strings.Join(names, L.T("core.or"))
+	if len(names) < 2 {
+		return strings.Join(names, "")
+	}
+	// "a mentor, care coordinator or administrator"
+	return strings.Join(names[:len(names)-1], ", ") + L.T("core.or") + names[len(names)-1]
 }
 
 func (e *Engine) countAlerts(dialog string, msgs []chat.Message) {
@@ -1083,6 +1092,7 @@ func (e *Engine) RunJob(ctx context.Context, d dialog.Dialog, job dialog.Job, cl
 	default:
 		people = e.school.Members(class.ID, job.Audience)
 	}
+	e.refreshLangs(ctx)
 	var (
 		mu    sync.Mutex
 		first error
@@ -1097,7 +1107,7 @@ func (e *Engine) RunJob(ctx context.Context, d dialog.Dialog, job dialog.Job, cl
 			defer wg.Done()
 			defer func() { <-sem }()
 			id := fmt.Sprintf("job:%s.%s:%s:%s:%s", d.Name(), job.Name, class.ID, date, p.ID)
-			L := e.cat.For(e.school.LocaleFor(p))
+			L := e.cat.For(e.localeOf(p))
 			replies := e.step(ctx, stepRequest{
 				ev: chat.Event{ID: id}, person: p, L: L, dialog: d, kind: job.Kind, job: job.Name,
 				log: e.log.With("job", job.Name, "class", class.ID, "person", p.ID),
@@ -1136,7 +1146,7 @@ func (e *Engine) Unreachable(ctx context.Context, ent outbox.Entry) {
 	b := e.st.NewBatch(p.ID, "unreach:"+string(ent.Platform)+":"+p.ID, store.AnyVersion)
 	b.SetFields(e.st.PersonKey(p.ID), map[string]string{field: now.UTC().Format(time.RFC3339)})
 	if m, ok := e.school.Person(p.Mentor); ok {
-		L := e.cat.For(e.school.LocaleFor(m))
+		L := e.cat.For(e.localeOf(m))
 		msg := chat.Message{
 			To:    chat.Target{Kind: chat.ToPerson, Person: m.ID},
 			Text:  L.T("core.unreachable_mentor", "Name", chat.Literal(p.Name), "Platform", string(ent.Platform)),

@@ -27,6 +27,7 @@ type Service struct {
 	links  *Links
 	cat    *i18n.Catalog
 	notify Notifier
+	locale func(*config.Person) string
 }
 
 // NewService returns the link commands over links; notify tells admins about refusals.
@@ -34,9 +35,12 @@ func NewService(links *Links, cat *i18n.Catalog, notify Notifier) *Service {
 	return &Service{links: links, cat: cat, notify: notify}
 }
 
-// SetNotifier sets how admins are told about refused links (the Engine's Notify,
-// which exists only after the Engine that takes this service is built).
-func (s *Service) SetNotifier(n Notifier) { s.notify = n }
+// Bind sets how admins are told about refused links and how a person's language is
+// chosen (the Engine's Notify and LocaleOf, which exist only after the Engine that takes
+// this service is built). Without locale the school file's language is used.
+func (s *Service) Bind(n Notifier, locale func(*config.Person) string) {
+	s.notify, s.locale = n, locale
+}
 
 // Name implements dialog.Dialog.
 func (*Service) Name() string { return "link" }
@@ -192,6 +196,9 @@ func (s *Service) redeem(ctx context.Context, ev chat.Event, actor *config.Perso
 }
 
 func (s *Service) personL(p *config.Person) *i18n.Localizer {
+	if s.locale != nil {
+		return s.cat.For(s.locale(p))
+	}
 	return s.cat.For(s.links.school.LocaleFor(p))
 }
 

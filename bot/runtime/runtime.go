@@ -23,6 +23,7 @@ import (
 	"github.com/kring-school/kring/dialogs/checkin"
 	"github.com/kring-school/kring/dialogs/help"
 	"github.com/kring-school/kring/dialogs/inbox"
+	"github.com/kring-school/kring/dialogs/language"
 	"github.com/redis/go-redis/v9"
 )
 
@@ -87,7 +88,9 @@ func New(o Options) (*Runtime, error) {
 	}
 	links := link.New(o.School, st, o.Clock, o.Log, link.Policy{})
 	linkSvc := link.NewService(links, o.Catalog, nil)
-	own := append(append([]dialog.Dialog(nil), o.Dialogs...), linkSvc)
+	// Every deployment has /help, /language and the link commands; /help lists every
+	// command, its own too.
+	own := append(append([]dialog.Dialog{language.New(o.Catalog)}, o.Dialogs...), linkSvc)
 	dialogs := append([]dialog.Dialog{help.New(own...)}, own...)
 	hasInbox := false
 	for _, d := range o.Dialogs {
@@ -110,7 +113,7 @@ func New(o Options) (*Runtime, error) {
 	if err != nil {
 		return nil, err
 	}
-	linkSvc.SetNotifier(eng.Notify)
+	linkSvc.Bind(eng.Notify, eng.LocaleOf)
 	del := outbox.NewDeliverer(ob, o.Adapters, o.Log)
 	del.Unreachable = eng.Unreachable
 	del.Observer = o.OutboxObserver
