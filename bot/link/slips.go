@@ -5,9 +5,11 @@ import (
 	"fmt"
 	"html/template"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
+	"github.com/kring-school/kring/bot/chat"
 	"github.com/kring-school/kring/bot/i18n"
 )
 
@@ -61,8 +63,9 @@ var page = template.Must(template.New("slips").Parse(`<!DOCTYPE html>
 {{range .Texts}}<div class="lang" lang="{{.Lang}}">
 <p>{{.Intro}}</p>
 <p>{{.Expires}}</p>
-<p>{{.Discord}}</p>
-<p>{{.Slack}}</p>
+{{if .Discord}}<p>{{.Discord}}</p>
+{{end}}{{if .Slack}}<p>{{.Slack}}</p>
+{{end -}}
 <p><i>{{.Private}}</i></p>
 </div>
 {{end}}</div>
@@ -71,8 +74,9 @@ var page = template.Must(template.New("slips").Parse(`<!DOCTYPE html>
 `))
 
 // WriteHTML writes a printable page with one slip per person: name, class, code, and
-// the steps in Dutch and English.
-func WriteHTML(w io.Writer, cat *i18n.Catalog, title string, issued []Issued, loc *time.Location) error {
+// the steps in Dutch and English for each platform in platforms (both when empty).
+func WriteHTML(w io.Writer, cat *i18n.Catalog, title string, issued []Issued, loc *time.Location, platforms []chat.Platform) error {
+	show := func(p chat.Platform) bool { return len(platforms) == 0 || slices.Contains(platforms, p) }
 	data := struct {
 		Title string
 		Slips []slip
@@ -86,9 +90,15 @@ func WriteHTML(w io.Writer, cat *i18n.Catalog, title string, issued []Issued, lo
 		date := c.Expires.In(loc).Format("2006-01-02")
 		for _, lang := range i18n.Languages {
 			L := cat.For(lang)
-			s.Texts = append(s.Texts, slipTexts{Lang: lang, Intro: L.T("linkpage.intro"),
-				Expires: L.T("linkpage.expires", "Date", date), Discord: L.T("linkpage.discord"),
-				Slack: L.T("linkpage.slack"), Private: L.T("linkpage.private")})
+			t := slipTexts{Lang: lang, Intro: L.T("linkpage.intro"), Expires: L.T("linkpage.expires", "Date", date),
+				Private: L.T("linkpage.private")}
+			if show(chat.Discord) {
+				t.Discord = L.T("linkpage.discord")
+			}
+			if show(chat.Slack) {
+				t.Slack = L.T("linkpage.slack")
+			}
+			s.Texts = append(s.Texts, t)
 		}
 		data.Slips = append(data.Slips, s)
 	}

@@ -134,7 +134,7 @@ Flags:
 		path  string
 		write func(io.Writer) error
 	}{
-		{base + ".html", func(w io.Writer) error { return link.WriteHTML(w, cat, title, issued, loc) }},
+		{base + ".html", func(w io.Writer) error { return link.WriteHTML(w, cat, title, issued, loc, schoolPlatforms(t.school)) }},
 		{base + ".csv", func(w io.Writer) error { return link.WriteCSV(w, issued, loc) }},
 	} {
 		if err := writeFile(f.path, f.write); err != nil {
@@ -146,6 +146,18 @@ Flags:
 	fmt.Fprintf(stdout, "wrote %s.csv\n", base)
 	fmt.Fprintln(stdout, "The files hold live codes: hand out the slips, then delete the files. A new run replaces these codes.")
 	return 0
+}
+
+// schoolPlatforms are the platforms the school file sets up (none: both may be used).
+func schoolPlatforms(s *config.School) []chat.Platform {
+	var out []chat.Platform
+	if s.Discord.Guild != "" {
+		out = append(out, chat.Discord)
+	}
+	if s.Slack.Team != "" {
+		out = append(out, chat.Slack)
+	}
+	return out
 }
 
 // writeFile writes a file only its owner can read (it may hold codes or names).
