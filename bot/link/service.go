@@ -90,7 +90,7 @@ func (s *Service) Unknown(ctx context.Context, ev chat.Event) (*config.Person, [
 		}
 		return nil, reply(ev, L.T("link.unknown", "Example", "ACEF-HJKM"))
 	}
-	return nil, s.redeem(ctx, ev, nil, code, L)
+	return nil, s.redeem(ctx, ev, code, L)
 }
 
 // codeIn finds a link attempt in an event: /link CODE, /koppel CODE, or a code alone.
@@ -137,7 +137,7 @@ func (s *Service) isLinkWord(w string) bool {
 func (s *Service) Serve(ctx context.Context, ev chat.Event, p *config.Person, args map[string]string, L *i18n.Localizer) []chat.Message {
 	switch strings.ToLower(ev.Command) {
 	case "link":
-		return s.redeem(ctx, ev, p, args["code"], L)
+		return s.redeem(ctx, ev, args["code"], L)
 	case "unlink":
 		return s.unlink(ctx, ev, p, args, L)
 	case "linkstatus":
@@ -146,7 +146,8 @@ func (s *Service) Serve(ctx context.Context, ev chat.Event, p *config.Person, ar
 	return reply(ev, L.T("core.unknown_command", "Command", chat.Literal(ev.Command)))
 }
 
-func (s *Service) redeem(ctx context.Context, ev chat.Event, actor *config.Person, code string, L *i18n.Localizer) []chat.Message {
+// redeem answers a link code sent from the event's account (known or not).
+func (s *Service) redeem(ctx context.Context, ev chat.Event, code string, L *i18n.Localizer) []chat.Message {
 	log := s.links.log.With("event", ev.ID, "platform", ev.Platform)
 	if _, ok := Normalize(code); !ok {
 		// Not the shape of a code (nothing after /koppel, a typo in length): explain the
