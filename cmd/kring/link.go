@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"text/tabwriter"
 	"time"
 
 	"github.com/kring-school/kring/adapters/slack"
@@ -148,6 +149,13 @@ Flags:
 	return 0
 }
 
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
 // schoolPlatforms are the platforms the school file sets up (none: both may be used).
 func schoolPlatforms(s *config.School) []chat.Platform {
 	var out []chat.Platform
@@ -228,9 +236,11 @@ Flags:
 			return
 		}
 		fmt.Fprintf(stdout, "\n%s:\n", title)
+		tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
 		for _, p := range ps {
-			fmt.Fprintf(stdout, "  %s  %s  %s  %s\n", p.Class(), p.ID, p.Name, p.Email)
+			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", orDash(p.Class()), p.ID, p.Name, orDash(p.Email))
 		}
+		_ = tw.Flush()
 	}
 	list("no Slack account with their address (check the address, or give them a code)", rep.Unmatched)
 	list("no e-mail address on the roster", rep.NoEmail)

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/kring-school/kring/adapters/slack/fakeslack"
 	"github.com/kring-school/kring/bot/chat"
 	"github.com/kring-school/kring/bot/clock"
 	"github.com/kring-school/kring/bot/config"
@@ -201,4 +202,33 @@ func mustRead(t *testing.T, path string) string {
 		t.Fatal(err)
 	}
 	return string(b)
+}
+
+func TestLinkSlackEmailsCommand(t *testing.T) {
+	dir, school := onboardingSchool(t)
+	data := filepath.Join(dir, "k.json")
+	if _, errs, code := runKring(t, "", "roster", "import", "--config", school, "../../examples/exports/somtoday.csv"); code != 0 {
+		t.Fatal(errs)
+	}
+	fake := fakeslack.New(fakeslack.Options{BotToken: "xoxb-test", Emails: map[string]string{
+		"lotte.vandijk@leerling.demo-college.nl": "U0LOTTE", "sem.kuipers@leerling.demo-college.nl": "U0SEM"}})
+	t.Cleanup(fake.Close)
+	t.Setenv("SLACK_BOT_TOKEN", "xoxb-test")
+	out, errs, code := runKring(t, "", "link", "slack-emails", "--config", school, "--data", data, "--api-url", fake.APIURL, "--dry-run")
+	if code != 0 || !strings.Contains(out, "would link 2,") {
+		t.Fatalf("dry run: exit %d\n%s%s", code, out, errs)
+	}
+	out, errs, code = runKring(t, "", "link", "slack-emails", "--config", school, "--data", data, "--api-url", fake.APIURL)
+	if code != 0 || !strings.Contains(out, "linked 2, already linked 0, no e-mail 10, no Slack account 4") ||
+		!regexp.MustCompile(`2B +100202 +Ravi Ramdin +ravi.ramdin@leerling.demo-college.nl`).MatchString(out) || !strings.Contains(errs, "looked up") {
+		t.Fatalf("exit %d\n%s%s", code, out, errs)
+	}
+	status, _, _ := runKring(t, "", "roster", "status", "--config", school, "--data", data)
+	if !strings.Contains(status, "2B: 2 of 12 pupils linked (Discord 0, Slack 2)") {
+		t.Fatalf("status after linking by e-mail:\n%s", status)
+	}
+	t.Setenv("SLACK_BOT_TOKEN", "")
+	if _, errs, code := runKring(t, "", "link", "slack-emails", "--config", school, "--data", data); code != 1 || !strings.Contains(errs, "SLACK_BOT_TOKEN") {
+		t.Fatalf("without a token: exit %d %q", code, errs)
+	}
 }
