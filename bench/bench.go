@@ -17,6 +17,8 @@
 //     sparkline per mentee: time, allocations and round trips.
 //  5. Memory: the process's RSS and Go heap with 10,000 check-ins open (state in
 //     Redis), and how much starting them added.
+//  6. Period report: `kring report` for one pupil over a school year (190 days): read,
+//     figures, chart, HTML and Markdown: time, peak heap and round trips.
 //
 // All keys live under a fresh prefix ("kring-bench-<random>-...") that is deleted at
 // the end; the benchmark never flushes a database.
@@ -233,6 +235,7 @@ func runTarget(ctx context.Context, rep *Report, col int, t *target, school *con
 		{"engine step", engineSteps},
 		{"fan-out and memory", fanOut},
 		{"digest", digest},
+		{"period report", periodReport},
 	}
 	for _, p := range parts {
 		if err := ctx.Err(); err != nil {

@@ -168,22 +168,6 @@ func schoolPlatforms(s *config.School) []chat.Platform {
 	return out
 }
 
-// writeFile writes a file only its owner can read (it may hold codes or names).
-func writeFile(path string, write func(io.Writer) error) error {
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o600)
-	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := write(f); err != nil {
-		f.Close()
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	return nil
-}
-
 func cmdLinkSlackEmails(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("kring link slack-emails", flag.ContinueOnError)
 	fs.SetOutput(stderr)
