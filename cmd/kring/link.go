@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -70,8 +71,12 @@ delete the files.
 Flags:
 `)
 		fs.PrintDefaults()
+		envHelp(stderr, cmdLinkName)
 	}
 	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
 		return 2
 	}
 	if (*class == "") == (*person == "") || fs.NArg() != 0 {
@@ -186,8 +191,12 @@ about 50 look-ups a minute: a whole school takes some minutes.
 Flags:
 `)
 		fs.PrintDefaults()
+		envHelp(stderr, cmdLinkName)
 	}
 	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
 		return 2
 	}
 	o := slack.EnvOptions(os.Getenv)
@@ -246,11 +255,15 @@ func cmdLinkRemove(ctx context.Context, args []string, stdout, stderr io.Writer)
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "Usage: kring link remove [flags] PERSON\n\nUnlinks the person's Discord and/or Slack account (also one the school file gives).\nThey can link again with a new code. Written to the audit log.\n\nFlags:\n")
 		fs.PrintDefaults()
+		envHelp(stderr, cmdLinkName)
 	}
 	// Flags may follow the person: kring link remove anna --platform slack.
 	var rest []string
 	for len(args) > 0 {
 		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return 0
+			}
 			return 2
 		}
 		if fs.NArg() == 0 {

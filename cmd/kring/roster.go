@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -68,8 +69,12 @@ is kept as .bak. Column names are matched in Dutch or English (docs/configuratio
 Flags:
 `)
 		fs.PrintDefaults()
+		envHelp(stderr, cmdRosterName)
 	}
 	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
 		return 2
 	}
 	if fs.NArg() != 1 {
@@ -203,8 +208,12 @@ func cmdRosterExport(ctx context.Context, args []string, stdout, stderr io.Write
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "Usage: kring roster export [flags]\n\nWrites the roster as CSV with every Discord and Slack account linked at runtime\n(codes, e-mail) in place, so the school's files can be regenerated.\n\nFlags:\n")
 		fs.PrintDefaults()
+		envHelp(stderr, cmdRosterName)
 	}
 	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
 		return 2
 	}
 	t, err := openLinks(ctx, &c, stderr)
@@ -266,8 +275,12 @@ func cmdRosterStatus(ctx context.Context, args []string, stdout, stderr io.Write
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "Usage: kring roster status [flags]\n\nShows per class which pupils have linked a Discord or Slack account, and who has not.\n\nFlags:\n")
 		fs.PrintDefaults()
+		envHelp(stderr, cmdRosterName)
 	}
 	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
 		return 2
 	}
 	t, err := openLinks(ctx, &c, stderr)
