@@ -481,6 +481,7 @@ func (e *Engine) step(ctx context.Context, r stepRequest) []chat.Message {
 			}
 			e.countAlerts(d.Name(), res.Messages)
 			e.afterCommit(ctx, res.Effects)
+			e.afterStep(ctx, r, snap)
 			return nil
 		case errors.Is(err, store.ErrConflict):
 			if e.obs != nil {
@@ -956,6 +957,11 @@ func (e *Engine) queue(b *store.Batch, r stepRequest, m chat.Message, id string)
 		return nil
 	}
 	platform, addr, ok := e.route(m.To, actor, r.ev)
+	if fwd, forwarded := e.forwardStaff(m, ok); forwarded {
+		r.log.Warn("staff message forwarded: no connected platform reaches its recipient", "recipient", m.To.Person, "to", fwd.To.Person)
+		m = fwd
+		platform, addr, ok = e.route(m.To, false, r.ev)
+	}
 	if !ok {
 		r.log.Warn("no connected platform reaches the recipient; message not queued",
 			"to", m.To.Kind, "recipient", m.To.Person+m.To.Class)
@@ -1133,6 +1139,7 @@ func (e *Engine) Unreachable(ctx context.Context, ent outbox.Entry) {
 	if !ok {
 		return
 	}
+	e.forwardRefused(ctx, ent)
 	field := "unreachable:" + string(ent.Platform)
 	snap, err := e.st.Load(ctx, "", p.ID, "")
 	if err != nil {
@@ -1143,7 +1150,9 @@ func (e *Engine) Unreachable(ctx context.Context, ent outbox.Entry) {
 		return
 	}
 	now := e.clk.Now()
-	b := e.st.NewBatch(p.ID, "unreach:"+string(ent.Platform)+":"+p.ID, store.AnyVersion)
+	// One episode per day at most: two processes noticing the same refusal tell once.
+	event := "unreach:" + string(ent.Platform) + ":" + p.ID + ":" + e.today(p).String()
+	b := e.st.NewBatch(p.ID, event, store.AnyVersion)
 	b.SetFields(e.st.PersonKey(p.ID), map[string]string{field: now.UTC().Format(time.RFC3339)})
 	if m, ok := e.school.Person(p.Mentor); ok {
 		L := e.cat.For(e.localeOf(m))
@@ -1152,8 +1161,8 @@ func (e *Engine) Unreachable(ctx context.Context, ent outbox.Entry) {
 			Text:  L.T("core.unreachable_mentor", "Name", chat.Literal(p.Name), "Platform", string(ent.Platform)),
 			Staff: true,
 		}
-		r := stepRequest{ev: chat.Event{ID: "unreach:" + p.ID}, person: p, log: e.log}
-		if err := e.queue(b, r, msg, e.ob.NewID(now, eventHash("unreach:"+p.ID), 0)); err != nil {
+		r := stepRequest{ev: chat.Event{ID: event}, person: p, log: e.log}
+		if err := e.queue(b, r, msg, e.ob.NewID(now, eventHash(event), 0)); err != nil {
 			e.log.Warn("queue unreachable notice", "err", err)
 		}
 	}

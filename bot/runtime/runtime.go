@@ -117,12 +117,17 @@ func New(o Options) (*Runtime, error) {
 	linkSvc.Bind(eng.Notify, eng.LocaleOf)
 	del := outbox.NewDeliverer(ob, o.Adapters, o.Log)
 	del.Unreachable = eng.Unreachable
+	del.Gate = eng.Gate
+	del.Reached = eng.Reached
 	del.Observer = o.OutboxObserver
 	if o.Serial {
 		del.Workers = 1
 	}
 	sched := schedule.New(o.School, dialogs, eng, st, o.Clock, o.Log, o.Owner)
 	sched.Timers = eng
+	if jo, ok := o.EngineObserver.(schedule.Observer); ok {
+		sched.Observer = jo
+	}
 	return &Runtime{Store: st, Engine: eng, Outbox: ob, Deliverer: del, Scheduler: sched, Links: links, adapters: o.Adapters, log: o.Log}, nil
 }
 

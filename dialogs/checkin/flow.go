@@ -23,6 +23,9 @@ type turn struct {
 	// alerted is set when the input's text raised a safeguarding alert.
 	alerted bool
 	res     dialog.Result
+	// helpTo says who got today's help request: "mentor", "care", "admin", or "" for
+	// nobody reachable (then the pupil is told so).
+	helpTo string
 }
 
 // finish turns the evolved state into the Result. The dialog keeps listening to the
@@ -223,9 +226,9 @@ func (t *turn) onText() {
 			}))
 			if !t.alerted {
 				// Until questions are routed to subject teachers, the mentor gets the
-				// request, so it reaches a person today. (An alert already quoted it to
-				// the mentor and the care contacts.)
-				t.toMentor(func(L *i18n.Localizer) string {
+				// request (or the next person in line), so it reaches a person today.
+				// (An alert already quoted it to the mentor and the care contacts.)
+				t.helpTo = t.toMentor(func(L *i18n.Localizer) string {
 					return L.T("checkin.help.to_mentor",
 						"Name", chat.Literal(p.Name), "Class", chat.Literal(t.className()), "Text", chat.Literal(s))
 				})
@@ -548,7 +551,14 @@ func (t *turn) done() {
 		return
 	}
 	if st.Rec.Help != "" {
-		text += "\n" + t.T("checkin.done.help")
+		switch t.helpTo {
+		case "mentor":
+			text += "\n" + t.T("checkin.done.help")
+		case "care", "admin":
+			text += "\n" + t.T("delivery.help_to_"+t.helpTo)
+		default:
+			text += "\n" + t.T("delivery.help_nobody")
+		}
 	}
 	if st.Rec.Mood > 0 && st.Rec.Mood <= 2 {
 		text += "\n" + t.T("checkin.done.lowmood")
