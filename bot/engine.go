@@ -625,7 +625,7 @@ func (e *Engine) input(r stepRequest, class *config.Class, snap store.Snapshot, 
 	in := dialog.Input{
 		Kind: r.kind, Now: now, Today: config.DateOf(now), School: e.school, Person: r.person,
 		Class: class, L: r.L, Caps: e.capsFor(r.person, r.ev.Platform), Job: r.job, Event: r.ev.ID,
-		LocalizerFor: e.localizerFor, Reachable: e.reachable,
+		LocalizerFor: e.localizerFor, Reachable: e.reachable, CapsOf: e.capsOf,
 		Text: r.ev.Text, Command: strings.ToLower(r.ev.Command), Args: r.args,
 		Action: r.ev.Action, Value: r.ev.Value, Fields: r.ev.Fields,
 		Thread: r.ev.ThreadKey, Channel: !r.ev.DM && r.ev.ThreadKey == "" && r.ev.Mention,
@@ -643,6 +643,14 @@ func (e *Engine) input(r stepRequest, class *config.Class, snap store.Snapshot, 
 	return in
 }
 
+// capsOf is what the platform that reaches person id first can show.
+func (e *Engine) capsOf(id string) chat.Capabilities {
+	if p, ok := e.school.Person(id); ok {
+		return e.capsFor(p, "")
+	}
+	return chat.Capabilities{}
+}
+
 // reachable reports whether a connected platform has an address for person id.
 func (e *Engine) reachable(id string) bool {
 	p, ok := e.school.Person(id)
@@ -650,11 +658,22 @@ func (e *Engine) reachable(id string) bool {
 		return false
 	}
 	for _, ad := range e.adapters {
-		if _, ok := e.personAddress(p, ad.Platform()); ok {
+		if _, ok := e.personAddress(p, ad.Platform()); ok && !refuses(ad, p.ID) {
 			return true
 		}
 	}
 	return false
+}
+
+// Refuser is an adapter that knows it cannot reach some roster people although they
+// have an address on its platform (the terminal simulating someone without an id).
+type Refuser interface {
+	Refuses(person string) bool
+}
+
+func refuses(ad chat.Adapter, person string) bool {
+	r, ok := ad.(Refuser)
+	return ok && r.Refuses(person)
 }
 
 func (e *Engine) localizerFor(p *config.Person) *i18n.Localizer {
@@ -986,7 +1005,7 @@ func (e *Engine) route(t chat.Target, actor bool, ev chat.Event) (chat.Platform,
 		}
 	}
 	for _, ad := range e.adapters {
-		if a, ok := e.personAddress(p, ad.Platform()); ok {
+		if a, ok := e.personAddress(p, ad.Platform()); ok && !refuses(ad, p.ID) {
 			return ad.Platform(), a, true
 		}
 	}

@@ -99,7 +99,14 @@ func New(o Options) (*Runtime, error) {
 	}
 	if !hasInbox {
 		// Typed text no conversation expects must still reach a person or be answered.
-		dialogs = append(dialogs, inbox.New())
+		ib := inbox.New()
+		for _, d := range o.Dialogs {
+			if a, ok := d.(dialog.Asker); ok {
+				// "It's a question" starts a question to the right teacher.
+				ib.Questions = a
+			}
+		}
+		dialogs = append(dialogs, ib)
 	}
 	jobWorkers := 0 // the Engine's default
 	if o.Serial {

@@ -52,6 +52,11 @@ type Options struct {
 	// InFlightGrace is how long after a global 429 a request still counts as already on
 	// its way rather than as ignoring the limit (default 50ms).
 	InFlightGrace time.Duration
+	// ArrivalJitter is how much later than it was sent a request may arrive on a busy
+	// machine: a request over the global limit is still answered 429, as Discord would,
+	// but counts as a Violation of the client's pacing only if the limit was also full
+	// in the last second less this jitter (0: no allowance).
+	ArrivalJitter time.Duration
 	// Now is the clock used for interaction token expiry (default time.Now). Rate
 	// limits always use the wall clock, as discordgo's own bucket handling does.
 	Now func() time.Time
