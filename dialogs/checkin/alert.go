@@ -17,48 +17,6 @@ import (
 // ProfileLowRun is the profile field counting the pupil's consecutive check-ins with mood 1.
 const ProfileLowRun = "lowrun"
 
-// alertRecipients are the only people who see a pupil's alert: their mentor and the
-// school's care contacts.
-func (t *turn) alertRecipients() []string {
-	return safeguard.Recipients(t.in.School, t.in.Person)
-}
-
-// alert sends text privately to the pupil's mentor and care contacts who can be
-// reached, or to the admins when none of them can.
-func (t *turn) alert(text func(L *i18n.Localizer) string) {
-	ids, _ := t.alertInLine()
-	for _, id := range ids {
-		t.staff(id, text)
-	}
-}
-
-// alertInLine returns who gets an alert and the first role among them: the reachable
-// mentor and care contacts, else the reachable admins ("" when nobody is reachable).
-func (t *turn) alertInLine() ([]string, string) {
-	var ids []string
-	who := ""
-	for _, id := range t.alertRecipients() {
-		if !t.in.CanReach(id) {
-			continue
-		}
-		ids = append(ids, id)
-		if who == "" {
-			who = "care"
-			if id == t.in.Person.Mentor {
-				who = "mentor"
-			}
-		}
-	}
-	if len(ids) > 0 {
-		return ids, who
-	}
-	admins := t.reachableWith(config.Admin)
-	if len(admins) > 0 {
-		return admins, "admin"
-	}
-	return nil, ""
-}
-
 // reachableWith returns the reachable people with role r, in roster order.
 func (t *turn) reachableWith(r config.Role) []string {
 	var out []string
