@@ -374,6 +374,8 @@ const (
 	OptChoice OptionKind = "choice"
 	// OptClass names a class id.
 	OptClass OptionKind = "class"
+	// OptWord is one word given by name ("at:13:45"), checked by the dialog.
+	OptWord OptionKind = "word"
 )
 
 // CommandSpec declares a command. Adapters register it on their platform; its texts
