@@ -24,14 +24,16 @@ type Sim struct {
 	Cat    *i18n.Catalog
 	Now    time.Time
 	// Caps is what every person's platform shows (default: buttons, no forms).
-	Caps    chat.Capabilities
-	dialogs map[string]dialog.Dialog
-	state   map[string][]byte // person/dialog -> state
-	listen  map[string][]dialog.Ref
-	Shared  map[dialog.Ref]*dialog.Shared
-	Timers  map[string]Timer
-	Out     []chat.Message
-	seq     int
+	Caps chat.Capabilities
+	// Unreachable are people no connected platform can reach.
+	Unreachable map[string]bool
+	dialogs     map[string]dialog.Dialog
+	state       map[string][]byte // person/dialog -> state
+	listen      map[string][]dialog.Ref
+	Shared      map[dialog.Ref]*dialog.Shared
+	Timers      map[string]Timer
+	Out         []chat.Message
+	seq         int
 }
 
 // Timer is an armed timer.
@@ -69,7 +71,7 @@ func New(t testing.TB, school *config.School, ds ...dialog.Dialog) *Sim {
 	s := &Sim{T: t, School: school, Cat: cat, Now: time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC),
 		Caps: chat.Capabilities{Buttons: true}, dialogs: map[string]dialog.Dialog{},
 		state: map[string][]byte{}, listen: map[string][]dialog.Ref{}, Shared: map[dialog.Ref]*dialog.Shared{},
-		Timers: map[string]Timer{}}
+		Timers: map[string]Timer{}, Unreachable: map[string]bool{}}
 	for _, d := range ds {
 		s.dialogs[d.Name()] = d
 	}
@@ -96,6 +98,7 @@ func (s *Sim) Step(d, id string, in dialog.Input) dialog.Result {
 	in.L = s.Cat.For(s.School.LocaleFor(p))
 	in.LocalizerFor = func(q *config.Person) *i18n.Localizer { return s.Cat.For(s.School.LocaleFor(q)) }
 	in.Caps = s.Caps
+	in.Reachable = func(id string) bool { return id != "" && !s.Unreachable[id] }
 	in.State = s.state[id+"/"+d]
 	in.Alerts = func(text string) []string {
 		if strings.Contains(text, "gepest") {
