@@ -1,0 +1,170 @@
+package bot_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/kring-school/kring/bot/bottest"
+	"github.com/kring-school/kring/bot/chat"
+	"github.com/kring-school/kring/bot/clock"
+	"github.com/kring-school/kring/bot/dialog"
+	"github.com/kring-school/kring/dialogs/discussion"
+	"github.com/kring-school/kring/dialogs/terms"
+	"github.com/redis/go-redis/v9"
+)
+
+// promptID finds the discussion prompt posted in the class thread.
+func promptID(t *testing.T, rec *bottest.Recorder) string {
+	t.Helper()
+	for _, d := range rec.Sent() {
+		if d.Message.To.Kind == chat.ToThread && strings.HasPrefix(d.Message.To.Thread, discussion.Name+":") {
+			return strings.TrimPrefix(d.Message.To.Thread, discussion.Name+":")
+		}
+	}
+	t.Fatal("no prompt posted")
+	return ""
+}
+
+// TestThirtyPupilsAnswerOnePrompt: thirty pupils answer one think-first prompt at the
+// same moment from four goroutines on two engines (one of them started after the
+// prompt was posted, as after a restart): half through the private DM conversation
+// (button, then typed text), half typed in the thread. Every answer is kept once, the
+// prompt's version is untouched by answers, one pupil's change replaces their answer,
+// and the teacher's digest counts exactly 30.
+func TestThirtyPupilsAnswerOnePrompt(t *testing.T) {
+	forEachStore(t, func(t *testing.T, rdb redis.UniversalClient, prefix string, clk *clock.Fake) {
+		school := classOf(t, 30)
+		rec1, rec2 := &bottest.Recorder{Caps: chat.Capabilities{Buttons: true}}, &bottest.Recorder{Caps: chat.Capabilities{Buttons: true}}
+		opts := func(rec *bottest.Recorder) bottest.Options {
+			return bottest.Options{School: school, Redis: rdb, Prefix: prefix, Clock: clk,
+				Adapters: []chat.Adapter{rec}, Dialogs: []dialog.Dialog{discussion.New(), terms.New()}}
+		}
+		h1 := bottest.New(t, opts(rec1))
+		h1.At("10:00")
+		mustHandle(t, h1, command("post", "bakker", "discuss", "Waarom is water belangrijk? anonymous:ja"))
+		h1.Tick()
+		id := promptID(t, rec1)
+		h2 := bottest.New(t, opts(rec2)) // a second process, started after the post
+		engines := []*bottest.Harness{h1, h2}
+		jobs := make(chan int)
+		var wg sync.WaitGroup
+		for w := 0; w < 4; w++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := range jobs {
+					p := fmt.Sprintf("p%02d", i)
+					h := engines[i%2].Engine
+					evs := []chat.Event{inThread("say-"+p, p, discussion.Name+":"+id, "Antwoord van "+p)}
+					if i%2 == 0 {
+						evs = []chat.Event{button("open-"+p, p, discussion.Name+".answer", id), typed("type-"+p, p, "Antwoord van "+p)}
+					}
+					for _, ev := range evs {
+						if r := h.Handle(context.Background(), ev); len(r) > 0 {
+							t.Errorf("%s: %s", ev.ID, r[0].Text)
+						}
+					}
+				}
+			}()
+		}
+		for i := 1; i <= 30; i++ {
+			jobs <- i
+		}
+		close(jobs)
+		wg.Wait()
+		// p02 changes their answer.
+		mustHandle(t, h2, button("edit-p02", "p02", discussion.Name+".edit", id))
+		mustHandle(t, h1, typed("retype-p02", "p02", "Nieuw antwoord"))
+		got, err := rdb.HGetAll(context.Background(), prefix+":{core2}:disc:"+id).Result()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := 1; i <= 30; i++ {
+			p := fmt.Sprintf("p%02d", i)
+			want := "Antwoord van " + p
+			if p == "p02" {
+				want = "Nieuw antwoord"
+			}
+			var a struct {
+				T string `json:"t"`
+			}
+			if err := json.Unmarshal([]byte(got["m:"+p]), &a); err != nil || a.T != want {
+				t.Errorf("answer of %s = %q, want %q", p, got["m:"+p], want)
+			}
+		}
+		if got["v"] != "2" {
+			t.Errorf("version %s: answers must not bump it (created, opened: 2)", got["v"])
+		}
+		mustHandle(t, h2, button("close", "bakker", discussion.Name+".close", id))
+		h1.Tick()
+		h2.Tick()
+		var digest string
+		for _, rec := range []*bottest.Recorder{rec1, rec2} {
+			for _, m := range rec.To("bakker") {
+				if strings.Contains(m.Text, "Discussie gesloten") {
+					if digest != "" {
+						t.Errorf("two digests")
+					}
+					digest = m.Text
+				}
+			}
+		}
+		if !strings.Contains(digest, "30 van de 30") || strings.Contains(digest, "Niet geantwoord") {
+			t.Fatalf("digest = %q", digest)
+		}
+		// A late press of the old answer button is answered, never counted.
+		mustHandle(t, h1, button("late", "p01", discussion.Name+".answer", id))
+		h1.Tick()
+		if m := lastTo(t, rec1, "p01"); !strings.Contains(m.Text, "al gesloten") {
+			t.Errorf("late press answered %q", m.Text)
+		}
+		// Nothing a pupil wrote went to the class channel before the teacher revealed.
+		for _, rec := range []*bottest.Recorder{rec1, rec2} {
+			for _, d := range rec.Sent() {
+				if d.Message.To.Kind != chat.ToPerson && strings.Contains(d.Message.Text, "Antwoord van") {
+					t.Errorf("a think-first answer reached the channel: %q", d.Message.Text)
+				}
+			}
+		}
+	})
+}
+
+// TestWordListThroughTheEngine: a teacher adds a term, a pupil looks it up with the
+// Dutch command, accents and case ignored; a pupil's proposal is approved by button.
+func TestWordListThroughTheEngine(t *testing.T) {
+	forEachStore(t, func(t *testing.T, rdb redis.UniversalClient, prefix string, clk *clock.Fake) {
+		rec := &bottest.Recorder{Caps: chat.Capabilities{Buttons: true}}
+		h := bottest.New(t, bottest.Options{School: classOf(t, 2), Redis: rdb, Prefix: prefix, Clock: clk,
+			Adapters: []chat.Adapter{rec}, Dialogs: []dialog.Dialog{discussion.New(), terms.New()}})
+		h.At("10:00")
+		mustHandle(t, h, command("add", "bakker", "term", "toevoegen Fotosynthese = Planten maken suiker uit licht"))
+		mustHandle(t, h, command("look", "p01", "term", "FOTOSYNTHÈSE"))
+		h.Tick()
+		if m := lastTo(t, rec, "p01"); !strings.Contains(m.Text, "Planten maken suiker") {
+			t.Fatalf("look-up answered %q", m.Text)
+		}
+		mustHandle(t, h, command("prop", "p02", "term", "voorstel Ecosysteem = Alles wat samen leeft"))
+		h.Tick()
+		ask := lastTo(t, rec, "bakker")
+		if len(ask.Choices) != 2 {
+			t.Fatalf("teacher got %+v", ask)
+		}
+		mustHandle(t, h, button("ok", "bakker", ask.Choices[0].Action, ask.Choices[0].Value))
+		mustHandle(t, h, button("ok-again", "bakker", ask.Choices[0].Action, ask.Choices[0].Value))
+		h.Tick()
+		if m := lastTo(t, rec, "bakker"); !strings.Contains(m.Text, "al besloten") {
+			t.Errorf("double approve answered %q", m.Text)
+		}
+		got, err := rdb.HGetAll(context.Background(), prefix+":{core2}:terms:2B").Result()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got["f:t.ecosysteem"] == "" || got["f:t.fotosynthese"] == "" || got["m:p02"] != "" {
+			t.Errorf("word list record = %v", got)
+		}
+	})
+}
