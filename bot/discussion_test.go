@@ -12,6 +12,7 @@ import (
 	"github.com/kring-school/kring/bot/chat"
 	"github.com/kring-school/kring/bot/clock"
 	"github.com/kring-school/kring/bot/dialog"
+	"github.com/kring-school/kring/dialogs/debate"
 	"github.com/kring-school/kring/dialogs/discussion"
 	"github.com/kring-school/kring/dialogs/terms"
 	"github.com/redis/go-redis/v9"
@@ -165,6 +166,94 @@ func TestWordListThroughTheEngine(t *testing.T) {
 		}
 		if got["f:t.ecosysteem"] == "" || got["f:t.fotosynthese"] == "" || got["m:p02"] != "" {
 			t.Errorf("word list record = %v", got)
+		}
+	})
+}
+
+// TestThirtyPupilsVoteInOneDebate: thirty pupils vote before the debate at the same
+// moment from four goroutines on two engines, a third of them pressing twice and a
+// third changing their mind: every pupil counts once, the totals are exact, and the
+// debate's version is untouched by votes.
+func TestThirtyPupilsVoteInOneDebate(t *testing.T) {
+	forEachStore(t, func(t *testing.T, rdb redis.UniversalClient, prefix string, clk *clock.Fake) {
+		school := classOf(t, 30)
+		rec1, rec2 := &bottest.Recorder{Caps: chat.Capabilities{Buttons: true}}, &bottest.Recorder{Caps: chat.Capabilities{Buttons: true}}
+		opts := func(rec *bottest.Recorder) bottest.Options {
+			return bottest.Options{School: school, Redis: rdb, Prefix: prefix, Clock: clk,
+				Adapters: []chat.Adapter{rec}, Dialogs: []dialog.Dialog{debate.New(), terms.New()}}
+		}
+		h1, h2 := bottest.New(t, opts(rec1)), bottest.New(t, opts(rec2))
+		h1.At("10:00")
+		mustHandle(t, h1, command("start", "bakker", "debate", "Huiswerk moet worden afgeschaft"))
+		h1.Tick()
+		var id string
+		for _, d := range rec1.Sent() {
+			if d.Message.To.Kind == chat.ToThread {
+				id = strings.TrimPrefix(d.Message.To.Thread, debate.Name+":")
+			}
+		}
+		if id == "" {
+			t.Fatal("no debate posted")
+		}
+		engines := []*bottest.Harness{h1, h2}
+		jobs := make(chan int)
+		var wg sync.WaitGroup
+		for w := 0; w < 4; w++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := range jobs {
+					p := fmt.Sprintf("p%02d", i)
+					final := debate.Votes[i%3]
+					var evs []chat.Event
+					switch i % 3 {
+					case 0: // presses twice
+						evs = append(evs, button("v-"+p, p, debate.Name+".vote", id+":1:"+final), button("v2-"+p, p, debate.Name+".vote", id+":1:"+final))
+					case 1: // changes their mind
+						evs = append(evs, button("v-"+p, p, debate.Name+".vote", id+":1:unsure"), button("v2-"+p, p, debate.Name+".vote", id+":1:"+final))
+					default:
+						evs = append(evs, button("v-"+p, p, debate.Name+".vote", id+":1:"+final))
+					}
+					for k, ev := range evs {
+						if r := engines[(i+k)%2].Engine.Handle(context.Background(), ev); len(r) > 0 {
+							t.Errorf("%s: %s", ev.ID, r[0].Text)
+						}
+					}
+				}
+			}()
+		}
+		for i := 1; i <= 30; i++ {
+			jobs <- i
+		}
+		close(jobs)
+		wg.Wait()
+		got, err := rdb.HGetAll(context.Background(), prefix+":{core2}:deb:"+id).Result()
+		if err != nil {
+			t.Fatal(err)
+		}
+		count := map[string]int{}
+		for k := range got {
+			for _, v := range debate.Votes {
+				if strings.HasPrefix(k, "s:v1."+v+":") {
+					count[v]++
+				}
+			}
+		}
+		if count["agree"] != 10 || count["disagree"] != 10 || count["unsure"] != 10 {
+			t.Errorf("totals = %v, want 10 each", count)
+		}
+		if got["v"] != "1" {
+			t.Errorf("votes bumped the debate's version to %s", got["v"])
+		}
+		// The first round's post shows exactly those totals to the class.
+		mustHandle(t, h2, button("r1", "bakker", debate.Name+".next", id+":1"))
+		h2.Tick()
+		found := false
+		for _, d := range rec2.Sent() {
+			found = found || strings.Contains(d.Message.Text, "eens 10, oneens 10, weet niet 10")
+		}
+		if !found {
+			t.Errorf("the class did not see the exact totals")
 		}
 	})
 }

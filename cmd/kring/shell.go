@@ -16,6 +16,7 @@ import (
 	"github.com/kring-school/kring/bot/runtime"
 	"github.com/kring-school/kring/bot/store"
 	"github.com/kring-school/kring/dialogs/checkin"
+	"github.com/kring-school/kring/dialogs/debate"
 	"github.com/kring-school/kring/dialogs/discussion"
 	"github.com/kring-school/kring/dialogs/poll"
 	"github.com/kring-school/kring/dialogs/terms"
@@ -23,7 +24,7 @@ import (
 
 // dialogs are the conversations Kring runs; help is added by the runtime.
 func dialogs() []dialog.Dialog {
-	return []dialog.Dialog{checkin.New(), poll.New(), discussion.New(), terms.New()}
+	return []dialog.Dialog{checkin.New(), poll.New(), discussion.New(), debate.New(), terms.New()}
 }
 
 func cmdShell(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
