@@ -904,15 +904,19 @@ func (t *turn) giveArgument(key, text string) {
 		t.Say("debate.too_long_argument", "Len", ln, "Max", MaxArgument, "Text", chat.Literal(body))
 		return
 	}
-	// "#abcd my answer" answers argument abcd when no button said so.
-	if re == "" && strings.HasPrefix(body, "#") {
-		w, after, _ := strings.Cut(body[1:], " ")
+	// "#anna-1 my answer" or "anna-1: my answer" answers that argument where no
+	// button said so (platforms without buttons, the terminal).
+	if re == "" {
+		w, after, _ := strings.Cut(strings.TrimPrefix(body, "#"), " ")
+		w = strings.TrimSuffix(w, ":")
 		if _, ok := d.find(w); ok && strings.TrimSpace(after) != "" {
 			re, body = w, strings.TrimSpace(after)
 		}
 	}
 	side := d.side(in.Person.ID)
-	a := argument{ID: talk.ID(in.Event)[:4], Round: n, Side: side, Text: body, At: in.Now.UTC(), Re: re}
+	// The id names the author and their count: unique without coordination (a pupil's
+	// own steps never run at once) and short enough to type ("#anna-2 ...").
+	a := argument{ID: fmt.Sprintf("%s-%d", in.Person.ID, len(d.Args[in.Person.ID])+1), Round: n, Side: side, Text: body, At: in.Now.UTC(), Re: re}
 	mine := append(append([]argument{}, d.Args[in.Person.ID]...), a)
 	doc, _ := json.Marshal(mine)
 	t.Effect(dialog.SetMember{Ref: ref(d.ID), Member: in.Person.ID, Value: string(doc)})
