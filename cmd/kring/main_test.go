@@ -149,26 +149,26 @@ func TestClassConversationTranscripts(t *testing.T) {
 		not  []string
 	}{
 		{"discussion", []string{
-			"Anoniem antwoorden",                              // anonymity allowed
+			"Anoniem antwoorden", // anonymity allowed
 			"Je antwoord is veranderd; alleen het nieuwe telt", // Sanne edits
-			"- Anoniem: Je wilt niet alleen zijn",             // classmates see no name
-			"[klas 2B] 💬 Anoniem: Je wilt niet alleen zijn",   // nor in the thread after reveal
+			"- Anoniem: Je wilt niet alleen zijn",              // classmates see no name
+			"[klas 2B] 💬 Anoniem: Je wilt niet alleen zijn",    // nor in the thread after reveal
 			"Niet geantwoord (alleen jij ziet dit): Milan Jansen",
 			"2 bijna gelijke antwoorden (Anna de Boer, Yusuf Öztürk)", // grouped in the digest
-			"Daan Visser (anoniem voor de klas)",                        // the teacher sees names
-			"Bewaard op de woordenlijst van de klas: “Groepsgevoel”",    // a term saved
-			"📖 Groepsgevoel",                                            // and looked up with a typo
+			"Daan Visser (anoniem voor de klas)",                      // the teacher sees names
+			"Bewaard op de woordenlijst van de klas: “Groepsgevoel”",  // a term saved
+			"📖 Groepsgevoel", // and looked up with a typo
 		}, []string{"[klas 2B] 💬 Daan"}},
 		{"debate", []string{
-			"Je stemde al Eens; die telt één keer",          // a double press is no second vote
+			"Je stemde al Eens; die telt één keer",             // a double press is no second vote
 			"Tegen (3): Milan Jansen, Fleur Bos, Yusuf Öztürk", // balanced sides
 			"Vooraf: eens 2, oneens 2, weet niet 1",
 			"Achteraf: eens 1, oneens 3, weet niet 1",
 			"Verschuiving: −1 Eens, +1 Oneens",
-			"↪ antwoord op #anna-1",            // which argument answers which
-			"Deden mee (4)",                    // the teacher's report
-			"📖 Herhaling",                      // a word-list look-up
-			"Ronde 3: slot",                    // all rounds
+			"↪ antwoord op #anna-1", // which argument answers which
+			"Deden mee (4)",         // the teacher's report
+			"📖 Herhaling",           // a word-list look-up
+			"Ronde 3: slot",         // all rounds
 		}, []string{"[klas 2B] Yusuf Öztürk stemde"}},
 	}
 	for _, c := range cases {
