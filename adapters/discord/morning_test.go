@@ -12,6 +12,7 @@ import (
 	"github.com/kring-school/kring/bot/bottest"
 	"github.com/kring-school/kring/bot/chat"
 	"github.com/kring-school/kring/bot/clock"
+	"github.com/kring-school/kring/bot/dialog"
 	"github.com/kring-school/kring/bot/store"
 	"github.com/kring-school/kring/bot/store/storetest"
 )
@@ -39,7 +40,7 @@ type morningKring struct {
 	ids  map[string]string // roster id -> Discord user id
 }
 
-func newMorningKring(t *testing.T) *morningKring {
+func newMorningKring(t *testing.T, dialogs ...dialog.Dialog) *morningKring {
 	t.Helper()
 	rdb, prefix := storetest.Redis(t)
 	school := bottest.ExampleSchool(t)
@@ -65,7 +66,7 @@ func newMorningKring(t *testing.T) *morningKring {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := bottest.New(t, bottest.Options{School: school, Adapters: []chat.Adapter{a}, Redis: rdb, Prefix: prefix, Clock: clk})
+	h := bottest.New(t, bottest.Options{School: school, Adapters: []chat.Adapter{a}, Redis: rdb, Prefix: prefix, Clock: clk, Dialogs: dialogs})
 	sig := &signalling{h: h.Engine, done: make(chan string, 64)}
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	t.Cleanup(cancel)
