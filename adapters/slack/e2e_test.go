@@ -13,6 +13,7 @@ import (
 	"github.com/kring-school/kring/bot/chat"
 	"github.com/kring-school/kring/bot/clock"
 	"github.com/kring-school/kring/bot/config"
+	"github.com/kring-school/kring/bot/dialog"
 )
 
 // tap is the Engine with a signal when it has handled an event, so the test knows
@@ -53,7 +54,7 @@ type kring struct {
 	tap *tap
 }
 
-func newKring(t *testing.T) *kring {
+func newKring(t *testing.T, dialogs ...dialog.Dialog) *kring {
 	t.Helper()
 	school := slackSchool(t)
 	clk := clock.NewFake(bottest.Monday0750)
@@ -64,7 +65,7 @@ func newKring(t *testing.T) *kring {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := bottest.New(t, bottest.Options{School: school, Adapters: []chat.Adapter{a}, Clock: clk})
+	h := bottest.New(t, bottest.Options{School: school, Adapters: []chat.Adapter{a}, Clock: clk, Dialogs: dialogs})
 	tp := &tap{Engine: h.Engine, done: make(chan string, 64)}
 	ctx, cancel := context.WithCancel(context.Background())
 	r := &rig{t: t, fake: fake, a: a, ctx: ctx, runOK: make(chan error, 1)}

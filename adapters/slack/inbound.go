@@ -296,8 +296,12 @@ func (a *Adapter) onBlockActions(ctx context.Context, cb slackgo.InteractionCall
 		if ev.Time.IsZero() {
 			ev.Time = a.clk.Now()
 		}
-		// Take the buttons away first, so the same question cannot be answered twice.
-		a.markAnswered(ctx, cb, channel, label)
+		// Take the buttons away first, so the same question cannot be answered twice. A
+		// post in a class channel keeps them: its buttons are for every classmate, and
+		// the dialog answers a person's second press itself.
+		if ev.DM || cb.Container.IsEphemeral {
+			a.markAnswered(ctx, cb, channel, label)
+		}
 		a.dispatch(ctx, ev)
 	}
 }
