@@ -257,3 +257,48 @@ func TestThirtyPupilsVoteInOneDebate(t *testing.T) {
 		}
 	})
 }
+
+// TestScheduledPromptSurvivesRestarts: a prompt scheduled for later and closed by its
+// own timer, with the process that scheduled it gone: a new engine posts it at its time,
+// takes an answer, and a third one closes it and sends the digest, once.
+func TestScheduledPromptSurvivesRestarts(t *testing.T) {
+	forEachStore(t, func(t *testing.T, rdb redis.UniversalClient, prefix string, clk *clock.Fake) {
+		school := classOf(t, 2)
+		open := func() (*bottest.Harness, *bottest.Recorder) {
+			rec := &bottest.Recorder{Caps: chat.Capabilities{Buttons: true}}
+			return bottest.New(t, bottest.Options{School: school, Redis: rdb, Prefix: prefix, Clock: clk,
+				Adapters: []chat.Adapter{rec}, Dialogs: []dialog.Dialog{discussion.New(), terms.New()}}), rec
+		}
+		h1, rec1 := open()
+		h1.At("10:00")
+		mustHandle(t, h1, command("plan", "bakker", "discuss", "Wat vind jij? at:11:00 close:11:30"))
+		h1.Tick()
+		for _, d := range rec1.Sent() {
+			if d.Message.To.Kind != chat.ToPerson {
+				t.Fatalf("posted before its time: %q", d.Message.Text)
+			}
+		}
+		h2, rec2 := open() // the first process is gone
+		h2.At("11:00")
+		id := promptID(t, rec2)
+		mustHandle(t, h2, button("a1", "p01", discussion.Name+".answer", id))
+		mustHandle(t, h2, typed("a2", "p01", "Mijn antwoord"))
+		h3, rec3 := open()
+		h3.At("11:30")
+		h2.Tick()
+		digests := 0
+		for _, rec := range []*bottest.Recorder{rec1, rec2, rec3} {
+			for _, m := range rec.To("bakker") {
+				if strings.Contains(m.Text, "Discussie gesloten") {
+					digests++
+					if !strings.Contains(m.Text, "1 van de 2") || !strings.Contains(m.Text, "Pupil 02") {
+						t.Errorf("digest = %q", m.Text)
+					}
+				}
+			}
+		}
+		if digests != 1 {
+			t.Errorf("%d digests, want 1", digests)
+		}
+	})
+}
