@@ -118,25 +118,7 @@ func (*Dialog) Reads(in dialog.Input) []dialog.Ref {
 	return nil
 }
 
-func debateID(in dialog.Input) string {
-	switch in.Kind {
-	case dialog.Choice:
-		id, _, _ := strings.Cut(in.Value, ":")
-		return id
-	case dialog.Form:
-		parts := strings.SplitN(in.Action, ".", 3)
-		if len(parts) == 3 {
-			id, _, _ := strings.Cut(parts[2], ":")
-			return id
-		}
-	case dialog.Wake:
-		_, id, _ := strings.Cut(in.Payload, ":")
-		return id
-	case dialog.Text:
-		return strings.TrimPrefix(in.Thread, Name+":")
-	}
-	return ""
-}
+func debateID(in dialog.Input) string { return talk.RecordID(in, Name) }
 
 // argument is one pupil's argument.
 type argument struct {
@@ -1044,21 +1026,11 @@ func (t *turn) save(d debate, argID string) {
 		t.Say("debate.gone")
 		return
 	}
-	n := terms.Naming{Class: c.ID, Source: terms.FromDebate, From: d.Motion, Text: a.Text, Proposer: a.By}
-	t.Send(terms.AskWord(t.In, n, Name+".name"))
-	t.st.Naming = &n
-	t.Res.Topic = t.In.L.T("debate.topic_naming")
+	t.st.Naming = terms.Begin(&t.Turn, terms.Naming{Class: c.ID, Source: terms.FromDebate, From: d.Motion, Text: a.Text, Proposer: a.By}, Name+".name")
 }
 
 func (t *turn) finishNaming(word, text string) {
-	if t.st.Naming == nil {
-		t.Say("debate.gone")
-		return
-	}
-	ef, key, kv := terms.Finish(t.In, *t.st.Naming, strings.TrimSpace(word), strings.TrimSpace(text))
-	t.Say(key, kv...)
-	if ef != nil {
-		t.Effect(ef)
+	if terms.Complete(&t.Turn, t.st.Naming, word, text) {
 		t.st.Naming = nil
 	}
 }

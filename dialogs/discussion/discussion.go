@@ -114,25 +114,7 @@ func (*Dialog) Reads(in dialog.Input) []dialog.Ref {
 }
 
 // promptID is the prompt the event names ("" when it names none).
-func promptID(in dialog.Input) string {
-	switch in.Kind {
-	case dialog.Choice:
-		id, _, _ := strings.Cut(in.Value, ":")
-		return id
-	case dialog.Form:
-		// Form actions carry the prompt: discussion.answer.ID, discussion.react.ID.
-		parts := strings.SplitN(in.Action, ".", 3)
-		if len(parts) == 3 {
-			return parts[2]
-		}
-	case dialog.Wake:
-		_, id, _ := strings.Cut(in.Payload, ":")
-		return id
-	case dialog.Text:
-		return strings.TrimPrefix(in.Thread, Name+":")
-	}
-	return ""
-}
+func promptID(in dialog.Input) string { return talk.RecordID(in, Name) }
 
 // answer is one pupil's answer as kept in their member field.
 type answer struct {
@@ -1093,22 +1075,11 @@ func (t *turn) save(p promptRec, h string) {
 		t.Say("discussion.gone")
 		return
 	}
-	n := terms.Naming{Class: c.ID, Source: terms.FromPrompt, From: p.Q, Text: p.Answers[who].Text, Proposer: who}
-	m := terms.AskWord(t.In, n, Name+".name")
-	t.Send(m)
-	t.st.Naming = &n
-	t.Res.Topic = t.In.L.T("discussion.topic_naming")
+	t.st.Naming = terms.Begin(&t.Turn, terms.Naming{Class: c.ID, Source: terms.FromPrompt, From: p.Q, Text: p.Answers[who].Text, Proposer: who}, Name+".name")
 }
 
 func (t *turn) finishNaming(word, text string) {
-	if t.st.Naming == nil {
-		t.Say("discussion.gone")
-		return
-	}
-	ef, key, kv := terms.Finish(t.In, *t.st.Naming, strings.TrimSpace(word), strings.TrimSpace(text))
-	t.Say(key, kv...)
-	if ef != nil {
-		t.Effect(ef)
+	if terms.Complete(&t.Turn, t.st.Naming, word, text) {
 		t.st.Naming = nil
 	}
 }

@@ -1,9 +1,12 @@
 package terms
 
 import (
+	"strings"
+
 	"github.com/kring-school/kring/bot/chat"
 	"github.com/kring-school/kring/bot/dialog"
 	"github.com/kring-school/kring/bot/prompt"
+	"github.com/kring-school/kring/dialogs/internal/talk"
 )
 
 // Naming is a term a teacher is saving from a pupil's words (an answer, an argument, a
@@ -52,4 +55,29 @@ func Finish(in dialog.Input, n Naming, word, text string) (dialog.Effect, string
 	}
 	t := Term{Word: word, Text: text, Source: n.Source, From: n.From, Date: in.Today.String(), By: in.Person.ID, Proposer: n.Proposer}
 	return Save(n.Class, t), "terms.saved", []any{"Word", chat.Literal(word)}
+}
+
+// Begin asks the teacher in t for the word of n (see AskWord) and labels the waiting
+// conversation; the caller keeps the returned naming in its state until Complete.
+func Begin(t *talk.Turn, n Naming, formAction string) *Naming {
+	t.Send(AskWord(t.In, n, formAction))
+	t.Res.Topic = t.In.L.T("terms.topic_naming")
+	return &n
+}
+
+// Complete finishes naming n with the teacher's word (and explanation, if given) in t:
+// the term is saved and the teacher told, or told what is wrong and asked again. It
+// reports whether the naming is over.
+func Complete(t *talk.Turn, n *Naming, word, text string) bool {
+	if n == nil {
+		t.Say("terms.naming_gone")
+		return true
+	}
+	ef, key, kv := Finish(t.In, *n, strings.TrimSpace(word), strings.TrimSpace(text))
+	t.Say(key, kv...)
+	if ef == nil {
+		return false
+	}
+	t.Effect(ef)
+	return true
 }

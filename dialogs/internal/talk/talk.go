@@ -142,3 +142,28 @@ func Chunks(lines []string, max int) []string {
 	}
 	return out
 }
+
+// RecordID is the id of the record an event names, by the class dialogs' conventions:
+// a button's value up to its first ':', a form action's third part ("NAME.form.ID",
+// up to a ':'), a timer's payload after its kind ("close:ID"), or a thread key after
+// "NAME:". It is "" when the event names none.
+func RecordID(in dialog.Input, name string) string {
+	switch in.Kind {
+	case dialog.Choice:
+		id, _, _ := strings.Cut(in.Value, ":")
+		return id
+	case dialog.Form:
+		if parts := strings.SplitN(in.Action, ".", 3); len(parts) == 3 {
+			id, _, _ := strings.Cut(parts[2], ":")
+			return id
+		}
+	case dialog.Wake:
+		_, id, _ := strings.Cut(in.Payload, ":")
+		return id
+	case dialog.Text:
+		if in.Thread != "" {
+			return strings.TrimPrefix(in.Thread, name+":")
+		}
+	}
+	return ""
+}
