@@ -726,9 +726,8 @@ func (t *turn) advance(c *config.Class, d debate, n int) {
 	}
 	L := t.classL(c)
 	if n == 1 {
-		if d.Mode == "choose" {
-			d = t.balance(c, d, false)
-		}
+		// Pupils still without a side (or who joined the class since) are placed now.
+		d = t.balance(c, d, false)
 		before := d.tally(1)
 		t.Post(c.ID, threadKey(d.ID), d.Motion, L.T("debate.before", "Tally", tallyText(L, before), "Sides", t.sideLists(L, d)))
 	}
@@ -895,6 +894,12 @@ func (t *turn) giveArgument(key, text string) {
 			re, body = w, strings.TrimSpace(after)
 		}
 	}
+	c, ok := in.School.Class(d.Class)
+	if !ok {
+		t.st.Arguing = ""
+		t.Say("debate.argument_late", "Text", chat.Literal(body))
+		return
+	}
 	side := d.side(in.Person.ID)
 	// The id names the author and their count: unique without coordination (a pupil's
 	// own steps never run at once) and short enough to type ("#anna-2 ...").
@@ -903,7 +908,6 @@ func (t *turn) giveArgument(key, text string) {
 	doc, _ := json.Marshal(mine)
 	t.Effect(dialog.SetMember{Ref: ref(d.ID), Member: in.Person.ID, Value: string(doc)})
 	t.st.Arguing = ""
-	c, _ := in.School.Class(d.Class)
 	L := t.classL(c)
 	a.By = in.Person.ID
 	t.Post(c.ID, threadKey(d.ID), d.Motion, t.argLine(L, d, a),

@@ -952,7 +952,11 @@ func (t *turn) digest(c *config.Class, p promptRec) {
 			line += " " + L.T("discussion.digest_agree", "Count", n)
 		}
 		lines = append(lines, line)
-		choices = append(choices, chat.Choice{Action: Name + ".save", Value: p.ID + ":" + handle(p.ID, g[0]), Label: L.T("discussion.save", "N", i+1)})
+		// A message holds at most 25 buttons (Discord): the first 24 answers get one;
+		// later ones are saved with /term add.
+		if i < 24 {
+			choices = append(choices, chat.Choice{Action: Name + ".save", Value: p.ID + ":" + handle(p.ID, g[0]), Label: L.T("discussion.save", "N", i+1)})
+		}
 	}
 	chunks := talk.Chunks(lines, chunk)
 	for i, body := range chunks {
@@ -1010,7 +1014,11 @@ func (t *turn) react(p promptRec, rest string) {
 		t.Say("discussion.react_own")
 		return
 	}
-	c, _ := in.School.Class(p.Class)
+	c, ok := in.School.Class(p.Class)
+	if !ok {
+		t.Say("discussion.gone")
+		return
+	}
 	a := p.Answers[who]
 	switch kind {
 	case "agree":
@@ -1056,7 +1064,11 @@ func (t *turn) giveReaction(p promptRec, hk, text string) {
 		return
 	}
 	t.st.React = ""
-	c, _ := in.School.Class(p.Class)
+	c, ok := in.School.Class(p.Class)
+	if !ok {
+		t.Say("discussion.react_gone_text", "Text", chat.Literal(text))
+		return
+	}
 	L := t.classL(c)
 	a := p.Answers[who]
 	t.Post(c.ID, threadKey(p.ID), p.Q, L.T("discussion.thread_"+kind, "Name", chat.Literal(in.Person.Name),
