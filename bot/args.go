@@ -19,13 +19,13 @@ func (e *Engine) parseArgs(spec dialog.CommandSpec, ev chat.Event, L *i18n.Local
 			args[k] = strings.TrimSpace(v)
 		}
 	} else {
-		positional(spec, ev.ArgText, args)
+		positional(spec, ev.ArgText, args, e.optionNames(spec))
 	}
 	for _, o := range spec.Options {
 		v := args[o.Name]
 		if v == "" {
 			if o.Required {
-				m := e.reply(ev, L, "core.bad_args", "Problem", L.T("core.missing_option", "Option", o.Name), "Usage", usage(spec, L))
+				m := e.reply(ev, L, "core.bad_args", "Problem", L.T("core.missing_option", "Option", spec.OptionLabel(L, o)), "Usage", spec.Usage(L))
 				return nil, &m
 			}
 			continue
@@ -52,13 +52,17 @@ func (e *Engine) parseArgs(spec dialog.CommandSpec, ev chat.Event, L *i18n.Local
 				}
 			}
 			if found == "" {
-				m := e.reply(ev, L, "core.bad_args", "Problem", L.T("core.bad_choice", "Option", o.Name, "Value", chat.Literal(v), "Choices", strings.Join(o.Choices, ", ")), "Usage", usage(spec, L))
+				words := make([]string, len(o.Choices))
+				for i, c := range o.Choices {
+					words[i] = dialog.ChoiceLabel(L, c)
+				}
+				m := e.reply(ev, L, "core.bad_args", "Problem", L.T("core.bad_choice", "Option", spec.OptionLabel(L, o), "Value", chat.Literal(v), "Choices", strings.Join(words, ", ")), "Usage", spec.Usage(L))
 				return nil, &m
 			}
 			args[o.Name] = found
 		case dialog.OptClass:
 			if _, ok := e.school.Class(v); !ok {
-				m := e.reply(ev, L, "core.bad_args", "Problem", L.T("core.unknown_class", "Class", chat.Literal(v)), "Usage", usage(spec, L))
+				m := e.reply(ev, L, "core.bad_args", "Problem", L.T("core.unknown_class", "Class", chat.Literal(v)), "Usage", spec.Usage(L))
 				return nil, &m
 			}
 		}
@@ -69,17 +73,11 @@ func (e *Engine) parseArgs(spec dialog.CommandSpec, ev chat.Event, L *i18n.Local
 // positional fills args from free text: "name:value" words set non-text options by
 // name anywhere on the line; the remaining words fill the options in order, and a text
 // option takes the rest of the line.
-func positional(spec dialog.CommandSpec, text string, args map[string]string) {
-	named := map[string]bool{}
-	for _, o := range spec.Options {
-		if o.Kind != dialog.OptText {
-			named[o.Name] = true
-		}
-	}
+func positional(spec dialog.CommandSpec, text string, args map[string]string, names map[string]string) {
 	var words []string
 	for _, w := range strings.Fields(text) {
-		if k, v, ok := strings.Cut(w, ":"); ok && named[strings.ToLower(k)] && v != "" {
-			args[strings.ToLower(k)] = v
+		if k, v, ok := strings.Cut(w, ":"); ok && names[strings.ToLower(k)] != "" && v != "" {
+			args[names[strings.ToLower(k)]] = v
 			continue
 		}
 		words = append(words, w)
@@ -98,6 +96,22 @@ func positional(spec dialog.CommandSpec, text string, args map[string]string) {
 		args[o.Name] = words[0]
 		words = words[1:]
 	}
+}
+
+// optionNames maps the names a person may type before a colon ("klas:2B", "class:2B")
+// to the canonical option name: every non-text option, in every language.
+func (e *Engine) optionNames(spec dialog.CommandSpec) map[string]string {
+	names := map[string]string{}
+	for _, o := range spec.Options {
+		if o.Kind == dialog.OptText {
+			continue
+		}
+		names[strings.ToLower(o.Name)] = o.Name
+		for _, lang := range i18n.Languages {
+			names[strings.ToLower(spec.OptionLabel(e.cat.For(lang), o))] = o.Name
+		}
+	}
+	return names
 }
 
 // resolvePerson accepts a roster id, a full name, or a platform mention (<@123>, <@U123|name>).
@@ -128,22 +142,4 @@ func (e *Engine) exampleID() string {
 		}
 	}
 	return "anna"
-}
-
-// usage renders "/name <option> [option]" with the localised command name.
-func usage(spec dialog.CommandSpec, L *i18n.Localizer) string {
-	var b strings.Builder
-	b.WriteString("/" + L.T("cmd."+spec.Name+".name"))
-	for _, o := range spec.Options {
-		name := o.Name
-		if o.Kind == dialog.OptChoice {
-			name = strings.Join(o.Choices, "|")
-		}
-		if o.Required {
-			b.WriteString(" <" + name + ">")
-		} else {
-			b.WriteString(" [" + name + "]")
-		}
-	}
-	return b.String()
 }

@@ -104,6 +104,8 @@ type Engine struct {
 	alerts     func(school *config.School, text string) []string
 	// timers is signalled when a step armed a timer, so the timer loop looks again.
 	timers chan struct{}
+	// langs is the copy of the languages people chose themselves (lang.go).
+	langs langCache
 }
 
 // TimerArmed is signalled whenever a step set a timer, so a waiting timer loop can
@@ -218,7 +220,8 @@ func (e *Engine) Handle(ctx context.Context, ev chat.Event) []chat.Message {
 		return []chat.Message{e.reply(ev, e.cat.For(e.school.Locale), "core.not_enrolled")}
 	}
 	log = log.With("person", p.ID)
-	L := e.cat.For(e.school.LocaleFor(p))
+	e.refreshLangs(ctx)
+	L := e.cat.For(e.localeOf(p))
 	if n := len([]rune(ev.Text)); n > e.maxText {
 		return []chat.Message{e.reply(ev, L, "core.too_long", "Len", n, "Max", e.maxText)}
 	}
@@ -227,10 +230,10 @@ func (e *Engine) Handle(ctx context.Context, ev chat.Event) []chat.Message {
 	case chat.KindCommand:
 		ref, ok := e.commands[strings.ToLower(ev.Command)]
 		if !ok {
-			return []chat.Message{e.reply(ev, L, "core.unknown_command", "Command", chat.Literal(ev.Command))}
+			return []chat.Message{e.reply(ev, L, "core.unknown_command", "Command", chat.Literal(ev.Command), "Help", L.T("cmd.help.name"))}
 		}
 		if !ref.spec.Allowed(p) {
-			return []chat.Message{e.reply(ev, L, "core.not_allowed", "Command", ref.spec.Name, "Roles", e.roleNames(L, ref.spec.Roles))}
+			return []chat.Message{e.reply(ev, L, "core.not_allowed", "Command", ref.spec.Label(L), "Roles", e.roleNames(L, ref.spec.Roles))}
 		}
 		args, problem := e.parseArgs(ref.spec, ev, L)
 		if problem != nil {
@@ -250,7 +253,7 @@ func (e *Engine) Handle(ctx context.Context, ev chat.Event) []chat.Message {
 		d, ok := e.dialogs[name]
 		if !ok {
 			log.Warn("action for an unknown dialog", "action", ev.Action)
-			return []chat.Message{e.reply(ev, L, "core.no_dialog")}
+			return []chat.Message{e.reply(ev, L, "core.no_dialog", "Help", L.T("cmd.help.name"))}
 		}
 		req.dialog = d
 		req.kind = dialog.Choice
@@ -368,7 +371,7 @@ func (e *Engine) step(ctx context.Context, r stepRequest) []chat.Message {
 			r.log.Debug("timer changed since it was claimed", "timer", r.timer.ID)
 			return nil
 		}
-		stack := stackOf(snap.Person)
+		stack := e.known(stackOf(snap.Person))
 		for _, o := range stack {
 			for _, ref := range o.Refs {
 				if k, err := e.sharedKey(ref); err == nil {
@@ -376,6 +379,7 @@ func (e *Engine) step(ctx context.Context, r stepRequest) []chat.Message {
 				}
 			}
 		}
+		r.L = e.actorLocalizer(r, snap.Person)
 		d := r.dialog
 		text := r.ev.Text
 		sys := map[string]string{}
@@ -392,7 +396,11 @@ func (e *Engine) step(ctx context.Context, r stepRequest) []chat.Message {
 				var ask []dialog.Open
 				name, ask = pickListener(stack, parseTime(snap.Person[typedField]))
 				if len(ask) > 0 {
-					return e.askWhich(ctx, r, snap, ask)
+					replies, retry := e.askWhich(ctx, r, snap, ask)
+					if retry {
+						continue
+					}
+					return replies
 				}
 			}
 			if name == "" {
@@ -400,7 +408,7 @@ func (e *Engine) step(ctx context.Context, r stepRequest) []chat.Message {
 			}
 			d = e.dialogs[name]
 			if d == nil {
-				return []chat.Message{e.reply(r.ev, r.L, "core.no_dialog")}
+				return []chat.Message{e.reply(r.ev, r.L, "core.no_dialog", "Help", r.L.T("cmd.help.name"))}
 			}
 			sys[typedField] = e.clk.Now().UTC().Format(time.RFC3339Nano)
 		}
@@ -493,9 +501,22 @@ func armsTimer(effects []dialog.Effect) bool {
 	return false
 }
 
+// known drops conversations of dialogs this Engine does not run (a dialog removed from
+// the deployment), so typed text never goes to a conversation nobody can answer.
+func (e *Engine) known(stack []dialog.Open) []dialog.Open {
+	out := stack[:0:0]
+	for _, o := range stack {
+		if e.dialogs[o.Dialog] != nil {
+			out = append(out, o)
+		}
+	}
+	return out
+}
+
 // askWhich keeps typed text that could be for more than one open conversation and asks
-// the person which one, with a button per conversation.
-func (e *Engine) askWhich(ctx context.Context, r stepRequest, snap store.Snapshot, cands []dialog.Open) []chat.Message {
+// the person which one, with a button per conversation. retry means the person's state
+// changed meanwhile and the step should decide again.
+func (e *Engine) askWhich(ctx context.Context, r stepRequest, snap store.Snapshot, cands []dialog.Open) (replies []chat.Message, retry bool) {
 	now := e.clk.Now()
 	b := e.st.NewBatch(r.person.ID, r.ev.ID, snap.Version())
 	b.SetFields(e.st.PersonKey(r.person.ID), map[string]string{pendingField: r.ev.Text})
@@ -516,20 +537,20 @@ func (e *Engine) askWhich(ctx context.Context, r stepRequest, snap store.Snapsho
 	}
 	if err := e.queue(b, r, msg, e.ob.NewID(now, eventHash(r.ev.ID), 0)); err != nil {
 		r.log.Error("queue question which conversation", "err", err)
-		return []chat.Message{e.reply(r.ev, r.L, "core.busy")}
+		return []chat.Message{e.reply(r.ev, r.L, "core.busy")}, false
 	}
 	switch err := b.Commit(ctx); {
 	case err == nil:
 		e.ob.Wake()
-		return nil
+		return nil, false
 	case errors.Is(err, store.ErrDuplicate):
-		return nil
+		return nil, false
 	case errors.Is(err, store.ErrConflict):
 		// Something changed meanwhile (a conversation ended): decide again.
-		return e.step(ctx, r)
+		return nil, true
 	default:
 		r.log.Error("commit question which conversation", "err", err)
-		return []chat.Message{e.reply(r.ev, r.L, "core.store_down")}
+		return []chat.Message{e.reply(r.ev, r.L, "core.store_down")}, false
 	}
 }
 
@@ -617,7 +638,7 @@ func (e *Engine) reachable(id string) bool {
 }
 
 func (e *Engine) localizerFor(p *config.Person) *i18n.Localizer {
-	return e.cat.For(e.school.LocaleFor(p))
+	return e.cat.For(e.localeOf(p))
 }
 
 // stage turns a step's result into the writes of one batch.
@@ -670,6 +691,7 @@ func (e *Engine) stage(b *store.Batch, r stepRequest, d dialog.Dialog, snap stor
 	if len(own) > 0 {
 		b.SetFields(e.st.PersonKey(r.person.ID), own)
 	}
+	e.mirrorLang(b, r.person.ID, own, snap.Person)
 	for _, ef := range res.Effects {
 		if err := e.applyEffect(b, r, d, ef, now, class); err != nil {
 			return err
@@ -999,7 +1021,11 @@ func (e *Engine) roleNames(L *i18n.Localizer, roles []config.Role) string {
 	for i, r := range roles {
 		names[i] = L.T("role." + string(r))
 	}
-	return strings.Join(names, L.T("core.or"))
+	if len(names) < 2 {
+		return strings.Join(names, "")
+	}
+	// "a mentor, care coordinator or administrator"
+	return strings.Join(names[:len(names)-1], ", ") + L.T("core.or") + names[len(names)-1]
 }
 
 func (e *Engine) countAlerts(dialog string, msgs []chat.Message) {
@@ -1045,6 +1071,7 @@ func (e *Engine) RunJob(ctx context.Context, d dialog.Dialog, job dialog.Job, cl
 	default:
 		people = e.school.Members(class.ID, job.Audience)
 	}
+	e.refreshLangs(ctx)
 	var (
 		mu    sync.Mutex
 		first error
@@ -1059,7 +1086,7 @@ func (e *Engine) RunJob(ctx context.Context, d dialog.Dialog, job dialog.Job, cl
 			defer wg.Done()
 			defer func() { <-sem }()
 			id := fmt.Sprintf("job:%s.%s:%s:%s:%s", d.Name(), job.Name, class.ID, date, p.ID)
-			L := e.cat.For(e.school.LocaleFor(p))
+			L := e.cat.For(e.localeOf(p))
 			replies := e.step(ctx, stepRequest{
 				ev: chat.Event{ID: id}, person: p, L: L, dialog: d, kind: job.Kind, job: job.Name,
 				log: e.log.With("job", job.Name, "class", class.ID, "person", p.ID),
@@ -1098,7 +1125,7 @@ func (e *Engine) Unreachable(ctx context.Context, ent outbox.Entry) {
 	b := e.st.NewBatch(p.ID, "unreach:"+string(ent.Platform)+":"+p.ID, store.AnyVersion)
 	b.SetFields(e.st.PersonKey(p.ID), map[string]string{field: now.UTC().Format(time.RFC3339)})
 	if m, ok := e.school.Person(p.Mentor); ok {
-		L := e.cat.For(e.school.LocaleFor(m))
+		L := e.cat.For(e.localeOf(m))
 		msg := chat.Message{
 			To:    chat.Target{Kind: chat.ToPerson, Person: m.ID},
 			Text:  L.T("core.unreachable_mentor", "Name", chat.Literal(p.Name), "Platform", string(ent.Platform)),

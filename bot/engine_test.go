@@ -145,7 +145,10 @@ func TestCommandsCheckRolesAndArguments(t *testing.T) {
 		{"anna", "nonsense", "", "ken ik niet"},
 		{"devries", "level", "", "Vul ook"},
 		{"devries", "level", "nobody shared", "niet vinden"},
-		{"devries", "level", "milan sometimes", "geen geldige"},
+		{"devries", "level", "milan sometimes", "kan niet bij *niveau*; kies uit: docent, gedeeld, zelf.\nGebruik: /niveau <leerling> <docent|gedeeld|zelf>"},
+		{"devries", "level", "", "Vul ook *leerling* in"},
+		{"anna", "nonsense", "", "Typ /hulp"},
+		{"bakker", "dayplan", "klas:9Z lezen", "Er is geen klas"},
 	}
 	for _, c := range cases {
 		ev := chat.Event{ID: "c-" + c.user + c.cmd + c.args, Platform: chat.Shell, User: c.user, DM: true, Kind: chat.KindCommand, Command: c.cmd, ArgText: c.args}

@@ -68,7 +68,7 @@ func (e *Engine) Home(ctx context.Context, personID string) (chat.Home, error) {
 	if !ok {
 		return chat.Home{}, fmt.Errorf("home: unknown person %q", personID)
 	}
-	h := chat.Home{Person: p.ID, Name: p.Name, Lang: e.school.LocaleFor(p)}
+	h := chat.Home{Person: p.ID, Name: p.Name, Lang: e.localeOf(p)}
 	if p.Has(config.Pupil) {
 		prof, err := e.st.Client().HMGet(ctx, e.st.PersonKey(p.ID), "goal", "goal_date").Result()
 		if err != nil {

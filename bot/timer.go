@@ -169,7 +169,7 @@ func (e *Engine) Fire(ctx context.Context, t Timer) error {
 	}
 	id := "tm:" + t.ID + ":" + t.Arm
 	replies := e.step(ctx, stepRequest{
-		ev: chat.Event{ID: id}, person: p, L: e.cat.For(e.school.LocaleFor(p)), dialog: d,
+		ev: chat.Event{ID: id}, person: p, L: e.cat.For(e.localeOf(p)), dialog: d,
 		kind: dialog.Wake, timer: &t, log: log,
 	})
 	if len(replies) > 0 {

@@ -74,6 +74,11 @@ func BuildCommands(specs []dialog.CommandSpec, cat *i18n.Catalog, school *config
 			if d := localized(cat, key, 100, nil); d != nil {
 				opt.DescriptionLocalizations = *d
 			}
+			// The option's name in each language ("klas" for class); the value
+			// Discord sends back stays keyed by the canonical name.
+			if n := localized(cat, "cmd."+name+".arg."+on, 32, commandName); n != nil {
+				opt.NameLocalizations = *n
+			}
 			switch o.Kind {
 			case dialog.OptPerson:
 				opt.Type = discordgo.ApplicationCommandOptionUser

@@ -422,6 +422,12 @@ func (a *Adapter) onDisconnect(_ *discordgo.Session, _ *discordgo.Disconnect) {
 // Discord client's, else the school's.
 func (a *Adapter) localizer(user string, client discordgo.Locale) *i18n.Localizer {
 	if p, ok := a.school.ByPlatform(string(chat.Discord), user); ok {
+		a.runMu.Lock()
+		h := a.handler
+		a.runMu.Unlock()
+		if l, ok := h.(interface{ LocaleOf(*config.Person) string }); ok {
+			return a.cat.For(l.LocaleOf(p)) // their own /language first
+		}
 		return a.cat.For(a.school.LocaleFor(p))
 	}
 	switch {

@@ -8,6 +8,8 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/bwmarrin/discordgo"
+
 	"github.com/kring-school/kring/bot/chat"
 	"github.com/kring-school/kring/bot/dialog"
 	"github.com/kring-school/kring/bot/i18n"
@@ -157,5 +159,24 @@ func TestBuildCommandsFallsBackAndRejectsBadNames(t *testing.T) {
 	}
 	if got := commandName("Dag Plan!"); got != "dag-plan" {
 		t.Errorf("commandName = %q", got)
+	}
+}
+
+// TestOptionNamesInDutch: Discord shows option names in the reader's language too
+// (issue 13: "[class]" in a Dutch usage line).
+func TestOptionNamesInDutch(t *testing.T) {
+	cat, err := i18n.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmds, err := BuildCommands([]dialog.CommandSpec{{Name: "dayplan", Options: []dialog.OptionSpec{
+		{Name: "plan", Kind: dialog.OptText, Required: true}, {Name: "class", Kind: dialog.OptClass},
+	}}}, cat, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	opt := cmds[0].Options[1]
+	if opt.Name != "class" || opt.NameLocalizations[discordgo.Dutch] != "klas" {
+		t.Errorf("class option = %s %v", opt.Name, opt.NameLocalizations)
 	}
 }

@@ -329,13 +329,13 @@ func (a *Adapter) meta(ctx context.Context, line string) (bool, error) {
 		waiting := a.pending[p.ID]
 		delete(a.pending, p.ID)
 		a.mu.Unlock()
-		fmt.Fprintln(a.o.Out, a.L.T("shell.now_as", "Name", p.Name, "Roles", roles(p)))
+		fmt.Fprintln(a.o.Out, a.L.T("shell.now_as", "Name", p.Name, "Roles", a.roles(p)))
 		for _, t := range waiting {
 			fmt.Fprintln(a.o.Out, t)
 		}
 	case "who":
 		for _, p := range a.o.School.People {
-			fmt.Fprintf(a.o.Out, "  %-10s %-20s %s\n", p.ID, p.Name, roles(p))
+			fmt.Fprintf(a.o.Out, "  %-10s %-20s %s\n", p.ID, p.Name, a.roles(p))
 		}
 	case "time":
 		fmt.Fprintln(a.o.Out, a.stamp())
@@ -431,12 +431,13 @@ func (a *Adapter) target(cmd, arg string) (time.Time, error) {
 	}
 }
 
-func roles(p *config.Person) string {
+// roles names a person's roles in the terminal's language, and their classes.
+func (a *Adapter) roles(p *config.Person) string {
 	rs := make([]string, len(p.Roles))
 	for i, r := range p.Roles {
-		rs[i] = string(r)
+		rs[i] = a.L.T("role." + string(r))
 	}
-	return strings.Join(rs, ",") + " " + strings.Join(p.Classes, ",")
+	return strings.TrimSpace(strings.Join(rs, ", ") + " " + strings.Join(p.Classes, ","))
 }
 
 func pupils(s *config.School) []*config.Person {

@@ -42,12 +42,12 @@ func (a *Adapter) publishOnOpen(ctx context.Context, user string) {
 		loc := a.cat.For(a.opt.School.Locale)
 		blocks = []slackgo.Block{slackgo.NewSectionBlock(mrkdwnText(a.md(loc.T("core.not_enrolled"))), nil, nil)}
 	case a.p().home == nil:
-		blocks = a.homeBlocks(chat.Home{Person: p.ID, Name: p.Name, Lang: a.opt.School.LocaleFor(p)}, p)
+		blocks = a.homeBlocks(chat.Home{Person: p.ID, Name: p.Name, Lang: a.localeOf(p)}, p)
 	default:
 		h, err := a.p().home.Home(ctx, p.ID)
 		if err != nil {
 			a.log.Warn("home data unavailable", "person", p.ID, "err", err)
-			h = chat.Home{Person: p.ID, Name: p.Name, Lang: a.opt.School.LocaleFor(p)}
+			h = chat.Home{Person: p.ID, Name: p.Name, Lang: a.localeOf(p)}
 		}
 		blocks = a.homeBlocks(h, p)
 	}
@@ -79,7 +79,7 @@ func (a *Adapter) publish(ctx context.Context, user string, blocks []slackgo.Blo
 func (a *Adapter) homeBlocks(h chat.Home, p *config.Person) []slackgo.Block {
 	lang := h.Lang
 	if lang == "" {
-		lang = a.opt.School.LocaleFor(p)
+		lang = a.localeOf(p)
 	}
 	loc := a.cat.For(lang)
 	name := h.Name

@@ -76,7 +76,7 @@ func (a *Adapter) langFor(d chat.Delivery) string {
 	switch m.To.Kind {
 	case chat.ToPerson:
 		if p, ok := a.opt.School.Person(m.To.Person); ok {
-			return a.opt.School.LocaleFor(p)
+			return a.localeOf(p)
 		}
 	case chat.ToClass, chat.ToThread:
 		if m.To.Class != "" {

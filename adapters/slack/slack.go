@@ -168,6 +168,8 @@ type parts struct {
 	home HomeSource
 	// names maps every accepted sub-command name, lower-case, to its canonical name.
 	names map[string]string
+	// locale is the Engine's choice of a person's language (their own /language first).
+	locale func(*config.Person) string
 }
 
 func (a *Adapter) p() *parts { return a.parts.Load() }
@@ -330,6 +332,9 @@ func (a *Adapter) Use(h chat.Handler) {
 			np.home = hs
 		}
 	}
+	if l, ok := h.(interface{ LocaleOf(*config.Person) string }); ok {
+		np.locale = l.LocaleOf
+	}
 	a.parts.Store(&np)
 }
 
@@ -397,6 +402,15 @@ func (a *Adapter) person(user string) (*config.Person, bool) {
 // langForUser is the language of a Slack user's direct messages.
 func (a *Adapter) langForUser(user string) string {
 	p, _ := a.person(user)
+	return a.localeOf(p)
+}
+
+// localeOf is a person's language: the Engine's answer (their own choice first) once
+// Use ran, else the school file's.
+func (a *Adapter) localeOf(p *config.Person) string {
+	if f := a.p().locale; f != nil && p != nil {
+		return f(p)
+	}
 	return a.opt.School.LocaleFor(p)
 }
 

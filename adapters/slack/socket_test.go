@@ -339,7 +339,7 @@ func TestHomeTabPublishedOnOpen(t *testing.T) {
 	r.wait(func() bool { _, ok := r.fake.Home("U0ANNA"); return ok })
 	v, _ := r.fake.Home("U0ANNA")
 	page := visible(fakeslack.Message{Blocks: v.Blocks})
-	for _, want := range []string{"Kring · Anna de Vries", "*Je doel*", "Hoofdstuk 3 \u2217af\u2217 &lt;!everyone&gt;", "2026-11-23   🙂   gedaan · Hoofdstuk 3", "/kring help"} {
+	for _, want := range []string{"Kring · Anna de Vries", "*Je doel*", "Hoofdstuk 3 \u2217af\u2217 &lt;!everyone&gt;", "2026-11-23   🙂   gedaan · Hoofdstuk 3", "/kring hulp"} {
 		if !strings.Contains(page, want) {
 			t.Errorf("home page lacks %q:\n%s", want, page)
 		}

@@ -106,15 +106,23 @@ var yamlLineErr = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
 func (l *loader) parse(data []byte) *School {
 	var root yaml.Node
 	if err := yaml.Unmarshal(data, &root); err != nil {
+		if issues := scanSyntax(data); len(issues) > 0 {
+			l.syntaxProblems(data, issues)
+			return nil
+		}
+		// The scanner found nothing it recognises: the parser's words and line are
+		// the best there is.
 		line, msg := 0, strings.TrimPrefix(err.Error(), "yaml: ")
 		if m := yamlLineErr.FindStringSubmatch(err.Error()); m != nil {
 			line, _ = strconv.Atoi(m[1])
 			msg = m[2]
 		}
-		if line > 0 && hasTab(data, line) {
-			msg += " (this line has a tab; indent YAML with spaces)"
+		p := Problem{File: l.file, Line: line, Msg: "not valid YAML: " + msg + " (the mistake may be on an earlier line)"}
+		if ls := splitLines(data); line > 0 && line <= len(ls) {
+			p.Source = ls[line-1]
+			p.Col = len(p.Source) - len(strings.TrimLeft(p.Source, " \t")) + 1
 		}
-		l.add(l.file, line, "", "not valid YAML: %s", msg)
+		l.problems = append(l.problems, p)
 		return nil
 	}
 	if root.Kind == 0 || len(root.Content) == 0 {
@@ -139,11 +147,6 @@ func (l *loader) parse(data []byte) *School {
 	}
 	l.validate(s)
 	return s
-}
-
-func hasTab(data []byte, line int) bool {
-	ls := strings.Split(string(data), "\n")
-	return line-1 < len(ls) && strings.Contains(ls[line-1], "\t")
 }
 
 func unwrapPath(err error) error {

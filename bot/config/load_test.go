@@ -261,6 +261,8 @@ func TestBadFiles(t *testing.T) {
 		{"time of day", doc(head, class1A, "    schedule:", "      checkin: 8.15  #<", people), "classes[0].schedule.checkin", `"8.15" is not a time of day; write HH:MM, e.g. 08:15`},
 		{"reminder before check-in", doc(head, class1A, "    schedule:", `      checkin: "09:00"`, `      reminder: "08:30"  #<`, people), "classes[0].schedule.reminder", "the reminder (08:30) must come after the check-in (09:00)"},
 		{"reminder before default check-in", doc(head, class1A, "    schedule:", `      reminder: "08:15"  #<`, people), "classes[0].schedule.reminder", "must come after the check-in (08:15)"},
+		{"reminder too soon", doc(head, class1A, "    schedule:", `      checkin: "09:00"`, `      reminder: "09:20"  #<`, people), "classes[0].schedule.reminder", "the reminder (09:20) is only 20 minutes after the check-in (09:00), and a reminder is never sent within 30 minutes of the check-in (pupils get that long to answer); set it at 09:30 or later"},
+		{"reminder too soon after default", doc(head, class1A, "    schedule:", `      reminder: "08:30"  #<`, people), "classes[0].schedule.reminder", "only 15 minutes after the check-in (08:15)"},
 		{"bad day", doc(head, class1A, "    schedule:", "      days: [ma, di, woe]  #<", people), "classes[0].schedule.days[2]", `"woe" is not a day`},
 		{"holiday reversed", doc(head, class1A, "    schedule:", "      holidays:", "        - name: kerst", "          from: 2027-01-03", "          to: 2026-12-19  #<", people), "classes[0].schedule.holidays[0].to", "the holiday ends (2026-12-19) before it starts (2027-01-03)"},
 		{"holiday without name", doc(head, class1A, "    schedule:", "      holidays:", "        - from: 2027-01-03  #<", "          to: 2027-01-03", people), "classes[0].schedule.holidays[0].name", "a holiday needs a name"},
@@ -293,8 +295,8 @@ func TestBadFiles(t *testing.T) {
 		{"unknown field misplaced", doc(head, class1A, `    checkin: "08:30"  #<`, people), "classes[0].checkin", `unknown field "checkin" (checkin belongs under classes[].schedule)`},
 		{"unknown field far off", doc(head, "colour: blue  #<", class1A, people), "colour", `unknown field "colour"; known fields here: classes, discord, id, locale, name, people, policy, prompts, retention, roster, slack, timezone`},
 		{"roster missing", doc(head, "roster: nowhere.csv  #<", class1A, people), "roster", "cannot read the roster nowhere.csv: no such file or directory"},
-		{"yaml syntax", doc(head, "name: a: b  #<", class1A, people), "", "not valid YAML: mapping values are not allowed in this context"},
-		{"tab indent", doc(head, "classes:", "\t- id: 1A  #<"), "", "this line has a tab; indent YAML with spaces"},
+		{"yaml syntax", doc(head, "name: a: b  #<", class1A, people), "", `this value contains ": ", which YAML reads as a second key; put the whole value in quotes, e.g. "a: b"`},
+		{"tab indent", doc(head, "classes:", "\t- id: 1A  #<"), "", "this line is indented with a tab"},
 		{"empty file", "", "", "the file is empty"},
 		{"empty person", doc(head, class1A, people, "  -  #<"), "people[2]", "a person is empty"},
 		{"empty class", doc(head, class1A, "  -  #<", people), "classes[1]", "a class is empty"},
@@ -494,10 +496,11 @@ func TestProblemString(t *testing.T) {
 		p    Problem
 		want string
 	}{
-		{Problem{"a.yaml", 3, "id", "bad"}, "a.yaml:3: id: bad"},
-		{Problem{"a.yaml", 0, "id", "bad"}, "a.yaml: id: bad"},
-		{Problem{"a.yaml", 3, "", "bad"}, "a.yaml:3: bad"},
-		{Problem{"", 0, "", "bad"}, "bad"},
+		{Problem{File: "a.yaml", Line: 3, Field: "id", Msg: "bad"}, "a.yaml:3: id: bad"},
+		{Problem{File: "a.yaml", Line: 0, Field: "id", Msg: "bad"}, "a.yaml: id: bad"},
+		{Problem{File: "a.yaml", Line: 3, Field: "", Msg: "bad"}, "a.yaml:3: bad"},
+		{Problem{File: "", Line: 0, Field: "", Msg: "bad"}, "bad"},
+		{Problem{File: "a.yaml", Line: 3, Col: 5, Source: "\tid  x", Msg: "bad"}, "a.yaml:3:5: bad\n    →id  x\n        ^"},
 	} {
 		if got := c.p.String(); got != c.want {
 			t.Errorf("%#v = %q, want %q", c.p, got, c.want)

@@ -14,6 +14,10 @@ type Problem struct {
 	Line int
 	// Field is the path of the field, e.g. "classes[0].schedule.checkin", or a CSV column.
 	Field string
+	// Col is the 1-based column (in characters) of a syntax error, or 0.
+	Col int
+	// Source is the text of the line, quoted under the message with a caret at Col.
+	Source string
 	// Msg says what is wrong and, where it can, how to fix it.
 	Msg string
 }
@@ -24,6 +28,9 @@ func (p Problem) String() string {
 	b.WriteString(p.File)
 	if p.Line > 0 {
 		fmt.Fprintf(&b, ":%d", p.Line)
+		if p.Col > 0 {
+			fmt.Fprintf(&b, ":%d", p.Col)
+		}
 	}
 	if b.Len() > 0 {
 		b.WriteString(": ")
@@ -33,6 +40,11 @@ func (p Problem) String() string {
 		b.WriteString(": ")
 	}
 	b.WriteString(p.Msg)
+	if p.Source != "" && p.Col > 0 {
+		// A tab is shown as an arrow so the caret lines up and the tab is visible.
+		src := strings.ReplaceAll(p.Source, "\t", "→")
+		b.WriteString("\n    " + src + "\n    " + strings.Repeat(" ", p.Col-1) + "^")
+	}
 	return b.String()
 }
 

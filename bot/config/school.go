@@ -329,6 +329,11 @@ func (s *School) LocaleFor(p *Person) string {
 // TimeOfDay is minutes after midnight, written "HH:MM".
 type TimeOfDay int
 
+// MinReminderGap is how long after the check-in a reminder may come at the earliest: a
+// reminder sooner would only nag a pupil who just got the question, so the check-in
+// dialog never sends one, and the configuration check refuses such a schedule.
+const MinReminderGap = 30 * time.Minute
+
 // ParseTimeOfDay reads "HH:MM".
 func ParseTimeOfDay(s string) (TimeOfDay, error) {
 	h, m, ok := strings.Cut(strings.TrimSpace(s), ":")

@@ -191,8 +191,13 @@ func (l *loader) validateClasses(s *School) map[string]bool {
 		if checkin == 0 {
 			checkin = TimeOfDay(8*60 + 15) // Prepare's default
 		}
-		if reminder != 0 && reminder <= checkin && !l.failed[p+".schedule.checkin"] {
+		switch {
+		case reminder == 0 || l.failed[p+".schedule.checkin"]:
+		case reminder <= checkin:
 			l.at(p+".schedule.reminder", "the reminder (%s) must come after the check-in (%s)", reminder, checkin)
+		case time.Duration(reminder-checkin)*time.Minute < MinReminderGap:
+			l.at(p+".schedule.reminder", "the reminder (%s) is only %d minutes after the check-in (%s), and a reminder is never sent within %d minutes of the check-in (pupils get that long to answer); set it at %s or later",
+				reminder, int(reminder-checkin), checkin, int(MinReminderGap.Minutes()), checkin+TimeOfDay(MinReminderGap.Minutes()))
 		}
 		for j, h := range sc.Holidays {
 			hp := fmt.Sprintf("%s.schedule.holidays[%d]", p, j)

@@ -34,12 +34,45 @@ func Normalize(s string) string {
 	return b.String()
 }
 
-// symbols returns the pictographs of s (emoji), without variation selectors and
-// joiners, so "😄" typed matches the label "😄 Goed".
+// SameWord reports whether two words are equal but for case, accents and punctuation.
+func SameWord(a, b string) bool {
+	n := Normalize(a)
+	return n != "" && n == Normalize(b)
+}
+
+// InList reports whether s is one of the comma-separated words or phrases of list
+// (a catalog text such as "overslaan, niks, skip"), compared as by Normalize.
+func InList(s, list string) bool {
+	n := Normalize(s)
+	if n == "" {
+		return false
+	}
+	for _, w := range strings.Split(list, ",") {
+		if Normalize(w) == n {
+			return true
+		}
+	}
+	return false
+}
+
+// BareNumber reads text that is only a small number ("1", " 2. "), as typed to answer
+// a numbered question.
+func BareNumber(text string) (int, bool) {
+	s := strings.TrimRight(strings.TrimSpace(text), ".)")
+	if len(s) == 0 || len(s) > 2 {
+		return 0, false
+	}
+	n, err := strconv.Atoi(s)
+	return n, err == nil && n >= 0
+}
+
+// symbols keeps only the emoji and other symbols of s, without the invisible variation
+// selectors and joiners keyboards add or leave out ("✏️" and "✏") and without skin
+// tones, so "😄" typed matches the label "😄 Goed".
 func symbols(s string) string {
 	var b strings.Builder
 	for _, r := range s {
-		if unicode.Is(unicode.So, r) || (r >= 0x1F000 && r <= 0x1FAFF) {
+		if unicode.IsSymbol(r) && !(r >= 0x1F3FB && r <= 0x1F3FF) {
 			b.WriteRune(r)
 		}
 	}
@@ -74,12 +107,22 @@ func Match(text string, choices []chat.Choice, by By) (chat.Choice, bool) {
 		}
 	}
 	if n == "" {
-		if sym := symbols(trimmed); sym != "" {
-			for _, c := range choices {
-				if symbols(c.Label) == sym {
-					return c, true
+		// Only symbols: the emoji of one button ("😄" for "😄 Super").
+		sym := symbols(trimmed)
+		if sym == "" {
+			return chat.Choice{}, false
+		}
+		found := -1
+		for i, c := range choices {
+			if symbols(c.Label) == sym {
+				if found >= 0 {
+					return chat.Choice{}, false // two buttons share it: ask rather than guess
 				}
+				found = i
 			}
+		}
+		if found >= 0 {
+			return choices[found], true
 		}
 	}
 	return chat.Choice{}, false

@@ -88,3 +88,19 @@ func TestAskDegrades(t *testing.T) {
 		t.Errorf("fallback = %+v", m)
 	}
 }
+
+func TestSharedEmojiAsksRatherThanGuesses(t *testing.T) {
+	two := []chat.Choice{{Value: "a", Label: "✏️ Schrijven"}, {Value: "b", Label: "✏ Tekenen"}, {Value: "c", Label: "📚 Lezen"}}
+	if c, ok := Match("✏", two, By{}); ok {
+		t.Errorf("a shared emoji matched %q", c.Value)
+	}
+	if c, ok := Match("📚", two, By{}); !ok || c.Value != "c" {
+		t.Errorf("📚 = %q %v", c.Value, ok)
+	}
+	if !InList(" Niks! ", "overslaan, niks, skip") || InList("niks meer", "overslaan, niks") {
+		t.Error("InList compares whole normalised phrases")
+	}
+	if n, ok := BareNumber(" 2. "); !ok || n != 2 {
+		t.Errorf("BareNumber = %d %v", n, ok)
+	}
+}

@@ -22,6 +22,7 @@ import (
 	"github.com/kring-school/kring/dialogs/checkin"
 	"github.com/kring-school/kring/dialogs/help"
 	"github.com/kring-school/kring/dialogs/inbox"
+	"github.com/kring-school/kring/dialogs/language"
 	"github.com/redis/go-redis/v9"
 )
 
@@ -82,7 +83,9 @@ func New(o Options) (*Runtime, error) {
 	if o.Alerts == nil {
 		o.Alerts = checkin.SchoolAlerts
 	}
-	dialogs := append([]dialog.Dialog{help.New(o.Dialogs...)}, o.Dialogs...)
+	// Every deployment has /help and /language; /help lists every command, its own too.
+	own := append([]dialog.Dialog{language.New(o.Catalog)}, o.Dialogs...)
+	dialogs := append([]dialog.Dialog{help.New(own...)}, own...)
 	hasInbox := false
 	for _, d := range o.Dialogs {
 		hasInbox = hasInbox || d.Name() == inbox.Name

@@ -43,6 +43,9 @@
 //	obdead              zset   messages given up on -> time (ms); bodies kept 7 days
 //	j:JOB:CLASS:DATE    string scheduler claim: "run:OWNER" while running, "done" after
 //	kv:PLATFORM:KEY     string adapter cache (DM channel ids, thread ids)
+//	lang                hash   person -> chosen language (/language), mirrored from the
+//	                           profiles for messages to others; TTL: retention
+//	shell               string the live terminal's lock on this prefix; TTL 30 s, renewed
 //
 // A person who refused DMs on a platform has the field unreachable:PLATFORM in p:PERSON
 // (their mentor was told once).

@@ -43,12 +43,10 @@ deleted afterwards) as fast as the server allows.
 Flags:
 `)
 		fs.PrintDefaults()
+		envHelp(stderr, cmdBenchName)
 	}
-	if err := fs.Parse(args); err != nil {
-		if err == flag.ErrHelp {
-			return 0
-		}
-		return 2
+	if code, done := parseFlags(fs, args); done {
+		return code
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "kring bench: unexpected argument %q\n", fs.Arg(0))

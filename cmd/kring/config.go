@@ -8,9 +8,10 @@ import (
 )
 
 func cmdConfig(args []string, stdout, stderr io.Writer) int {
-	if len(args) == 0 || args[0] != "check" || len(args) != 2 {
-		fmt.Fprint(stderr, "Usage: kring config check FILE\n\nValidates a school configuration and names the line and field of every problem.\n")
-		if len(args) == 1 && (args[0] == "-h" || args[0] == "--help") {
+	if len(args) == 0 || args[0] != "check" || len(args) != 2 || wantsHelp(args) {
+		fmt.Fprint(stderr, "Usage: kring config check FILE\n\nValidates a school configuration and names the line and field of every problem\n(a YAML syntax error with its line and column, the line quoted). Exits 0 when\nthe file is fine, 1 when it has problems.\n")
+		envHelp(stderr, cmdConfigName)
+		if wantsHelp(args) {
 			return 0
 		}
 		return 2

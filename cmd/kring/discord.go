@@ -10,9 +10,11 @@ import (
 )
 
 func cmdDiscord(args []string, stdout, stderr io.Writer) int {
+	const about = "Usage: kring discord invite-url [--app-id ID]\n\nPrints the link that adds Kring's bot to a Discord server with exactly the\nscopes and permissions it needs (see docs/discord.md).\n"
 	if len(args) == 0 || args[0] != "invite-url" {
-		fmt.Fprint(stderr, "Usage: kring discord invite-url [--app-id ID]\n\nPrints the link that adds Kring's bot to a Discord server with exactly the\nscopes and permissions it needs (see docs/discord.md).\n")
-		if len(args) == 1 && (args[0] == "-h" || args[0] == "--help") {
+		fmt.Fprint(stderr, about)
+		envHelp(stderr, cmdDiscordName)
+		if wantsHelp(args) {
 			return 0
 		}
 		return 2
@@ -20,8 +22,13 @@ func cmdDiscord(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("kring discord invite-url", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	app := fs.String("app-id", os.Getenv("DISCORD_APP_ID"), "the Application ID from the Discord Developer Portal (env DISCORD_APP_ID)")
-	if err := fs.Parse(args[1:]); err != nil {
-		return 2
+	fs.Usage = func() {
+		fmt.Fprint(stderr, about+"\nFlags:\n")
+		fs.PrintDefaults()
+		envHelp(stderr, cmdDiscordName)
+	}
+	if code, done := parseFlags(fs, args[1:]); done {
+		return code
 	}
 	if *app == "" {
 		fmt.Fprintln(stderr, "kring: give the Application ID with --app-id or DISCORD_APP_ID (Developer Portal → your application → General Information)")

@@ -17,9 +17,10 @@ func cmdHealthcheck(ctx context.Context, args []string, stdout, stderr io.Writer
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "Usage: kring healthcheck [--metrics-addr ADDR]\n\nExits 0 when the running Kring says it is healthy (Redis reachable, platforms connected).\n\nFlags:\n")
 		fs.PrintDefaults()
+		envHelp(stderr, cmdHealthName)
 	}
-	if err := fs.Parse(args); err != nil {
-		return 2
+	if code, done := parseFlags(fs, args); done {
+		return code
 	}
 	if err := metrics.Probe(ctx, *addr); err != nil {
 		fmt.Fprintln(stderr, err)

@@ -48,9 +48,11 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return cmdBench(ctx, args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
+		envHelp(stdout, cmdKring)
 		return 0
 	}
 	fmt.Fprintf(stderr, "kring: unknown command %q\n\n%s", args[0], usage)
+	envHelp(stderr, cmdKring)
 	return 2
 }
 
@@ -66,20 +68,6 @@ Usage:
   kring bench [--quick]         measure Kring on this machine against Redis (see BENCHMARKS.md)
 
 Run "kring COMMAND --help" for the flags of a command.
-
-Environment:
-  KRING_CONFIG          school configuration file (default examples/school.yaml)
-  KRING_REDIS_URL       Redis URL; without it Kring runs its embedded store
-  KRING_DATA            embedded store data file (default data/kring-SCHOOL.json)
-  KRING_PREFIX          key prefix in Redis (default kring)
-  KRING_METRICS_ADDR    address of /healthz and /metrics (default 127.0.0.1:9090; empty: off)
-  DISCORD_TOKEN         Discord bot token; DISCORD_APP_ID the application id
-  KRING_DISCORD_RATE    Discord requests/s of this process (default 48; with N processes about 48/N)
-  SLACK_BOT_TOKEN       Slack bot token (xoxb-), SLACK_APP_TOKEN (xapp-, Socket Mode),
-  SLACK_SIGNING_SECRET  Slack signing secret (Events API over HTTP)
-  KRING_SLACK_MODE      socket (default) or http (Events API)
-  KRING_SLACK_LISTEN    listen address in http mode (default :3000)
-  KRING_SLACK_COMMAND   the slash command (default /kring)
 `
 
 func platformTokensSet() bool {

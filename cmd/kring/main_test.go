@@ -8,6 +8,10 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/kring-school/kring/adapters/shell"
+	"github.com/kring-school/kring/bot/store/storetest"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden transcript")
@@ -207,5 +211,37 @@ func TestClassConversationTranscripts(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestSecondShellOnSharedRedisRefused: a terminal on a shared Redis holds a lock; a
+// second one on the same prefix is refused with a message saying why and what to do,
+// and a terminal that ends gives the lock back.
+func TestSecondShellOnSharedRedisRefused(t *testing.T) {
+	rdb, prefix := storetest.Redis(t)
+	url := os.Getenv(storetest.EnvURL)
+	if url == "" {
+		url = storetest.DefaultURL
+	}
+	t.Setenv("KRING_REDIS_URL", "")
+	ctx := context.Background()
+	key := prefix + ":{demo}:shell"
+	held, err := shell.Lock(ctx, rdb, key, "other-host-42", time.Now(), shell.LockTTL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	args := []string{"shell", "--config", "../../examples/school.yaml", "--redis", url, "--prefix", prefix, "--start", "2026-11-23 07:00"}
+	_, errs, code := runKring(t, ":quit\n", args...)
+	if code != 1 || !strings.Contains(errs, "Er draait al een terminal") || !strings.Contains(errs, "other-host-42") || !strings.Contains(errs, "--prefix") {
+		t.Fatalf("second terminal: exit %d\n%s", code, errs)
+	}
+	if err := held.Release(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, errs, code := runKring(t, ":who\n:quit\n", args...); code != 0 {
+		t.Fatalf("terminal after release: exit %d\n%s", code, errs)
+	}
+	if n := rdb.Exists(ctx, key).Val(); n != 0 {
+		t.Fatal("the terminal left its lock behind")
 	}
 }

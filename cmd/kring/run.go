@@ -32,9 +32,10 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "Usage: kring run [flags]\n\nConnects the platforms whose tokens are set (DISCORD_TOKEN, SLACK_BOT_TOKEN) and runs\nthe check-ins, reminders and conversations until SIGTERM.\n\nFlags:\n")
 		fs.PrintDefaults()
+		envHelp(stderr, cmdRunName)
 	}
-	if err := fs.Parse(args); err != nil {
-		return 2
+	if code, done := parseFlags(fs, args); done {
+		return code
 	}
 	log, err := c.logger(stderr)
 	if err != nil {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -38,9 +39,10 @@ func cmdShell(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "Usage: kring shell [flags]\n\nThe whole class in one terminal. Type :help inside for the terminal commands.\n\nFlags:\n")
 		fs.PrintDefaults()
+		envHelp(stderr, cmdShellName)
 	}
-	if err := fs.Parse(args); err != nil {
-		return 2
+	if code, done := parseFlags(fs, args); done {
+		return code
 	}
 	if c.logLevel == "info" && os.Getenv("KRING_LOG_LEVEL") == "" {
 		c.logLevel = "warn" // the terminal is for the conversation; say the store below
@@ -92,6 +94,30 @@ func cmdShell(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		} else {
 			fmt.Fprintln(stderr, L.T("shell.store_embedded", "Path", storePath))
 		}
+	}
+	if c.redisURL != "" {
+		// A shared Redis: one terminal per school and prefix, or two simulated clocks
+		// would run the same jobs and leases (the embedded store is this process's own).
+		held, err := shell.Lock(ctx, rdb, store.New(rdb, c.prefix, school.ID, 0).Key("shell"), owner(), time.Now(), shell.LockTTL)
+		var busy *shell.Busy
+		if errors.As(err, &busy) {
+			L := cat.For(school.Locale)
+			fmt.Fprintln(stderr, L.T("shell.busy", "Owner", busy.Owner, "Since", busy.Since.Format("2006-01-02 15:04"),
+				"Prefix", c.prefix, "TTL", int(shell.LockTTL.Seconds())))
+			return 1
+		}
+		if err != nil {
+			return exitErr(stderr, err)
+		}
+		keepCtx, stopKeep := context.WithCancel(ctx)
+		go held.Keep(keepCtx, func(err error) { log.Warn("terminal lock", "err", err) })
+		defer func() {
+			stopKeep()
+			// The signal context may be done already; releasing must still happen.
+			if err := held.Release(context.WithoutCancel(ctx)); err != nil {
+				log.Warn("terminal lock", "err", err)
+			}
+		}()
 	}
 	sh := shell.New(shell.Options{School: school, Catalog: cat, Clock: clk, In: in, Out: stdout, Script: *script != "", As: *as})
 	rt, err := runtime.New(runtime.Options{

@@ -67,9 +67,12 @@ func TestCatalogKeys(t *testing.T) {
 	wantNL := map[string]string{"checkin": "incheck", "away": "afwezig", "dayplan": "dagplan", "level": "niveau"}
 	valid := regexp.MustCompile(`^[-_\p{Ll}\p{N}]{1,32}$`)
 	for _, c := range New().Commands() {
-		dynamic = append(dynamic, "cmd."+c.Name+".name", "cmd."+c.Name+".desc")
+		dynamic = append(dynamic, "cmd."+c.Name+".name", "cmd."+c.Name+".desc", "cmd."+c.Name+".example")
 		for _, o := range c.Options {
-			dynamic = append(dynamic, "cmd."+c.Name+".opt."+o.Name)
+			dynamic = append(dynamic, "cmd."+c.Name+".opt."+o.Name, "cmd."+c.Name+".arg."+o.Name)
+			for _, v := range o.Choices {
+				dynamic = append(dynamic, "choice."+v)
+			}
 		}
 		if got := cat.For("nl").T("cmd." + c.Name + ".name"); got != wantNL[c.Name] {
 			t.Errorf("Dutch name of %s = %q, want %q", c.Name, got, wantNL[c.Name])
@@ -101,7 +104,8 @@ func TestCatalogKeys(t *testing.T) {
 	// Button labels fit Discord's 80 characters.
 	for _, lang := range []string{"nl", "en"} {
 		for _, id := range mine(lang) {
-			if strings.HasSuffix(id, ".skip") || strings.HasSuffix(id, ".away") || strings.HasPrefix(id, "checkin.mood.") && id != "checkin.mood.question" {
+			if strings.HasSuffix(id, ".skip") || strings.HasSuffix(id, ".away") || strings.HasPrefix(id, "checkin.mood.") && id != "checkin.mood.question" ||
+				id == "checkin.goal.pick" || id == "checkin.goal.keep" {
 				if l := len([]rune(cat.For(lang).T(id))); l > 80 {
 					t.Errorf("%s label %s has %d characters", lang, id, l)
 				}
@@ -142,7 +146,9 @@ func TestEveryPathBothLanguages(t *testing.T) {
 			s.text("bram", "x")
 			s.press("bram", "checkin.choose", "own")
 			s.text("bram", strings.Repeat("x", 301))
+			s.text("bram", "1")
 			s.command("bram", "checkin", nil)
+			s.text("bram", "7")
 			s.text("bram", "Eigen")
 			s.press("bram", "checkin.help", "no")
 			s.nextDay(1)

@@ -12,7 +12,6 @@ package checkin
 
 import (
 	"fmt"
-	"time"
 
 	"github.com/kring-school/kring/bot/config"
 	"github.com/kring-school/kring/bot/dialog"
@@ -22,7 +21,8 @@ import (
 const Name = "checkin"
 
 // FreshCheckIn is how recently a check-in may have gone out for the reminder to stay quiet.
-const FreshCheckIn = 30 * time.Minute
+// The configuration check refuses a reminder set sooner after the check-in than this.
+const FreshCheckIn = config.MinReminderGap
 
 // FormField is the id of the one field of an answer form.
 const FormField = "answer"

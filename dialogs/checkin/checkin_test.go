@@ -326,7 +326,7 @@ func TestAway(t *testing.T) {
 			t.Errorf("start after away: %+v", res)
 		}
 		// Text now is not an answer to anything.
-		if m := one(t, s.text("anna", "hallo")); m.Text != s.T("anna", "checkin.idle", "Command", "incheck") {
+		if m := one(t, s.text("anna", "hallo")); m.Text != s.T("anna", "checkin.idle", "Command", "incheck", "Help", "hulp") {
 			t.Errorf("idle reply = %q", m.Text)
 		}
 		// The checkin command offers to check in anyway; the button does so.
@@ -747,7 +747,7 @@ func TestIdleText(t *testing.T) {
 		res := s.text("cas", "hoi")
 		m := one(t, res)
 		want := "/" + s.T("cas", "cmd.checkin.name")
-		if !hasText(m, want) || !hasText(m, "/help") || res.Listen || res.State != nil {
+		if !hasText(m, want) || !hasText(m, "/"+s.T("cas", "cmd.help.name")) || res.Listen || res.State != nil {
 			t.Errorf("%s idle reply %q", lang, m.Text)
 		}
 		m = one(t, s.press("cas", "checkin.mood", "3"))
@@ -903,7 +903,7 @@ func TestRollover(t *testing.T) {
 		if !res.Clear || res.Listen || s.state["cas"] != nil {
 			t.Errorf("result = %+v", res)
 		}
-		if m := one(t, res); m.Text != s.T("cas", "checkin.idle", "Command", "incheck") {
+		if m := one(t, res); m.Text != s.T("cas", "checkin.idle", "Command", "incheck", "Help", "hulp") {
 			t.Errorf("reply = %q", m.Text)
 		}
 	})
@@ -1164,5 +1164,26 @@ func TestAnswerFormsWherePlatformHasThem(t *testing.T) {
 	}
 	if m := one(t, s.press("cas", "checkin.mood", "3")); m.Form != nil && m.Form.Action == "checkin.mood" {
 		t.Fatal("a choice question offered a form")
+	}
+}
+
+// TestTooLongSaysWhatIsKept: the re-ask for a too-long answer says that only this answer
+// was refused, that earlier answers stay, and how long it may be.
+func TestTooLongSaysWhatIsKept(t *testing.T) {
+	s := newSim(t, false)
+	reach(t, s, "cas", stepGoal)
+	m := one(t, s.text("cas", strings.Repeat("x", 301)))
+	want := map[string][]string{
+		"nl": {"hooguit 300 tekens", "301", "Alleen dit antwoord is niet bewaard", "eerder", "blijft staan"},
+		"en": {"at most 300 characters", "301", "Only this answer was not saved", "earlier", "is kept"},
+	}
+	lang := s.loc(s.person("cas")).Lang()
+	for _, w := range want[lang] {
+		if !strings.Contains(m.Text, w) {
+			t.Errorf("too-long reply %q lacks %q", m.Text, w)
+		}
+	}
+	if st := s.st("cas"); st.Rec.Mood == 0 {
+		t.Errorf("earlier answer lost: %+v", st.Rec)
 	}
 }

@@ -26,7 +26,7 @@ func (t *turn) dayplan() {
 		id = p.Class()
 	}
 	if id == "" {
-		t.say(t.T("checkin.dayplan.no_class", "Command", cmd))
+		t.say(t.T("checkin.dayplan.no_class", "Command", cmd, "Option", t.T("cmd.dayplan.arg.class")))
 		return
 	}
 	c, ok := t.in.School.Class(id)
@@ -92,7 +92,7 @@ func (t *turn) setLevel() {
 	}
 	level := t.levelArg(t.in.Args["level"])
 	if level == "" {
-		t.say(t.T("checkin.level.bad_level", "Command", t.T("cmd.level.name")))
+		t.say(t.T("checkin.level.bad_level", "Command", t.T("cmd.level.name"), "Pupil", chat.Literal(pupil.ID)))
 		return
 	}
 	if !actor.Has(config.Care) && !actor.Has(config.Admin) && pupil.Mentor != actor.ID {
@@ -106,12 +106,12 @@ func (t *turn) setLevel() {
 	t.say(t.T("checkin.level.saved", "Name", chat.Literal(pupil.Name), "Level", t.T("checkin.level."+level)))
 }
 
-// levelArg reads a level option: the canonical value, or its name in the person's
-// language ("gedeeld"), as typed where the platform has no fixed choices.
+// levelArg reads a level option: the canonical value, or its word in the person's
+// language ("gedeeld"), in any case and with or without accents. The Engine has already
+// mapped the words of both languages to the canonical value.
 func (t *turn) levelArg(v string) string {
-	v = strings.ToLower(strings.TrimSpace(v))
 	for _, l := range config.Levels {
-		if v == string(l) || v == strings.ToLower(t.T("choice."+string(l))) {
+		if sameWord(v, string(l)) || sameWord(v, t.T("choice."+string(l))) {
 			return string(l)
 		}
 	}

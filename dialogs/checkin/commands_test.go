@@ -32,7 +32,7 @@ func TestLevelCommand(t *testing.T) {
 		{"teacher refused", "tess", "cas", "self", false, "checkin.level.not_allowed", nil},
 		{"unknown pupil", "zoe", "nobody", "self", false, "checkin.level.unknown_pupil", []any{"Ref", chat.Literal("nobody")}},
 		{"staff is not a pupil", "zoe", "mees", "self", false, "checkin.level.unknown_pupil", []any{"Ref", chat.Literal("mees")}},
-		{"bad level", "mees", "cas", "expert", false, "checkin.level.bad_level", []any{"Command", "niveau"}},
+		{"bad level", "mees", "cas", "expert", false, "checkin.level.bad_level", []any{"Command", "niveau", "Pupil", chat.Literal("cas")}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -177,7 +177,7 @@ func TestDayplanCommand(t *testing.T) {
 		s := newSim(t, false)
 		s.person("tess").Classes = nil
 		m := one(t, s.command("tess", "dayplan", map[string]string{"plan": "a"}))
-		if m.Text != s.T("tess", "checkin.dayplan.no_class", "Command", "dagplan") {
+		if m.Text != s.T("tess", "checkin.dayplan.no_class", "Command", "dagplan", "Option", "klas") {
 			t.Errorf("reply %q", m.Text)
 		}
 	})

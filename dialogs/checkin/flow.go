@@ -190,7 +190,7 @@ func (t *turn) onAway() {
 // onText handles typed text: the answer to an open question, or a stray message.
 func (t *turn) onText() {
 	if !t.st.open() {
-		t.say(t.T("checkin.idle", "Command", t.T("cmd.checkin.name")))
+		t.say(t.T("checkin.idle", "Command", t.T("cmd.checkin.name"), "Help", t.T("cmd.help.name")))
 		return
 	}
 	switch t.st.Step {
@@ -201,11 +201,10 @@ func (t *turn) onText() {
 			t.toStep(stepMood)
 		})
 	case stepGoal:
-		t.textAnswer(MaxGoal, func(s string) {
-			t.st.Rec.Goal = s
-			t.alertWords(s, "checkin.alert.goal")
-			t.toStep(stepHelp)
-		})
+		if t.didYouMean() {
+			return
+		}
+		t.textAnswer(MaxGoal, t.setGoal)
 	case stepHelp:
 		t.textAnswer(MaxAnswer, func(s string) {
 			t.st.Rec.Help = s
@@ -240,6 +239,32 @@ func (t *turn) onText() {
 		}
 		t.reaskChoice()
 	}
+}
+
+// setGoal takes the pupil's own words as today's goal.
+func (t *turn) setGoal(s string) {
+	t.st.Confirm = ""
+	t.st.Rec.Goal = s
+	t.alertWords(s, "checkin.alert.goal")
+	t.toStep(stepHelp)
+}
+
+// didYouMean catches a goal that is only a number, typed right after a numbered
+// question (every way to the goal question passes one): the pupil most likely meant a
+// choice. It asks once; the same number again is taken as the goal.
+func (t *turn) didYouMean() bool {
+	text := strings.TrimSpace(t.in.Text)
+	if _, ok := bareNumber(text); !ok || t.st.Confirm == text {
+		if t.st.Confirm != "" {
+			t.st.Confirm = ""
+			t.changed = true
+		}
+		return false
+	}
+	t.st.Confirm = text
+	t.changed = true
+	t.ask("")
+	return true
 }
 
 // textAnswer validates a free-text answer; a typed button label (or one of the step's
@@ -322,7 +347,7 @@ func (t *turn) onOther() {
 		t.ask(t.T("checkin.reask.choose"))
 		return
 	}
-	t.say(t.T("checkin.idle", "Command", t.T("cmd.checkin.name")))
+	t.say(t.T("checkin.idle", "Command", t.T("cmd.checkin.name"), "Help", t.T("cmd.help.name")))
 }
 
 func (t *turn) reaskChoice() {
@@ -393,6 +418,8 @@ func (t *turn) answer(v string) bool {
 		}
 		st.Rec.Goal = st.Items[n-1]
 		t.toStep(stepHelp)
+	case stepGoal:
+		return t.confirmed(v)
 	case stepHelp:
 		if v != "no" {
 			return false
@@ -402,6 +429,34 @@ func (t *turn) answer(v string) bool {
 		return false
 	}
 	return true
+}
+
+// confirmed answers "did you mean choice N?": the plan item after all, or the number
+// as the goal.
+func (t *turn) confirmed(v string) bool {
+	st := t.st
+	if st.Confirm == "" {
+		return false
+	}
+	if v == "keep" {
+		t.setGoal(st.Confirm)
+		return true
+	}
+	n, ok := t.confirmItem()
+	if v != "pick" || !ok {
+		return false
+	}
+	st.Confirm = ""
+	st.Rec.Goal = st.Items[n-1]
+	t.toStep(stepHelp)
+	return true
+}
+
+// confirmItem is the plan item the pending number names, when the pupil came to the
+// goal question from the list of plan items.
+func (t *turn) confirmItem() (int, bool) {
+	n, ok := bareNumber(t.st.Confirm)
+	return n, ok && t.st.GoalAsk == "checkin.goal.own" && n >= 1 && n <= len(t.st.Items)
 }
 
 // toStep moves to step and asks its question.
@@ -583,6 +638,16 @@ func (t *turn) question() (string, []chat.Choice) {
 		cs = append(cs, t.button("own", "checkin.choose.own", ""))
 		return t.T("checkin.choose.question"), cs
 	case stepGoal:
+		if st.Confirm != "" {
+			n, _ := bareNumber(st.Confirm)
+			keep := chat.Choice{Action: Name + "." + stepGoal, Value: "keep", Label: t.T("checkin.goal.keep", "N", st.Confirm)}
+			if i, ok := t.confirmItem(); ok {
+				return t.T("checkin.goal.did_you_mean_item", "N", n, "Item", chat.Literal(st.Items[i-1])), []chat.Choice{
+					{Action: Name + "." + stepGoal, Value: "pick", Label: t.T("checkin.goal.pick", "N", n), Style: "primary"}, keep,
+				}
+			}
+			return t.T("checkin.goal.did_you_mean", "N", n, "Max", MaxGoal), []chat.Choice{keep}
+		}
 		key := st.GoalAsk
 		if key == "" {
 			key = "checkin.goal.question"

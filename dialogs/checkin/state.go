@@ -42,6 +42,9 @@ type state struct {
 	// GoalAsk is the catalog key of the goal question, which depends on how the pupil
 	// got there (self-led, chose "my own goal", no plan today).
 	GoalAsk string `json:"goalAsk,omitempty"`
+	// Confirm is a goal typed as a bare number ("1") right after a numbered question,
+	// held while the pupil is asked whether they meant that choice.
+	Confirm string `json:"confirm,omitempty"`
 }
 
 // open reports whether a question is waiting for the pupil's answer.
@@ -64,6 +67,7 @@ type wire struct {
 	Reminded   bool              `json:"reminded,omitempty"`
 	Items      []string          `json:"items,omitempty"`
 	GoalAsk    string            `json:"goalAsk,omitempty"`
+	Confirm    string            `json:"confirm,omitempty"`
 	Person     string            `json:"person"`
 	Class      string            `json:"class,omitempty"`
 	Status     record.Status     `json:"status,omitempty"`
@@ -89,7 +93,7 @@ func decodeState(b []byte) *state {
 		return nil
 	}
 	s := &state{
-		Date: w.Date, Step: w.Step, Reminded: w.Reminded, Items: w.Items, GoalAsk: w.GoalAsk,
+		Date: w.Date, Step: w.Step, Reminded: w.Reminded, Items: w.Items, GoalAsk: w.GoalAsk, Confirm: w.Confirm,
 		Rec: record.CheckIn{
 			Person: w.Person, Class: w.Class, Date: w.Date, Status: w.Status,
 			Open: w.Open, Mood: w.Mood, PrevGoal: w.PrevGoal, PrevResult: w.PrevResult,
@@ -113,7 +117,7 @@ func knownStep(step string) bool {
 func (s *state) encode() ([]byte, error) {
 	r := &s.Rec
 	w := wire{
-		Date: s.Date, Step: s.Step, Reminded: s.Reminded, Items: s.Items, GoalAsk: s.GoalAsk,
+		Date: s.Date, Step: s.Step, Reminded: s.Reminded, Items: s.Items, GoalAsk: s.GoalAsk, Confirm: s.Confirm,
 		Person: r.Person, Class: r.Class, Status: r.Status,
 		Open: r.Open, Mood: r.Mood, PrevGoal: r.PrevGoal, PrevResult: r.PrevResult,
 		Goal: r.Goal, Level: r.Level, Help: r.Help,
