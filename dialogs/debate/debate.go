@@ -788,7 +788,7 @@ func (t *turn) askArgument(d debate, rest string) {
 		return
 	}
 	if key := t.canArgue(d, n); key != "" {
-		t.Say(key)
+		t.Say(key, "Max", MaxPerRound)
 		return
 	}
 	ask := in.L.T("debate.ask_argument", "Side", in.L.T("debate.side_"+d.side(in.Person.ID)), "Round", in.L.T("debate.round_"+Rounds[n-1]), "Motion", chat.Literal(d.Motion))

@@ -268,3 +268,44 @@ func TestBalancedModeAndRules(t *testing.T) {
 		t.Errorf("timers left: %v", s.Timers)
 	}
 }
+
+func TestArgumentsLimitsRepliesAndPanel(t *testing.T) {
+	s := newSim(t, 2)
+	id, _ := start(t, s, "Stelling", nil)
+	s.Press("bakker", chat.Choice{Action: Name + ".panel", Value: id})
+	if m := s.Last("bakker"); len(m.Choices) != 3 || !strings.Contains(m.Text, "Voor (1)") {
+		t.Errorf("panel = %+v", m)
+	}
+	s.Press("p01", chat.Choice{Action: Name + ".argue", Value: id + ":1"})
+	if got := s.Last("p01").Text; got != s.Tr("p01", "debate.round_over") {
+		t.Errorf("argument before round 1: %q", got)
+	}
+	s.Press("bakker", chat.Choice{Action: Name + ".next", Value: id + ":1"})
+	for i := 0; i < MaxPerRound; i++ {
+		s.Press("p01", chat.Choice{Action: Name + ".argue", Value: id + ":1"})
+		s.Type(Name, "p01", "Argument")
+	}
+	s.Press("p01", chat.Choice{Action: Name + ".argue", Value: id + ":1"})
+	if got := s.Last("p01").Text; got != s.Tr("p01", "debate.enough", "Max", MaxPerRound) {
+		t.Errorf("fourth argument: %q", got)
+	}
+	// p02 answers p01-2 by typing its id first.
+	s.Press("p02", chat.Choice{Action: Name + ".argue", Value: id + ":1"})
+	s.Type(Name, "p02", "#p01-2 Dat klopt niet")
+	if a := rec(s, id).Args["p02"]; len(a) != 1 || a[0].Re != "p01-2" || a[0].Text != "Dat klopt niet" {
+		t.Errorf("reply = %+v", a)
+	}
+	// Teacher overrides with mistakes.
+	s.Command(Name, "bakker", "debate", map[string]string{"move": "bakker", "side": For})
+	if got := s.Last("bakker").Text; !strings.Contains(got, "geen leerling") {
+		t.Errorf("moving a teacher: %q", got)
+	}
+	s.Command(Name, "bakker", "debate", map[string]string{"move": "p01"})
+	if got := s.Last("bakker").Text; !strings.Contains(got, "welke kant") {
+		t.Errorf("moving without a side: %q", got)
+	}
+	s.Command(Name, "jansen", "debate", map[string]string{"motion": "X", "class": "2B"})
+	if got := s.Last("jansen").Text; !strings.Contains(got, "geen les") {
+		t.Errorf("other teacher: %q", got)
+	}
+}

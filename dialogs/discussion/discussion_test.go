@@ -429,3 +429,59 @@ func TestGroupNearIdentical(t *testing.T) {
 		t.Fatalf("groups = %v", g)
 	}
 }
+
+func TestTeacherListBuildOnAndNamingByForm(t *testing.T) {
+	s := newSim(t, 2)
+	id, p := post(t, s, "Wat is een goed argument?", map[string]string{"mode": Open})
+	// The teacher's /discuss lists the open prompt with reveal and close.
+	s.Command(Name, "bakker", "discuss", map[string]string{})
+	if m := s.Last("bakker"); len(m.Choices) != 2 || m.Choices[1].Action != Name+".close" {
+		t.Errorf("teacher list = %+v", m)
+	}
+	answerVia(t, s, "p01", p.Choices[0], "Een argument met bewijs.")
+	th := s.Thread(Name + ":" + id)
+	answer := th[len(th)-1]
+	// p02 builds on it; an oversized text is handed back and asked again.
+	if res := s.Press("p02", answer.Choices[2]); !res.Listen {
+		t.Fatal("building on an answer should wait for text")
+	}
+	long := strings.Repeat("b", MaxReact+1)
+	s.Type(Name, "p02", long)
+	if !s.Listening("p02", Name) || !strings.Contains(s.Last("p02").Text, long) {
+		t.Errorf("long reaction not handed back")
+	}
+	s.Type(Name, "p02", "En met een voorbeeld!")
+	th = s.Thread(Name + ":" + id)
+	if got := th[len(th)-1].Text; !strings.HasPrefix(got, "➕ ") || !strings.Contains(got, chat.Literal("En met een voorbeeld!")) {
+		t.Errorf("build-on in thread = %q", got)
+	}
+	// The teacher peeks at every answer.
+	s.Press("bakker", chat.Choice{Action: Name + ".peek", Value: id})
+	if got := s.Last("bakker").Text; !strings.Contains(got, "Pupil 01") {
+		t.Errorf("teacher peek = %q", got)
+	}
+	// Closing, then saving an answer through the form where the platform has one.
+	s.Caps.Forms = true
+	s.Press("bakker", chat.Choice{Action: Name + ".close", Value: id})
+	s.Press("bakker", dialogtest.Choice(t, s.Last("bakker"), Name+".save"))
+	if f := s.Last("bakker").Form; f == nil || f.Action != Name+".name" {
+		t.Fatalf("naming form = %+v", f)
+	}
+	s.Step(Name, "bakker", dialog.Input{Kind: dialog.Form, Action: Name + ".name", Fields: map[string]string{terms.FieldWord: "", terms.FieldText: ""}})
+	if got := s.Last("bakker").Text; got != s.Tr("bakker", "terms.no_word") {
+		t.Errorf("empty word: %q", got)
+	}
+	s.Step(Name, "bakker", dialog.Input{Kind: dialog.Form, Action: Name + ".name", Fields: map[string]string{terms.FieldWord: "Argument", terms.FieldText: "Een bewering met bewijs."}})
+	if l := terms.List(*s.Shared[terms.Ref("2B")]); len(l) != 1 || l[0].Text != "Een bewering met bewijs." || l[0].Proposer != "p01" {
+		t.Errorf("word list = %+v", l)
+	}
+	s.Step(Name, "bakker", dialog.Input{Kind: dialog.Form, Action: Name + ".name", Fields: map[string]string{terms.FieldWord: "Nog een"}})
+	if got := s.Last("bakker").Text; got != s.Tr("bakker", "terms.naming_gone") {
+		t.Errorf("a second submission: %q", got)
+	}
+	// A scheduled prompt can't be cancelled once posted.
+	s.Press("bakker", chat.Choice{Action: Name + ".cancel", Value: id})
+	if got := s.Last("bakker").Text; got != s.Tr("bakker", "discussion.cancel_too_late") {
+		t.Errorf("late cancel: %q", got)
+	}
+}
