@@ -123,6 +123,8 @@ type answer struct {
 	At   time.Time `json:"at"`
 	// Edits counts changes after the first answer.
 	Edits int `json:"e,omitempty"`
+	// H names the answer on reaction and save buttons (see handle).
+	H string `json:"h"`
 }
 
 // promptRec is the shared record as the dialog uses it.
@@ -180,12 +182,14 @@ func (p promptRec) order() []string {
 	return out
 }
 
-// handle names a pupil's answer on buttons without giving their id away.
-func handle(promptID, pupil string) string { return talk.ID(promptID + "/" + pupil)[:8] }
+// handle names who's answer on buttons without giving their id away: a random-looking
+// id drawn from the event of their first answer, not from their roster id (which a
+// classmate could hash to unmask an anonymous answer).
+func (p promptRec) handle(who string) string { return p.Answers[who].H }
 
 func (p promptRec) byHandle(h string) (string, bool) {
-	for who := range p.Answers {
-		if handle(p.ID, who) == h {
+	for who, a := range p.Answers {
+		if h != "" && a.H == h {
 			return who, true
 		}
 	}
@@ -689,13 +693,15 @@ func (t *turn) giveAnswer(p promptRec, text string, anon bool) {
 		return
 	}
 	prev, had := p.Answers[in.Person.ID]
-	a := answer{Text: body, Anon: anon && p.Anon, At: in.Now.UTC()}
+	a := answer{Text: body, Anon: anon && p.Anon, At: in.Now.UTC(), H: talk.ID("answer/" + in.Event)[:8]}
 	if had {
 		a.Edits = prev.Edits + 1
 		a.At = prev.At // keeps its place in the order
+		a.H = prev.H   // and its reactions
 	}
 	doc, _ := json.Marshal(a)
 	t.Effect(dialog.SetMember{Ref: ref(p.ID), Member: in.Person.ID, Value: string(doc)})
+	p.Answers[in.Person.ID] = a // posted below with its handle
 	t.st.Answering, t.st.Anon = "", false
 	key := "discussion.saved"
 	if had {
@@ -736,7 +742,7 @@ func label(L *i18n.Localizer, s *config.School, who string, a answer) string {
 }
 
 func reactChoices(L *i18n.Localizer, p promptRec, who string) []chat.Choice {
-	h := p.ID + ":" + handle(p.ID, who)
+	h := p.ID + ":" + p.handle(who)
 	return []chat.Choice{
 		{Action: Name + ".react", Value: h + ":agree", Label: L.T("discussion.react_agree")},
 		{Action: Name + ".react", Value: h + ":question", Label: L.T("discussion.react_question")},
@@ -955,7 +961,7 @@ func (t *turn) digest(c *config.Class, p promptRec) {
 		// A message holds at most 25 buttons (Discord): the first 24 answers get one;
 		// later ones are saved with /term add.
 		if i < 24 {
-			choices = append(choices, chat.Choice{Action: Name + ".save", Value: p.ID + ":" + handle(p.ID, g[0]), Label: L.T("discussion.save", "N", i+1)})
+			choices = append(choices, chat.Choice{Action: Name + ".save", Value: p.ID + ":" + p.handle(g[0]), Label: L.T("discussion.save", "N", i+1)})
 		}
 	}
 	chunks := talk.Chunks(lines, chunk)
@@ -980,7 +986,7 @@ func (t *turn) digest(c *config.Class, p promptRec) {
 func agreeCount(p promptRec, group []string) int {
 	n := 0
 	for _, who := range group {
-		n += len(p.Agree[handle(p.ID, who)])
+		n += len(p.Agree[p.handle(who)])
 	}
 	return n
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/kring-school/kring/bot/chat"
 	"github.com/kring-school/kring/bot/dialog"
 	"github.com/kring-school/kring/dialogs/internal/dialogtest"
+	"github.com/kring-school/kring/dialogs/internal/talk"
 	"github.com/kring-school/kring/dialogs/terms"
 )
 
@@ -134,7 +135,7 @@ func TestRevealAndReactions(t *testing.T) {
 	answerVia(t, s, "p01", p.Choices[0], "Het volk beslist.")
 	answerVia(t, s, "p02", p.Choices[1], "Iedereen mag stemmen @everyone")
 	// Reactions are not possible before reveal.
-	s.Press("p03", chat.Choice{Action: Name + ".react", Value: id + ":" + handle(id, "p01") + ":agree"})
+	s.Press("p03", chat.Choice{Action: Name + ".react", Value: id + ":" + load(*s.Shared[ref(id)]).handle("p01") + ":agree"})
 	if got := s.Last("p03").Text; got != s.Tr("p03", "discussion.react_gone") {
 		t.Errorf("early reaction: %q", got)
 	}
@@ -156,6 +157,11 @@ func TestRevealAndReactions(t *testing.T) {
 	if strings.Contains(shown[1].Text, "Pupil 02") {
 		t.Errorf("anonymous answer shows a name: %q", shown[1].Text)
 	}
+	for _, c := range shown[1].Choices {
+		if strings.Contains(c.Value, "p02") || strings.Contains(c.Value, talk.ID(id+"/p02")[:8]) {
+			t.Errorf("a button of the anonymous answer names its author: %q", c.Value)
+		}
+	}
 	s.Press("bakker", chat.Choice{Action: Name + ".reveal", Value: id})
 	if got := s.Last("bakker").Text; got != s.Tr("bakker", "discussion.already_revealed") {
 		t.Errorf("second reveal: %q", got)
@@ -167,7 +173,7 @@ func TestRevealAndReactions(t *testing.T) {
 	if got := s.Last("p03").Text; got != s.Tr("p03", "discussion.agreed_already") {
 		t.Errorf("double agree: %q", got)
 	}
-	if n := len(s.Shared[ref(id)].Sets["agree."+handle(id, "p02")]); n != 1 {
+	if n := len(s.Shared[ref(id)].Sets["agree."+load(*s.Shared[ref(id)]).handle("p02")]); n != 1 {
 		t.Errorf("%d agrees kept, want 1", n)
 	}
 	res := s.Press("p03", shown[0].Choices[1])
