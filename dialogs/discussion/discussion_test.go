@@ -158,7 +158,7 @@ func TestRevealAndReactions(t *testing.T) {
 		t.Errorf("anonymous answer shows a name: %q", shown[1].Text)
 	}
 	for _, c := range shown[1].Choices {
-		if strings.Contains(c.Value, "p02") || strings.Contains(c.Value, talk.ID(id+"/p02")[:8]) {
+		if strings.Contains(c.Value, "p02") || strings.Contains(c.Value, talk.ID(id + "/p02")[:8]) {
 			t.Errorf("a button of the anonymous answer names its author: %q", c.Value)
 		}
 	}
