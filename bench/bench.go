@@ -17,7 +17,9 @@
 //     sparkline per mentee: time, allocations and round trips.
 //  5. Memory: the process's RSS and Go heap with 10,000 check-ins open (state in
 //     Redis), and how much starting them added.
-//  6. Class conversations: 30 pupils answer one discussion prompt at the same moment,
+//  6. Period report: `kring report` for one pupil over a school year (190 days): read,
+//     figures, chart, HTML and Markdown: time, peak heap and round trips.
+//  7. Class conversations: 30 pupils answer one discussion prompt at the same moment,
 //     then vote in one debate, over two engines on one store: the time until all 30
 //     are committed and the p99 latency per pupil (every answer and vote checked).
 //
@@ -236,6 +238,7 @@ func runTarget(ctx context.Context, rep *Report, col int, t *target, school *con
 		{"engine step", engineSteps},
 		{"fan-out and memory", fanOut},
 		{"digest", digest},
+		{"period report", periodReport},
 		{"class conversations", classTalk},
 	}
 	for _, p := range parts {

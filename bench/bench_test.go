@@ -44,6 +44,7 @@ func TestQuickRunHasEveryRow(t *testing.T) {
 		"fanout.queue", "fanout.queue.rate", "fanout.deliver", "fanout.rate", "fanout.fraction", "fanout.pace", "fanout.429",
 		"digest.time", "digest.allocs", "digest.rtt", "digest.pipelined.time", "digest.pipelined.rtt",
 		"memory.rss", "memory.rss.added", "memory.heap", "memory.heap.added",
+		"report.time", "report.peak", "report.bytes", "report.rtt",
 		"class.prompt.all", "class.prompt.p99", "class.debate.all", "class.debate.p99",
 	}
 	for _, key := range both {
@@ -69,6 +70,9 @@ func TestQuickRunHasEveryRow(t *testing.T) {
 	if row, _ := rep.Row("digest.pipelined.rtt"); row.Values[0].V != 2 {
 		t.Errorf("pipelined digest round trips = %v, want 2", row.Values[0].V)
 	}
+	if row, _ := rep.Row("report.rtt"); row.Values[0].V != 2 || row.Values[1].V != 2 {
+		t.Errorf("report round trips = %v / %v, want 2", row.Values[0].V, row.Values[1].V)
+	}
 	if row, _ := rep.Row("digest.rtt"); row.Values[0].V != 60 {
 		t.Errorf("digest round trips = %v, want 2 per mentee (60)", row.Values[0].V)
 	}
@@ -87,8 +91,8 @@ func TestQuickRunHasEveryRow(t *testing.T) {
 	}
 
 	rdb, _ := storetest.Redis(t)
-	if len(rep.Prefixes) != 8 {
-		t.Errorf("prefixes %v, want four parts on two stores", rep.Prefixes)
+	if len(rep.Prefixes) != 10 {
+		t.Errorf("prefixes %v, want five parts on two stores", rep.Prefixes)
 	}
 	for _, p := range rep.Prefixes {
 		if keys, err := rdb.Keys(context.Background(), p+":*").Result(); err != nil || len(keys) > 0 {

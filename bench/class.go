@@ -54,8 +54,8 @@ func classTalk(ctx context.Context, rep *Report, col int, t *target, _ *config.S
 		events          func(run, id, pupil string, i int) []chat.Event
 		kept            func(fields map[string]string) int
 	}{
-		{"prompt", "6. class: 30 pupils answer one prompt at once (2 engines)", "discuss", answerEvents, countPrefix("m:")},
-		{"debate", "6. class: 30 pupils vote in one debate at once (2 engines)", "debate", voteEvents, countPrefix("s:v1.")},
+		{"prompt", "7. class: 30 pupils answer one prompt at once (2 engines)", "discuss", answerEvents, countPrefix("m:")},
+		{"debate", "7. class: 30 pupils vote in one debate at once (2 engines)", "debate", voteEvents, countPrefix("s:v1.")},
 	}
 	for _, k := range kinds {
 		var walls, lat []time.Duration

@@ -251,11 +251,12 @@ func TestTypedTextFindsItsConversation(t *testing.T) {
 		nl := h.Catalog.For("nl")
 		ctx := context.Background()
 
-		// Before the check-ins: Sanne's text has no conversation; the inbox keeps it.
+		// Before the check-ins: Sanne's text has no conversation. Worrying words alert the
+		// mentor at once, and Sanne is told so and where to find help (no offer to keep it).
 		mustHandle(t, h, typed("s1", "sanne", "ik word gepest in de pauze"))
 		h.Tick()
-		if got := lastTo(t, rec, "sanne"); got.Text != nl.T("inbox.offer") || len(got.Choices) != 3 {
-			t.Fatalf("unexpected text answered %+v", got)
+		if got := lastTo(t, rec, "sanne"); !strings.Contains(got.Text, "0800-0432") || len(got.Choices) != 0 {
+			t.Fatalf("worrying text answered %+v", got)
 		}
 		alerted := false
 		for _, m := range rec.To("devries") {
@@ -263,6 +264,12 @@ func TestTypedTextFindsItsConversation(t *testing.T) {
 		}
 		if !alerted {
 			t.Error("worrying words typed outside any conversation alerted nobody")
+		}
+		// Other text: the inbox keeps it and offers where it should go.
+		mustHandle(t, h, typed("s1b", "sanne", "mag ik in de pauze binnen blijven?"))
+		h.Tick()
+		if got := lastTo(t, rec, "sanne"); got.Text != nl.T("inbox.offer") || len(got.Choices) != 3 {
+			t.Fatalf("unexpected text answered %+v", got)
 		}
 		mustHandle(t, h, button("s2", "sanne", "inbox.mentor", "1"))
 		h.Tick()

@@ -44,10 +44,10 @@ func TestExampleLoads(t *testing.T) {
 	if pol.TeachersSeeCheckins || pol.TeacherSeesAnonymousName || pol.LowMoodRun != 3 || pol.SilentDays != 3 {
 		t.Errorf("policy = %+v", pol)
 	}
-	if got := pol.AlertWords["nl"]; !reflect.DeepEqual(got, []string{"pesten", "gepest", "bang", "onveilig", "niet meer naar school"}) {
+	if got := pol.AlertWords["nl"]; !reflect.DeepEqual(got, []string{"niet meer naar school", "thuiszitten"}) {
 		t.Errorf("alert_words.nl = %q", got)
 	}
-	if got := pol.AlertWords["en"]; !reflect.DeepEqual(got, []string{"bullied", "bullying", "afraid", "unsafe"}) {
+	if got := pol.AlertWords["en"]; !reflect.DeepEqual(got, []string{"not going to school anymore"}) {
 		t.Errorf("alert_words.en = %q", got)
 	}
 
@@ -285,6 +285,8 @@ func TestBadFiles(t *testing.T) {
 		{"bool in Dutch", doc(head, "policy:", "  teachers_see_checkins: ja  #<", class1A, people), "policy.teachers_see_checkins", `"ja" is not true or false`},
 		{"alert word language", doc(head, "policy:", "  alert_words:", "    de: [angst]  #<", class1A, people), "policy.alert_words.de", `"de" is not a supported language; alert words are listed under nl or en`},
 		{"empty alert word", doc(head, "policy:", "  alert_words:", `    nl: [pesten, ""]  #<`, class1A, people), "policy.alert_words.nl[1]", "an alert word is empty"},
+		{"help line language", doc(head, "policy:", "  help_now:", "    fr: [SOS]  #<", class1A, people), "policy.help_now.fr", `"fr" is not a supported language; help lines are listed under nl or en`},
+		{"empty help line", doc(head, "policy:", "  help_now:", `    en: ["Childline 0800 1111", " "]  #<`, class1A, people), "policy.help_now.en[1]", "a help line is empty"},
 		{"key given twice", doc(head, class1A, people, "    mentor: m  #<"), "people[1].mentor", "mentor is given twice (first on line 12); keep one"},
 		{"list expected", doc(head, "classes: 1A  #<", "people: []"), "classes", "expected a list (lines starting with -)"},
 		{"single value expected", doc(head, "name:  #<", "  nl: School", class1A, people), "name", "expected a single value, found a mapping"},

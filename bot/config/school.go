@@ -82,8 +82,14 @@ type Policy struct {
 	TeachersSeeCheckins bool `yaml:"teachers_see_checkins"`
 	// TeacherSeesAnonymousName lets the teacher see who asked an anonymous question.
 	TeacherSeesAnonymousName bool `yaml:"teacher_sees_anonymous_name"`
-	// AlertWords are words in a check-in that alert the mentor at once, per locale.
+	// AlertWords are the school's own words or phrases, per language, that alert the
+	// mentor and the care contacts at once wherever a pupil writes them. They extend
+	// Kring's built-in safeguarding phrases (bot/safeguard), which cannot be switched off.
 	AlertWords map[string][]string `yaml:"alert_words"`
+	// HelpNow lists, per language, where a pupil finds help right now; a pupil whose
+	// words raised an alert is shown these lines. Empty for a language: Kring's
+	// defaults (De Kindertelefoon, 113 Zelfmoordpreventie, 112).
+	HelpNow map[string][]string `yaml:"help_now"`
 	// LowMoodRun is how many check-ins in a row with mood 1 alert the mentor (default 3).
 	LowMoodRun int `yaml:"low_mood_run"`
 	// SilentDays is how many school days without a check-in alert the mentor (default 3).

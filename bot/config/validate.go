@@ -115,6 +115,23 @@ func (l *loader) validateSchool(s *School) {
 			}
 		}
 	}
+	langs = langs[:0]
+	for lang := range s.Policy.HelpNow {
+		langs = append(langs, lang)
+	}
+	sort.Strings(langs)
+	for _, lang := range langs {
+		p := "policy.help_now." + lang
+		if !contains(locales, lang) {
+			l.at(p, "%q is not a supported language; help lines are listed under nl or en", lang)
+			continue
+		}
+		for i, w := range s.Policy.HelpNow[lang] {
+			if strings.TrimSpace(w) == "" {
+				l.at(fmt.Sprintf("%s[%d]", p, i), "a help line is empty; remove it")
+			}
+		}
+	}
 	if s.Discord.Guild != "" && !discordPattern.MatchString(s.Discord.Guild) {
 		l.at("discord.guild", "%q is not a Discord server id; it is a number like 123456789012345678 (Server Settings > Widget, or right-click the server > Copy Server ID)", s.Discord.Guild)
 	}

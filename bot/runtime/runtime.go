@@ -17,9 +17,9 @@ import (
 	"github.com/kring-school/kring/bot/dialog"
 	"github.com/kring-school/kring/bot/i18n"
 	"github.com/kring-school/kring/bot/outbox"
+	"github.com/kring-school/kring/bot/safeguard"
 	"github.com/kring-school/kring/bot/schedule"
 	"github.com/kring-school/kring/bot/store"
-	"github.com/kring-school/kring/dialogs/checkin"
 	"github.com/kring-school/kring/dialogs/help"
 	"github.com/kring-school/kring/dialogs/inbox"
 	"github.com/kring-school/kring/dialogs/language"
@@ -44,8 +44,8 @@ type Options struct {
 	// Serial serves scheduled jobs and deliveries one at a time, in roster and queue
 	// order: the terminal class uses it so what it prints is the same every run.
 	Serial bool
-	// Alerts finds safeguarding phrases in pupils' texts (default: the school's alert
-	// words, as the check-in matches them).
+	// Alerts finds safeguarding phrases in pupils' texts (default: bot/safeguard's
+	// built-in phrases and the school's alert words).
 	Alerts func(school *config.School, text string) []string
 	// EngineObserver and OutboxObserver receive metrics events (optional).
 	EngineObserver bot.Observer
@@ -81,7 +81,8 @@ func New(o Options) (*Runtime, error) {
 	st := store.New(o.Redis, o.Prefix, o.School.ID, o.School.Retention.Std())
 	ob := outbox.New(st, o.Clock)
 	if o.Alerts == nil {
-		o.Alerts = checkin.SchoolAlerts
+		// The built-in safeguarding phrases plus the school's alert words, compiled once.
+		o.Alerts = new(safeguard.Cache).Words
 	}
 	// Every deployment has /help and /language; /help lists every command, its own too.
 	own := append([]dialog.Dialog{language.New(o.Catalog)}, o.Dialogs...)

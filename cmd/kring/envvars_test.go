@@ -19,6 +19,7 @@ func TestEveryHelpExitsZero(t *testing.T) {
 		cmdDiscordName: {"discord", "invite-url", "--help"},
 		cmdHealthName:  {"healthcheck", "--help"},
 		cmdBenchName:   {"bench", "--help"},
+		cmdReportName:  {"report", "--help"},
 	}
 	extra := [][]string{{"help"}, {"-h"}, {"shell", "-h"}, {"config", "--help"}, {"discord", "--help"}, {"bench", "-h"}}
 	for cmd, args := range cmds {

@@ -6,6 +6,7 @@
 //	kring run                connect the configured platforms
 //	kring config check FILE  validate a school configuration
 //	kring discord invite-url print the Discord invite link
+//	kring report             a pupil's period report
 package main
 
 import (
@@ -46,6 +47,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return cmdHealthcheck(ctx, args[1:], stdout, stderr)
 	case "bench":
 		return cmdBench(ctx, args[1:], stdout, stderr)
+	case "report":
+		return cmdReport(ctx, args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		envHelp(stdout, cmdKring)
@@ -66,6 +69,8 @@ Usage:
   kring discord invite-url      print the link that adds Kring to a Discord server
   kring healthcheck             ask a running Kring's /healthz (for container health checks)
   kring bench [--quick]         measure Kring on this machine against Redis (see BENCHMARKS.md)
+  kring report --as ID --pupil ID [--from DATE] [--to DATE]
+                                a pupil's period report (HTML and Markdown) for a progress conversation
 
 Run "kring COMMAND --help" for the flags of a command.
 `

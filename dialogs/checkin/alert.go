@@ -1,12 +1,16 @@
 package checkin
 
 import (
+	"fmt"
+	"maps"
+	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/kring-school/kring/bot/chat"
-	"github.com/kring-school/kring/bot/config"
 	"github.com/kring-school/kring/bot/dialog"
 	"github.com/kring-school/kring/bot/i18n"
+	"github.com/kring-school/kring/bot/safeguard"
 )
 
 // ProfileLowRun is the profile field counting the pupil's consecutive check-ins with mood 1.
@@ -15,21 +19,7 @@ const ProfileLowRun = "lowrun"
 // alertRecipients are the only people who see a pupil's alert: their mentor and the
 // school's care contacts.
 func (t *turn) alertRecipients() []string {
-	var out []string
-	seen := map[string]bool{t.in.Person.ID: true}
-	add := func(id string) {
-		if id != "" && !seen[id] {
-			seen[id] = true
-			out = append(out, id)
-		}
-	}
-	add(t.in.Person.Mentor)
-	for _, p := range t.in.School.People {
-		if p.Has(config.Care) {
-			add(p.ID)
-		}
-	}
-	return out
+	return safeguard.Recipients(t.in.School, t.in.Person)
 }
 
 // alert sends text privately to the pupil's mentor and care contacts.
@@ -59,19 +49,56 @@ func (t *turn) toMentor(text func(L *i18n.Localizer) string) {
 	t.staff(t.in.Person.Mentor, text)
 }
 
-// alertWords alerts at once when an answer holds one of the school's alert words, and
-// reports whether it did.
-func (t *turn) alertWords(answer, key string) bool {
-	if !containsAlert(answer, t.in.School.Policy.AlertWords) {
-		return false
+// guard checks every text the pupil gives the check-in (typed, or a form's fields)
+// for safeguarding phrases, wherever in the conversation it arrives. On a hit the
+// pupil first gets a kind word with where to find help now, and the mentor and care
+// contacts a private alert with the words; the conversation then carries on.
+func (t *turn) guard() error {
+	var text string
+	switch t.in.Kind {
+	case dialog.Text:
+		text = t.in.Text
+	case dialog.Form:
+		parts := make([]string, 0, len(t.in.Fields))
+		for _, k := range slices.Sorted(maps.Keys(t.in.Fields)) {
+			parts = append(parts, t.in.Fields[k])
+		}
+		text = strings.Join(parts, "\n")
 	}
-	t.alert(func(L *i18n.Localizer) string {
-		return L.T(key,
-			"Name", chat.Literal(t.in.Person.Name),
-			"Class", chat.Literal(t.className()),
-			"Text", chat.Literal(answer))
-	})
-	return true
+	if strings.TrimSpace(text) == "" {
+		return nil
+	}
+	m, err := t.d.guard.For(t.in.School)
+	if err != nil {
+		return fmt.Errorf("checkin: safeguarding phrases: %w", err)
+	}
+	msgs, effects, ok := safeguard.Check(m, t.in, text, t.where())
+	if ok {
+		t.alerted = true
+		if t.st != nil && t.st.Date == t.today && !t.st.Alerted {
+			t.st.Alerted = true
+			t.changed = true
+		}
+		t.res.Messages = append(t.res.Messages, msgs...)
+		t.res.Effects = append(t.res.Effects, effects...)
+	}
+	return nil
+}
+
+// where names the question a text answered, for the alert.
+func (t *turn) where() string {
+	if !t.st.open() {
+		return safeguard.WhereStray
+	}
+	switch t.st.Step {
+	case stepOpen:
+		return safeguard.WhereOpen
+	case stepGoal:
+		return safeguard.WhereGoal
+	case stepHelp:
+		return safeguard.WhereHelp
+	}
+	return safeguard.WhereChoice
 }
 
 // lowMoodRun counts consecutive check-ins with mood 1 and alerts once when the run

@@ -23,3 +23,20 @@ func BenchmarkStep(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkTextStep measures one typed answer to the open question, safeguarding check
+// included (a typical answer of about 60 characters, no alert).
+func BenchmarkTextStep(b *testing.B) {
+	s := newSim(b, false)
+	s.start("cas")
+	in := s.input("cas", dialog.Text)
+	in.Text = "Gisteren laat naar bed, vandaag eerst wiskunde en dan gym"
+	d := New()
+	b.ReportAllocs()
+	for b.Loop() {
+		res, err := d.Step(in)
+		if err != nil || len(res.Messages) != 1 {
+			b.Fatalf("step: %v %+v", err, res)
+		}
+	}
+}

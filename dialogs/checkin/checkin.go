@@ -15,6 +15,7 @@ import (
 
 	"github.com/kring-school/kring/bot/config"
 	"github.com/kring-school/kring/bot/dialog"
+	"github.com/kring-school/kring/bot/safeguard"
 )
 
 // Name is the dialog's id and the prefix of its action ids.
@@ -54,8 +55,11 @@ const (
 	MaxPlanItems = 20
 )
 
-// Dialog is the daily check-in. It holds no state of its own and is safe for concurrent use.
-type Dialog struct{}
+// Dialog is the daily check-in. Its only state is the compiled safeguarding phrases of
+// the school; it is safe for concurrent use.
+type Dialog struct {
+	guard safeguard.Cache
+}
 
 // New returns the check-in dialog.
 func New() *Dialog { return &Dialog{} }
@@ -96,7 +100,7 @@ func (d *Dialog) Step(in dialog.Input) (dialog.Result, error) {
 	if in.Person == nil || in.L == nil || in.School == nil {
 		return dialog.Result{}, fmt.Errorf("checkin: input without person, localizer or school")
 	}
-	t := &turn{in: &in, today: in.Today.String()}
+	t := &turn{d: d, in: &in, today: in.Today.String()}
 	if in.Kind == dialog.Command {
 		switch in.Command {
 		case CmdDayplan:
@@ -117,6 +121,9 @@ func (d *Dialog) Step(in dialog.Input) (dialog.Result, error) {
 	}
 	t.st = decodeState(in.State)
 	t.rollover()
+	if err := t.guard(); err != nil {
+		return dialog.Result{}, err
+	}
 	switch in.Kind {
 	case dialog.Start:
 		t.onStart()

@@ -14,11 +14,14 @@ import (
 // turn is one Step in progress: the input, the pupil's state as it evolves, and the
 // result being built.
 type turn struct {
+	d     *Dialog
 	in    *dialog.Input
 	today string
 	// st is the pupil's state; after rollover it is nil or today's.
 	st      *state
 	changed bool
+	// alerted is set when the input's text raised a safeguarding alert.
+	alerted bool
 	res     dialog.Result
 }
 
@@ -133,7 +136,8 @@ func (t *turn) onRemind() {
 		t.start(true)
 		return
 	}
-	if !t.st.open() || t.st.Reminded {
+	if !t.st.open() || t.st.Reminded || t.st.Alerted {
+		// After a safeguarding alert a person follows up; a reminder would only nag.
 		return
 	}
 	if t.in.Now.Sub(t.st.Rec.Started) < FreshCheckIn {
@@ -197,7 +201,6 @@ func (t *turn) onText() {
 	case stepOpen:
 		t.textAnswer(MaxAnswer, func(s string) {
 			t.st.Rec.Open = s
-			t.alertWords(s, "checkin.alert.open")
 			t.toStep(stepMood)
 		})
 	case stepGoal:
@@ -218,9 +221,10 @@ func (t *turn) onText() {
 				Created: t.in.Now,
 				State:   "open",
 			}))
-			if !t.alertWords(s, "checkin.alert.help") {
+			if !t.alerted {
 				// Until questions are routed to subject teachers, the mentor gets the
-				// request, so it reaches a person today.
+				// request, so it reaches a person today. (An alert already quoted it to
+				// the mentor and the care contacts.)
 				t.toMentor(func(L *i18n.Localizer) string {
 					return L.T("checkin.help.to_mentor",
 						"Name", chat.Literal(p.Name), "Class", chat.Literal(t.className()), "Text", chat.Literal(s))
@@ -245,7 +249,6 @@ func (t *turn) onText() {
 func (t *turn) setGoal(s string) {
 	t.st.Confirm = ""
 	t.st.Rec.Goal = s
-	t.alertWords(s, "checkin.alert.goal")
 	t.toStep(stepHelp)
 }
 
@@ -538,6 +541,12 @@ func (t *turn) done() {
 		n += int(t.in.Person.ID[i])
 	}
 	text := t.T("checkin.done."+strconv.Itoa(n%3+1), "Name", chat.Literal(firstName(t.in.Person)), "Goal", chat.Literal(st.Rec.Goal))
+	if t.alerted {
+		// The pupil just got the safeguarding message: no cheerful "good luck", and it
+		// already said who hears about it.
+		t.say(t.T("checkin.done.after_alert", "Name", chat.Literal(firstName(t.in.Person))))
+		return
+	}
 	if st.Rec.Help != "" {
 		text += "\n" + t.T("checkin.done.help")
 	}
@@ -550,6 +559,10 @@ func (t *turn) done() {
 // ask sends the current question, after an optional line (a re-ask reason, a reminder).
 func (t *turn) ask(prefix string) {
 	q, choices := t.question()
+	if prefix == "" && t.alerted {
+		// Right after the safeguarding message: the check-in may go on, not must.
+		prefix = t.T("checkin.after_alert")
+	}
 	if prefix != "" {
 		q = prefix + "\n\n" + q
 	}

@@ -1,8 +1,6 @@
 package checkin
 
 import (
-	"strings"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/kring-school/kring/bot/chat"
@@ -24,47 +22,6 @@ func inWords(s, list string) bool { return prompt.InList(s, list) }
 func matchChoice(text string, choices []chat.Choice, byValue bool) (string, bool) {
 	c, ok := prompt.Match(text, choices, prompt.By{Number: byValue, Value: byValue})
 	return c.Value, ok
-}
-
-// tokens splits text into lowercase words.
-func tokens(s string) []string {
-	return strings.FieldsFunc(strings.ToLower(s), func(r rune) bool {
-		return !unicode.IsLetter(r) && !unicode.IsDigit(r)
-	})
-}
-
-// containsAlert reports whether text holds one of the alert words or phrases of any
-// language, as whole words: "dood" matches "ik wil dood" but not "doodmoe".
-func containsAlert(text string, words map[string][]string) bool {
-	if len(words) == 0 {
-		return false
-	}
-	toks := tokens(text)
-	for _, list := range words {
-		for _, phrase := range list {
-			if p := tokens(phrase); len(p) > 0 && hasRun(toks, p) {
-				return true
-			}
-		}
-	}
-	return false
-}
-
-// hasRun reports whether p occurs in toks as consecutive words.
-func hasRun(toks, p []string) bool {
-	for i := 0; i+len(p) <= len(toks); i++ {
-		ok := true
-		for j := range p {
-			if toks[i+j] != p[j] {
-				ok = false
-				break
-			}
-		}
-		if ok {
-			return true
-		}
-	}
-	return false
 }
 
 func runeCount(s string) int { return utf8.RuneCountInString(s) }

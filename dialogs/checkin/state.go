@@ -35,6 +35,9 @@ type state struct {
 	Rec record.CheckIn `json:"rec"`
 	// Reminded is set once the day's reminder went out, so there is never a second.
 	Reminded bool `json:"reminded,omitempty"`
+	// Alerted is set when the pupil's words raised a safeguarding alert today: no
+	// reminder nags them afterwards.
+	Alerted bool `json:"alerted,omitempty"`
 	// Items are the plan items offered at the plan or choose step, kept so a re-ask
 	// shows the same options and a button maps to the same item even if the teacher
 	// changes the plan meanwhile.
@@ -65,6 +68,7 @@ type wire struct {
 	Date       string            `json:"date"`
 	Step       string            `json:"step"`
 	Reminded   bool              `json:"reminded,omitempty"`
+	Alerted    bool              `json:"alerted,omitempty"`
 	Items      []string          `json:"items,omitempty"`
 	GoalAsk    string            `json:"goalAsk,omitempty"`
 	Confirm    string            `json:"confirm,omitempty"`
@@ -93,7 +97,7 @@ func decodeState(b []byte) *state {
 		return nil
 	}
 	s := &state{
-		Date: w.Date, Step: w.Step, Reminded: w.Reminded, Items: w.Items, GoalAsk: w.GoalAsk, Confirm: w.Confirm,
+		Date: w.Date, Step: w.Step, Reminded: w.Reminded, Alerted: w.Alerted, Items: w.Items, GoalAsk: w.GoalAsk, Confirm: w.Confirm,
 		Rec: record.CheckIn{
 			Person: w.Person, Class: w.Class, Date: w.Date, Status: w.Status,
 			Open: w.Open, Mood: w.Mood, PrevGoal: w.PrevGoal, PrevResult: w.PrevResult,
@@ -117,7 +121,7 @@ func knownStep(step string) bool {
 func (s *state) encode() ([]byte, error) {
 	r := &s.Rec
 	w := wire{
-		Date: s.Date, Step: s.Step, Reminded: s.Reminded, Items: s.Items, GoalAsk: s.GoalAsk, Confirm: s.Confirm,
+		Date: s.Date, Step: s.Step, Reminded: s.Reminded, Alerted: s.Alerted, Items: s.Items, GoalAsk: s.GoalAsk, Confirm: s.Confirm,
 		Person: r.Person, Class: r.Class, Status: r.Status,
 		Open: r.Open, Mood: r.Mood, PrevGoal: r.PrevGoal, PrevResult: r.PrevResult,
 		Goal: r.Goal, Level: r.Level, Help: r.Help,

@@ -14,8 +14,8 @@ import (
 	"github.com/kring-school/kring/bot/chat"
 	"github.com/kring-school/kring/bot/config"
 	"github.com/kring-school/kring/bot/dialog"
-	"github.com/kring-school/kring/bot/i18n"
 	"github.com/kring-school/kring/bot/record"
+	"github.com/kring-school/kring/bot/safeguard"
 )
 
 // Name is the dialog's name; register it as the Engine's Inbox.
@@ -25,8 +25,10 @@ const Name = "inbox"
 // with a note (the Engine already refused anything above its own limit).
 const MaxKept = 4000
 
-// Dialog is the inbox.
-type Dialog struct{}
+// Dialog is the inbox. Its only state is the school's compiled safeguarding phrases.
+type Dialog struct {
+	guard safeguard.Cache
+}
 
 // New returns the inbox dialog.
 func New() *Dialog { return &Dialog{} }
@@ -72,14 +74,23 @@ func (d *Dialog) text(in dialog.Input, st state) (dialog.Result, error) {
 		res.Messages = append(res.Messages, me(in, "inbox.staff"))
 		return res, nil
 	}
-	if phrases := in.AlertsIn(text); len(phrases) > 0 {
-		alert(in, &res, text)
+	matcher, err := d.guard.For(in.School)
+	if err != nil {
+		return res, fmt.Errorf("inbox: safeguarding phrases: %w", err)
 	}
+	msgs, effects, alerted := safeguard.Check(matcher, &in, text, safeguard.WhereStray)
+	res.Messages = append(res.Messages, msgs...)
+	res.Effects = append(res.Effects, effects...)
 	if in.Channel {
 		// Said in the class channel: answer only the pupil, and invite them to a DM.
 		m := me(in, "inbox.channel")
 		m.Ephemeral = true
 		res.Messages = append(res.Messages, m)
+		return res, nil
+	}
+	if alerted {
+		// The words already went to the mentor and the care contacts, and the pupil was
+		// told so: offering "keep it to myself" now would not be true.
 		return res, nil
 	}
 	if len([]rune(text)) > MaxKept {
@@ -171,32 +182,4 @@ func NextInLine(in dialog.Input, pupil *config.Person) (*config.Person, []string
 		skipped = append(skipped, p.Name)
 	}
 	return nil, skipped
-}
-
-// alert tells the mentor and the care contacts, privately and in their own language,
-// what the pupil wrote.
-func alert(in dialog.Input, res *dialog.Result, text string) {
-	seen := map[string]bool{in.Person.ID: true}
-	var to []string
-	if in.Person.Mentor != "" {
-		to = append(to, in.Person.Mentor)
-		seen[in.Person.Mentor] = true
-	}
-	for _, p := range in.School.People {
-		if p.Has(config.Care) && !seen[p.ID] {
-			to = append(to, p.ID)
-			seen[p.ID] = true
-		}
-	}
-	for _, id := range to {
-		L := in.For(id)
-		res.Messages = append(res.Messages, chat.Message{
-			To: chat.Target{Kind: chat.ToPerson, Person: id}, Staff: true,
-			Text: alertText(L, in.Person, text),
-		})
-	}
-}
-
-func alertText(L *i18n.Localizer, p *config.Person, text string) string {
-	return L.T("inbox.alert", "Name", chat.Literal(p.Name), "Class", chat.Literal(p.Class()), "Text", chat.Literal(text))
 }

@@ -110,7 +110,7 @@ func TestInboxAlertsKeepsAndAsks(t *testing.T) {
 	for _, m := range res.Messages {
 		if m.Staff {
 			staff = append(staff, m.To.Person)
-			if m.To.Person == "devries" && !strings.Contains(m.Text, "Alert") {
+			if m.To.Person == "devries" && !strings.Contains(m.Text, "Safeguarding alert") {
 				t.Errorf("mentor alert not in the mentor's language: %q", m.Text)
 			}
 		}
@@ -118,7 +118,15 @@ func TestInboxAlertsKeepsAndAsks(t *testing.T) {
 	if strings.Join(staff, ",") != "devries,mulder" {
 		t.Errorf("alerted %v, want mentor and care", staff)
 	}
+	// The pupil is told who hears about it and where to find help now, and is not offered
+	// to keep it to themselves: it already went to mentor and care.
+	if own := res.Messages[0]; own.Staff || !strings.Contains(own.Text, "0800-0432") || len(own.Choices) != 0 || res.State != nil || len(res.Messages) != 3 {
+		t.Errorf("after an alert the pupil got %+v (state %s)", res.Messages, res.State)
+	}
 	// A second line is kept with the first; "keep it" sends nothing.
+	in = input(s, cat, "anna", dialog.Text, all)
+	in.Text = "ik heb een vraag"
+	res, _ = d.Step(in)
 	in = input(s, cat, "anna", dialog.Text, all)
 	in.Text, in.State = "en ook in de les", res.State
 	res, _ = d.Step(in)
@@ -132,7 +140,7 @@ func TestInboxAlertsKeepsAndAsks(t *testing.T) {
 			saved = &h
 		}
 	}
-	if saved == nil || !strings.Contains(saved.Text, "gepest\nen ook in de les") || saved.Source != "inbox" {
+	if saved == nil || !strings.Contains(saved.Text, "ik heb een vraag\nen ook in de les") || saved.Source != "inbox" {
 		t.Errorf("question saved = %+v", saved)
 	}
 	in = input(s, cat, "anna", dialog.Choice, all)
@@ -147,5 +155,20 @@ func TestInboxAlertsKeepsAndAsks(t *testing.T) {
 	res, _ = d.Step(in)
 	if len(res.Messages) != 1 || !res.Messages[0].Ephemeral || res.State != nil {
 		t.Errorf("channel mention = %+v", res)
+	}
+	// Worrying words in the class channel alert just the same; only the pupil is answered.
+	in = input(s, cat, "anna", dialog.Text, all)
+	in.Text, in.Channel = "@kring ik word gepest", true
+	res, _ = d.Step(in)
+	staff = nil
+	for _, m := range res.Messages {
+		if m.Staff {
+			staff = append(staff, m.To.Person)
+		} else if m.To.Person != "anna" {
+			t.Errorf("channel alert answered %s", m.To.Person)
+		}
+	}
+	if strings.Join(staff, ",") != "devries,mulder" || res.State != nil {
+		t.Errorf("channel alert: staff %v, state %s", staff, res.State)
 	}
 }

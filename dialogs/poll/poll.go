@@ -22,6 +22,7 @@ import (
 	"github.com/kring-school/kring/bot/i18n"
 	"github.com/kring-school/kring/bot/prompt"
 	"github.com/kring-school/kring/bot/record"
+	"github.com/kring-school/kring/bot/safeguard"
 )
 
 // Name is the dialog's name, the prefix of its actions, threads and record kind.
@@ -36,8 +37,10 @@ const (
 	PollDuration = 30 * time.Minute
 )
 
-// Dialog is the class poll.
-type Dialog struct{}
+// Dialog is the class poll. Its only state is the school's compiled safeguarding phrases.
+type Dialog struct {
+	guard safeguard.Cache
+}
 
 // New returns the poll dialog.
 func New() *Dialog { return &Dialog{} }
@@ -109,6 +112,7 @@ func load(s dialog.Shared) poll {
 }
 
 type turn struct {
+	d   *Dialog
 	in  dialog.Input
 	res dialog.Result
 	st  state
@@ -125,7 +129,7 @@ func (t *turn) effect(e dialog.Effect) { t.res.Effects = append(t.res.Effects, e
 
 // Step implements dialog.Dialog.
 func (d *Dialog) Step(in dialog.Input) (dialog.Result, error) {
-	t := &turn{in: in}
+	t := &turn{d: d, in: in}
 	if len(in.State) > 0 {
 		_ = json.Unmarshal(in.State, &t.st)
 	}
@@ -310,7 +314,7 @@ func (t *turn) text() {
 	if !inThread {
 		id = t.st.Poll
 	}
-	if phrases := t.in.AlertsIn(t.in.Text); len(phrases) > 0 {
+	if t.in.Person.Has(config.Pupil) {
 		t.alert()
 	}
 	p := load(t.in.Record(ref(id)))
@@ -333,23 +337,15 @@ func (t *turn) text() {
 	t.vote(p, n)
 }
 
-// alert hands a pupil's worrying words to their mentor and the care contacts.
+// alert checks a pupil's typed answer for safeguarding phrases (bot/safeguard): on a
+// hit the pupil is told privately where to find help now, and their mentor and the
+// care contacts get a private alert with the words.
 func (t *turn) alert() {
-	seen := map[string]bool{}
-	var to []string
-	if m := t.in.Person.Mentor; m != "" {
-		to, seen[m] = append(to, m), true
-	}
-	for _, p := range t.in.School.People {
-		if p.Has(config.Care) && !seen[p.ID] {
-			to, seen[p.ID] = append(to, p.ID), true
-		}
-	}
-	for _, id := range to {
-		L := t.in.For(id)
-		m := t.to(id, L.T("poll.alert", "Name", chat.Literal(t.in.Person.Name), "Class", chat.Literal(t.in.Person.Class()), "Text", chat.Literal(t.in.Text)))
-		m.Staff = true
-	}
+	// A matcher that failed to compile is nil: the Engine's (in.Alerts) still counts.
+	m, _ := t.d.guard.For(t.in.School)
+	msgs, effects, _ := safeguard.Check(m, &t.in, t.in.Text, safeguard.WherePoll)
+	t.res.Messages = append(t.res.Messages, msgs...)
+	t.res.Effects = append(t.res.Effects, effects...)
 }
 
 // close ends the poll: the class sees the totals, the teacher privately the tally and

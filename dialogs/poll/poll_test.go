@@ -11,6 +11,7 @@ import (
 	"github.com/kring-school/kring/bot/config"
 	"github.com/kring-school/kring/bot/dialog"
 	"github.com/kring-school/kring/bot/i18n"
+	"github.com/kring-school/kring/bot/record"
 )
 
 // sim plays the Engine for the poll: it keeps each person's state and the shared
@@ -26,6 +27,7 @@ type sim struct {
 	shared map[dialog.Ref]*dialog.Shared
 	timers map[string]dialog.SetTimer // key -> timer (person filled in)
 	out    []chat.Message
+	audits []record.Audit
 }
 
 func school(t *testing.T, pupils int) *config.School {
@@ -138,6 +140,8 @@ func (s *sim) apply(actor string, ef dialog.Effect) {
 		s.timers[x.Key] = x
 	case dialog.CancelTimer:
 		delete(s.timers, x.Key)
+	case dialog.Audit:
+		s.audits = append(s.audits, x.Entry)
 	default:
 		s.t.Fatalf("unexpected effect %T", ef)
 	}
@@ -318,7 +322,7 @@ func TestPollRules(t *testing.T) {
 	}
 	// Worrying words typed in the thread reach the mentor (in English) and care, never the class.
 	s.step("p02", dialog.Input{Kind: dialog.Text, Thread: Name + ":" + id, Text: "ik word gepest"})
-	if got := s.last("devries"); !got.Staff || !strings.Contains(got.Text, "Alert") || !strings.Contains(got.Text, "gepest") {
+	if got := s.last("devries"); !got.Staff || !strings.Contains(got.Text, "Safeguarding alert") || !strings.Contains(got.Text, "gepest") {
 		t.Errorf("mentor alert = %+v", got)
 	}
 	if got := s.last("mulder"); !got.Staff || !strings.Contains(got.Text, "gepest") {
@@ -326,6 +330,13 @@ func TestPollRules(t *testing.T) {
 	}
 	if got := s.last("p02").Text; !strings.Contains(got, "herken ik niet") {
 		t.Errorf("pupil got %q", got)
+	}
+	var told bool
+	for _, m := range s.out {
+		told = told || (m.To.Person == "p02" && !m.Staff && strings.Contains(m.Text, "0800-0432"))
+	}
+	if !told || len(s.audits) != 1 || s.audits[0].Action != "safeguard-alert" {
+		t.Errorf("pupil not told where to find help (%v) or alert not audited (%+v)", told, s.audits)
 	}
 }
 

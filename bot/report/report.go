@@ -1,0 +1,184 @@
+// Package report builds the period report of one pupil, for the progress conversation
+// with pupil and parents: mood over the period (a chart and a sparkline), check-ins
+// answered, missed and away, goals and how they went, help requests, and the pupil's
+// own words (their answers to the open question). It renders the same content as a
+// self-contained, printable HTML page (html/template, the chart embedded as a data
+// URI) and as Markdown.
+//
+// Reading is pipelined: every pupil's check-in index and every class's help index in
+// one round trip, every record in a second, however many pupils (Load). Access is the
+// caller's to check with Allowed before loading, and each report is audited (Audit).
+package report
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/kring-school/kring/bot"
+	"github.com/kring-school/kring/bot/chart"
+	"github.com/kring-school/kring/bot/config"
+	"github.com/kring-school/kring/bot/record"
+	"github.com/kring-school/kring/bot/store"
+)
+
+// Data is what one pupil's report shows.
+type Data struct {
+	Pupil *config.Person
+	Class *config.Class
+	// Mentor is the pupil's mentor, nil if none is on the roster.
+	Mentor   *config.Person
+	From, To config.Date
+	// Days are the class's school days of the period with the mood of each (0: none).
+	Days []chart.Point
+	// CheckIns are the period's check-in records, oldest first.
+	CheckIns []record.CheckIn
+	// Help are the period's help requests, oldest first.
+	Help []record.HelpRequest
+}
+
+// ErrNotAllowed is returned by Allowed when the viewer may not see the pupil's report.
+var ErrNotAllowed = errors.New("not allowed to see this pupil's check-ins")
+
+// Allowed reports whether viewer may read pupil's report: the pupil themselves, their
+// mentor, the school's care contacts, and the teachers of the pupil's class when the
+// school's policy teachers_see_checkins allows it. An admin is not allowed by that
+// role alone: access requests go through the export in docs/privacy.md.
+func Allowed(s *config.School, viewer, pupil *config.Person) error {
+	switch {
+	case viewer == nil || pupil == nil:
+		return ErrNotAllowed
+	case !pupil.Has(config.Pupil):
+		return fmt.Errorf("%s is not a pupil", pupil.ID)
+	case viewer.ID == pupil.ID, viewer.ID == pupil.Mentor, viewer.Has(config.Care):
+		return nil
+	case viewer.Has(config.Teacher) && viewer.InClass(pupil.Class()) && s.Policy.TeachersSeeCheckins:
+		return nil
+	}
+	return fmt.Errorf("%s may not see %s: %w (only the pupil, their mentor, the care contacts, and teachers of the class when policy.teachers_see_checkins is true)", viewer.ID, pupil.ID, ErrNotAllowed)
+}
+
+// Load reads the period's records of every pupil in two round trips: all indexes in one
+// pipeline, then all records in a second one.
+func Load(ctx context.Context, st *store.Store, school *config.School, pupils []*config.Person, from, to config.Date) ([]*Data, error) {
+	if to.Before(from) {
+		return nil, fmt.Errorf("the period ends (%s) before it starts (%s)", to, from)
+	}
+	rdb := st.Client()
+	out := make([]*Data, len(pupils))
+	classes := map[string]*config.Class{}
+	for i, p := range pupils {
+		c, ok := school.Class(p.Class())
+		if !ok {
+			return nil, fmt.Errorf("pupil %s has no class in the school file", p.ID)
+		}
+		classes[c.ID] = c
+		d := &Data{Pupil: p, Class: c, From: from, To: to}
+		if m, ok := school.Person(p.Mentor); ok {
+			d.Mentor = m
+		}
+		out[i] = d
+	}
+
+	pipe := rdb.Pipeline()
+	idx := make([]*redis.StringSliceCmd, len(pupils))
+	lo, hi := strconv.FormatInt(bot.DayNumber(from), 10), strconv.FormatInt(bot.DayNumber(to), 10)
+	for i, p := range pupils {
+		idx[i] = pipe.ZRangeByScore(ctx, st.Key("cix:"+p.ID), &redis.ZRangeBy{Min: lo, Max: hi})
+	}
+	helpIdx := map[string]*redis.StringSliceCmd{}
+	for id, c := range classes {
+		start := from.On(c.Location).UnixMilli()
+		end := to.AddDays(1).On(c.Location).UnixMilli() - 1
+		helpIdx[id] = pipe.ZRangeByScore(ctx, st.Key("hq:"+id), &redis.ZRangeBy{Min: strconv.FormatInt(start, 10), Max: strconv.FormatInt(end, 10)})
+	}
+	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
+		return nil, fmt.Errorf("read check-in indexes: %w", err)
+	}
+
+	pipe = rdb.Pipeline()
+	docs := make([]*redis.SliceCmd, len(pupils))
+	helps := make([]*redis.SliceCmd, len(pupils))
+	for i, p := range pupils {
+		dates := idx[i].Val()
+		if len(dates) > 0 {
+			keys := make([]string, len(dates))
+			for j, d := range dates {
+				keys[j] = st.Key("ci:" + p.ID + ":" + d)
+			}
+			docs[i] = pipe.MGet(ctx, keys...)
+		}
+		// Help request ids are PERSON-DATE: only this pupil's are read.
+		var keys []string
+		for _, id := range helpIdx[out[i].Class.ID].Val() {
+			if strings.HasPrefix(id, p.ID+"-") {
+				keys = append(keys, st.Key("h:"+id))
+			}
+		}
+		if len(keys) > 0 {
+			helps[i] = pipe.MGet(ctx, keys...)
+		}
+	}
+	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
+		return nil, fmt.Errorf("read check-ins: %w", err)
+	}
+
+	for i, d := range out {
+		moods := map[string]int{}
+		if docs[i] != nil {
+			for _, v := range docs[i].Val() {
+				s, ok := v.(string)
+				if !ok {
+					continue // expired between the two reads
+				}
+				var c record.CheckIn
+				if err := json.Unmarshal([]byte(s), &c); err != nil {
+					return nil, fmt.Errorf("decode a check-in of %s: %w", d.Pupil.ID, err)
+				}
+				d.CheckIns = append(d.CheckIns, c)
+				if c.Mood > 0 {
+					moods[c.Date] = c.Mood
+				}
+			}
+		}
+		if helps[i] != nil {
+			for _, v := range helps[i].Val() {
+				s, ok := v.(string)
+				if !ok {
+					continue
+				}
+				var h record.HelpRequest
+				if err := json.Unmarshal([]byte(s), &h); err != nil {
+					return nil, fmt.Errorf("decode a help request of %s: %w", d.Pupil.ID, err)
+				}
+				if h.Person == d.Pupil.ID {
+					d.Help = append(d.Help, h)
+				}
+			}
+		}
+		sort.Slice(d.CheckIns, func(a, b int) bool { return d.CheckIns[a].Date < d.CheckIns[b].Date })
+		sort.Slice(d.Help, func(a, b int) bool { return d.Help[a].Created.Before(d.Help[b].Created) })
+		d.Days = chart.Series(chart.SchoolDays(d.Class, from, to), moods)
+	}
+	return out, nil
+}
+
+// Audit records that viewer produced the report of d, in the audit log of the day.
+func Audit(ctx context.Context, st *store.Store, viewer *config.Person, d *Data, now time.Time) error {
+	doc, err := json.Marshal(record.Audit{Time: now, Actor: viewer.ID, Action: "report", Subject: d.Pupil.ID,
+		Detail: "period report " + d.From.String() + " to " + d.To.String()})
+	if err != nil {
+		return err
+	}
+	if err := st.AppendAudit(ctx, now, string(doc)); err != nil {
+		return fmt.Errorf("audit the report of %s: %w", d.Pupil.ID, err)
+	}
+	return nil
+}

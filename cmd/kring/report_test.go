@@ -1,0 +1,96 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/kring-school/kring/bot"
+	"github.com/kring-school/kring/bot/config"
+	"github.com/kring-school/kring/bot/record"
+	"github.com/kring-school/kring/bot/store"
+	"github.com/kring-school/kring/bot/store/storetest"
+)
+
+// TestReportCommand: kring report writes both files for a mentee, refuses a teacher
+// (teachers_see_checkins is false in the example school) and an unknown person, and
+// audits what it wrote.
+func TestReportCommand(t *testing.T) {
+	rdb, prefix := storetest.Redis(t)
+	url := os.Getenv(storetest.EnvURL)
+	if url == "" {
+		url = storetest.DefaultURL
+	}
+	ctx := context.Background()
+	st := store.New(rdb, prefix, "demo", 0)
+	pipe := rdb.Pipeline()
+	for i, date := range []string{"2027-03-01", "2027-03-02", "2027-03-03", "2027-03-04", "2027-03-05"} {
+		d, _ := config.ParseDate(date)
+		doc, _ := json.Marshal(record.CheckIn{Person: "anna", Class: "2B", Date: date, Status: record.Done, Mood: 1 + i, Open: "dag " + date, Goal: "doel " + date})
+		pipe.Set(ctx, st.Key("ci:anna:"+date), doc, time.Hour)
+		pipe.ZAdd(ctx, st.Key("cix:anna"), redis.Z{Score: float64(bot.DayNumber(d)), Member: date})
+	}
+	if _, err := pipe.Exec(ctx); err != nil {
+		t.Fatal(err)
+	}
+	out := t.TempDir()
+	args := func(as string) []string {
+		return []string{"report", "--config", "../../examples/school.yaml", "--redis", url, "--prefix", prefix,
+			"--as", as, "--pupil", "anna", "--from", "2027-03-01", "--to", "2027-03-12", "--out", out, "--log-level", "warn"}
+	}
+	stdout, stderr, code := runKring(t, "", args("devries")...)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	base := filepath.Join(out, "report-anna-2027-03-01-2027-03-12")
+	if strings.TrimSpace(stdout) != base+".html\n"+base+".md" {
+		t.Errorf("stdout %q", stdout)
+	}
+	for _, ext := range []string{".html", ".md"} {
+		fi, err := os.Stat(base + ext)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fi.Mode().Perm() != 0o600 {
+			t.Errorf("%s has mode %v; it holds a minor's words", ext, fi.Mode().Perm())
+		}
+		b, _ := os.ReadFile(base + ext)
+		for _, want := range []string{"Periodeverslag van Anna", "dag 2027", "data:image/png;base64,"} {
+			if !strings.Contains(string(b), want) {
+				t.Errorf("%s lacks %q", ext, want)
+			}
+		}
+	}
+	keys, _ := rdb.Keys(ctx, prefix+":{demo}:audit:*").Result()
+	var found bool
+	for _, k := range keys {
+		for _, e := range rdb.LRange(ctx, k, 0, -1).Val() {
+			found = found || strings.Contains(e, `"actor":"devries","action":"report","subject":"anna"`)
+		}
+	}
+	if !found {
+		t.Error("report not audited")
+	}
+
+	for as, want := range map[string]string{"bakker": "refused", "nobody": "not on the roster"} {
+		_, stderr, code = runKring(t, "", args(as)...)
+		if code != 1 || !strings.Contains(stderr, want) {
+			t.Errorf("--as %s: exit %d, %q", as, code, stderr)
+		}
+	}
+	if _, stderr, code = runKring(t, "", "report", "--pupil", "anna"); code != 2 || !strings.Contains(stderr, "--as") {
+		t.Errorf("without --as: exit %d %q", code, stderr)
+	}
+	// --class as the mentor: every pupil of 2B is a mentee of devries.
+	stdout, stderr, code = runKring(t, "", "report", "--config", "../../examples/school.yaml", "--redis", url, "--prefix", prefix,
+		"--as", "devries", "--class", "2B", "--from", "2027-03-01", "--to", "2027-03-05", "--out", out, "--log-level", "warn")
+	if code != 0 || strings.Count(stdout, ".html") != 6 {
+		t.Errorf("--class: exit %d, %q %q", code, stdout, stderr)
+	}
+}
