@@ -462,6 +462,7 @@ func (e *Engine) step(ctx context.Context, r stepRequest) []chat.Message {
 			}
 			e.countAlerts(d.Name(), res.Messages)
 			e.afterCommit(ctx, res.Effects)
+			e.afterStep(ctx, r, snap)
 			return nil
 		case errors.Is(err, store.ErrConflict):
 			if e.obs != nil {
@@ -605,7 +606,7 @@ func (e *Engine) input(r stepRequest, class *config.Class, snap store.Snapshot, 
 	in := dialog.Input{
 		Kind: r.kind, Now: now, Today: config.DateOf(now), School: e.school, Person: r.person,
 		Class: class, L: r.L, Caps: e.capsFor(r.person, r.ev.Platform), Job: r.job, Event: r.ev.ID,
-		LocalizerFor: e.localizerFor, Reachable: e.reachable,
+		LocalizerFor: e.localizerFor, Reachable: e.reachable, CapsOf: e.capsOf,
 		Text: r.ev.Text, Command: strings.ToLower(r.ev.Command), Args: r.args,
 		Action: r.ev.Action, Value: r.ev.Value, Fields: r.ev.Fields,
 		Thread: r.ev.ThreadKey, Channel: !r.ev.DM && r.ev.ThreadKey == "" && r.ev.Mention,
@@ -623,6 +624,14 @@ func (e *Engine) input(r stepRequest, class *config.Class, snap store.Snapshot, 
 	return in
 }
 
+// capsOf is what the platform that reaches person id first can show.
+func (e *Engine) capsOf(id string) chat.Capabilities {
+	if p, ok := e.school.Person(id); ok {
+		return e.capsFor(p, "")
+	}
+	return chat.Capabilities{}
+}
+
 // reachable reports whether a connected platform has an address for person id.
 func (e *Engine) reachable(id string) bool {
 	p, ok := e.school.Person(id)
@@ -630,11 +639,22 @@ func (e *Engine) reachable(id string) bool {
 		return false
 	}
 	for _, ad := range e.adapters {
-		if _, ok := e.personAddress(p, ad.Platform()); ok {
+		if _, ok := e.personAddress(p, ad.Platform()); ok && !refuses(ad, p.ID) {
 			return true
 		}
 	}
 	return false
+}
+
+// Refuser is an adapter that knows it cannot reach some roster people although they
+// have an address on its platform (the terminal simulating someone without an id).
+type Refuser interface {
+	Refuses(person string) bool
+}
+
+func refuses(ad chat.Adapter, person string) bool {
+	r, ok := ad.(Refuser)
+	return ok && r.Refuses(person)
 }
 
 func (e *Engine) localizerFor(p *config.Person) *i18n.Localizer {
@@ -937,6 +957,11 @@ func (e *Engine) queue(b *store.Batch, r stepRequest, m chat.Message, id string)
 		return nil
 	}
 	platform, addr, ok := e.route(m.To, actor, r.ev)
+	if fwd, forwarded := e.forwardStaff(m, ok); forwarded {
+		r.log.Warn("staff message forwarded: no connected platform reaches its recipient", "recipient", m.To.Person, "to", fwd.To.Person)
+		m = fwd
+		platform, addr, ok = e.route(m.To, false, r.ev)
+	}
 	if !ok {
 		r.log.Warn("no connected platform reaches the recipient; message not queued",
 			"to", m.To.Kind, "recipient", m.To.Person+m.To.Class)
@@ -961,7 +986,7 @@ func (e *Engine) route(t chat.Target, actor bool, ev chat.Event) (chat.Platform,
 		}
 	}
 	for _, ad := range e.adapters {
-		if a, ok := e.personAddress(p, ad.Platform()); ok {
+		if a, ok := e.personAddress(p, ad.Platform()); ok && !refuses(ad, p.ID) {
 			return ad.Platform(), a, true
 		}
 	}
@@ -1112,6 +1137,7 @@ func (e *Engine) Unreachable(ctx context.Context, ent outbox.Entry) {
 	if !ok {
 		return
 	}
+	e.forwardRefused(ctx, ent)
 	field := "unreachable:" + string(ent.Platform)
 	snap, err := e.st.Load(ctx, "", p.ID, "")
 	if err != nil {
@@ -1122,7 +1148,9 @@ func (e *Engine) Unreachable(ctx context.Context, ent outbox.Entry) {
 		return
 	}
 	now := e.clk.Now()
-	b := e.st.NewBatch(p.ID, "unreach:"+string(ent.Platform)+":"+p.ID, store.AnyVersion)
+	// One episode per day at most: two processes noticing the same refusal tell once.
+	event := "unreach:" + string(ent.Platform) + ":" + p.ID + ":" + e.today(p).String()
+	b := e.st.NewBatch(p.ID, event, store.AnyVersion)
 	b.SetFields(e.st.PersonKey(p.ID), map[string]string{field: now.UTC().Format(time.RFC3339)})
 	if m, ok := e.school.Person(p.Mentor); ok {
 		L := e.cat.For(e.localeOf(m))
@@ -1131,8 +1159,8 @@ func (e *Engine) Unreachable(ctx context.Context, ent outbox.Entry) {
 			Text:  L.T("core.unreachable_mentor", "Name", chat.Literal(p.Name), "Platform", string(ent.Platform)),
 			Staff: true,
 		}
-		r := stepRequest{ev: chat.Event{ID: "unreach:" + p.ID}, person: p, log: e.log}
-		if err := e.queue(b, r, msg, e.ob.NewID(now, eventHash("unreach:"+p.ID), 0)); err != nil {
+		r := stepRequest{ev: chat.Event{ID: event}, person: p, log: e.log}
+		if err := e.queue(b, r, msg, e.ob.NewID(now, eventHash(event), 0)); err != nil {
 			e.log.Warn("queue unreachable notice", "err", err)
 		}
 	}

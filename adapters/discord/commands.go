@@ -200,7 +200,7 @@ func (a *Adapter) RegisterCommands(ctx context.Context) error {
 	}
 	guild := a.school.Discord.Guild
 	for attempt := 1; ; attempt++ {
-		if err := a.pace(ctx); err != nil {
+		if err := a.pace(ctx, ""); err != nil {
 			return err
 		}
 		_, err := a.s.ApplicationCommandBulkOverwrite(app, guild, cmds, discordgo.WithContext(ctx))

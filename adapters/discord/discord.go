@@ -44,6 +44,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync"
@@ -52,12 +53,12 @@ import (
 
 	"github.com/bwmarrin/discordgo"
 	"github.com/gorilla/websocket"
-	"golang.org/x/time/rate"
 
 	"github.com/kring-school/kring/bot/chat"
 	"github.com/kring-school/kring/bot/clock"
 	"github.com/kring-school/kring/bot/config"
 	"github.com/kring-school/kring/bot/dialog"
+	"github.com/kring-school/kring/bot/guard"
 	"github.com/kring-school/kring/bot/i18n"
 )
 
@@ -68,6 +69,10 @@ import (
 // Interactions (commands, buttons, modals) need no intent. Kring reads no class-channel
 // chatter, so it asks for neither GUILD_MESSAGES nor MESSAGE_CONTENT.
 const Intents = discordgo.IntentsGuilds | discordgo.IntentsDirectMessages
+
+// DeploymentLimit is the pace of bot requests of the whole deployment, shared by every
+// process through the guard: just under Discord's global limit of 50 per second.
+var DeploymentLimit = guard.Limit{Rate: DefaultRate, Burst: 1, Period: time.Second}
 
 // DefaultRate is the default pace of bot requests per second, just under Discord's
 // global limit of 50 (measured: 0.96 of the limit with no 429, see BENCHMARKS.md).
@@ -93,11 +98,20 @@ type Options struct {
 	KV    chat.KV
 	Clock clock.Clock
 	Log   *slog.Logger
-	// Rate is the most bot requests per second Send makes (default DefaultRate).
+	// Rate is the most bot requests per second this process makes (default DefaultRate):
+	// an upper bound under the deployment's shared limit.
 	Rate float64
+	// Guard paces and pauses requests for the whole deployment (see package guard).
+	// When nil the adapter makes one that paces this process only, at Rate.
+	Guard *guard.Guard
 	// HTTPClient is the client discordgo uses for REST calls. Tests pass a client whose
 	// transport leads to a local fake server.
 	HTTPClient *http.Client
+	// APIBase, when set, sends every REST request for discord.com to this base URL
+	// instead (scheme, host and an optional path prefix): a REST rate-limit proxy shared
+	// by replicas, or a fake in end-to-end tests (env KRING_DISCORD_API_URL). The
+	// gateway address comes from the REST answer to GET /gateway/bot.
+	APIBase string
 	// AckBudget bounds the cache lookup that must finish before a form button can be
 	// answered with its modal (default 1.5s; Discord allows 3s for the whole answer).
 	AckBudget time.Duration
@@ -105,18 +119,21 @@ type Options struct {
 	HandleTimeout time.Duration
 	// ShutdownGrace is how long Run waits for events in progress at shutdown (default 10s).
 	ShutdownGrace time.Duration
+	// ResolveAfter is how long a deferred command reply may wait for its follow-up
+	// before the adapter deletes the "thinking…" message (default 20s).
+	ResolveAfter time.Duration
 }
 
 // Adapter is Kring on Discord. It implements chat.Adapter.
 type Adapter struct {
-	o       Options
-	s       *discordgo.Session
-	log     *slog.Logger
-	clock   clock.Clock
-	limiter *rate.Limiter
-	school  *config.School
-	cat     *i18n.Catalog
-	kv      chat.KV
+	o      Options
+	s      *discordgo.Session
+	log    *slog.Logger
+	clock  clock.Clock
+	guard  *guard.Guard
+	school *config.School
+	cat    *i18n.Catalog
+	kv     chat.KV
 
 	appMu sync.RWMutex
 	appID string
@@ -129,9 +146,8 @@ type Adapter struct {
 	seen  *seenSet
 	forms *formCache
 	dms   sync.Map // user id -> DM channel id
-
-	pauseMu    sync.Mutex
-	pauseUntil time.Time
+	// stopping is closed when shutdown begins.
+	stopping chan struct{}
 
 	runMu    sync.Mutex
 	handler  chat.Handler
@@ -179,15 +195,21 @@ func New(o Options) (*Adapter, error) {
 	if o.ShutdownGrace <= 0 {
 		o.ShutdownGrace = 10 * time.Second
 	}
+	if o.ResolveAfter <= 0 {
+		o.ResolveAfter = 20 * time.Second
+	}
 	kv := o.KV
 	if kv == nil {
 		kv = chat.NewMemKV(o.Clock.Now)
 	}
 	a := &Adapter{
 		o: o, log: o.Log, clock: o.Clock,
-		limiter: rate.NewLimiter(rate.Limit(o.Rate), 1),
-		school:  o.School, cat: o.Catalog, kv: kv, appID: o.AppID,
-		ready: make(chan struct{}), seen: newSeenSet(8192), forms: newFormCache(2048),
+		guard:  o.Guard,
+		school: o.School, cat: o.Catalog, kv: kv, appID: o.AppID,
+		ready: make(chan struct{}), seen: newSeenSet(8192), forms: newFormCache(2048), stopping: make(chan struct{}),
+	}
+	if a.guard == nil {
+		a.guard = guard.New(guard.Options{Platform: chat.Discord, Local: o.Rate, Log: o.Log})
 	}
 	token := o.Token
 	if !strings.HasPrefix(token, "Bot ") {
@@ -205,6 +227,13 @@ func New(o Options) (*Adapter, error) {
 	if inner == nil {
 		inner = http.DefaultTransport
 	}
+	if o.APIBase != "" {
+		u, err := url.Parse(o.APIBase)
+		if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
+			return nil, fmt.Errorf("KRING_DISCORD_API_URL %q: give a base URL such as https://discord-proxy.internal:8080", o.APIBase)
+		}
+		inner = &rebase{base: u, inner: inner}
+	}
 	s.Client = &http.Client{Transport: &observer{inner: inner, a: a}, Timeout: base.Timeout}
 	// Kring's outbox retries with the platform's Retry-After; discordgo must not sleep and
 	// retry on its own, nor retry a 502 at once.
@@ -216,6 +245,27 @@ func New(o Options) (*Adapter, error) {
 	s.LogLevel = discordgo.LogError
 	a.s = s
 	return a, nil
+}
+
+// rebase sends requests for Discord's API host to another base URL.
+type rebase struct {
+	base  *url.URL
+	inner http.RoundTripper
+}
+
+func (r *rebase) RoundTrip(req *http.Request) (*http.Response, error) {
+	if h := req.URL.Hostname(); h != "discord.com" && h != "discordapp.com" {
+		return r.inner.RoundTrip(req)
+	}
+	out := req.Clone(req.Context())
+	u := *req.URL
+	u.Scheme, u.Host = r.base.Scheme, r.base.Host
+	u.Path = strings.TrimSuffix(r.base.Path, "/") + u.Path
+	if u.RawPath != "" {
+		u.RawPath = strings.TrimSuffix(r.base.Path, "/") + u.RawPath
+	}
+	out.URL, out.Host = &u, r.base.Host
+	return r.inner.RoundTrip(out)
 }
 
 // Platform implements chat.Adapter.
@@ -251,8 +301,11 @@ func (a *Adapter) Run(ctx context.Context, h chat.Handler) error {
 	for _, f := range []any{a.onReady, a.onGuildCreate, a.onInteraction, a.onMessage, a.onResumed, a.onDisconnect} {
 		defer a.s.AddHandler(f)()
 	}
-	if err := a.s.Open(); err != nil {
-		return openError(err)
+	if err := a.open(ctx); err != nil {
+		if ctx.Err() != nil {
+			return nil
+		}
+		return err
 	}
 	defer a.shutdown()
 	select {
@@ -270,6 +323,40 @@ func (a *Adapter) Run(ctx context.Context, h chat.Handler) error {
 	}
 	<-ctx.Done()
 	return nil
+}
+
+// open connects to the gateway, retrying with backoff (1 s doubling to a minute) while
+// Discord cannot be reached, as the Slack adapter does: a network blip or a Discord
+// outage at start-up must not end the process. A refused token or intents are not
+// retried: they need the operator.
+func (a *Adapter) open(ctx context.Context) error {
+	wait := time.Second
+	for attempt := 1; ; attempt++ {
+		err := a.s.Open()
+		if err == nil {
+			return nil
+		}
+		oerr := openError(err)
+		if permanentOpen(err) {
+			return oerr
+		}
+		a.log.Warn("cannot reach Discord; retrying", "attempt", attempt, "in", wait, "err", oerr)
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-a.clock.After(wait):
+		}
+		wait = min(2*wait, time.Minute)
+	}
+}
+
+// permanentOpen reports whether a gateway connection failed for a reason retrying
+// cannot fix (a refused token, refused intents).
+func permanentOpen(err error) bool {
+	var re *discordgo.RESTError
+	var ce *websocket.CloseError
+	return (errors.As(err, &re) && re.Response != nil && re.Response.StatusCode == http.StatusUnauthorized) ||
+		(errors.As(err, &ce) && (ce.Code == 4004 || ce.Code == 4013 || ce.Code == 4014))
 }
 
 // openError explains why the gateway connection could not be made.
@@ -291,6 +378,7 @@ func (a *Adapter) shutdown() {
 	a.runMu.Lock()
 	a.closing = true
 	a.runMu.Unlock()
+	close(a.stopping)
 	if err := a.s.Close(); err != nil {
 		a.log.Warn("close gateway", "err", cleanErr(err))
 	}
@@ -404,6 +492,10 @@ func (a *Adapter) onResumed(_ *discordgo.Session, _ *discordgo.Resumed) {
 	a.connected.Store(true)
 	a.log.Info("gateway session resumed")
 }
+
+// Paused reports whether Discord refuses all of Kring's sending for now (a ban, a
+// revoked token, a global rate limit) and until when; /healthz and /metrics use it.
+func (a *Adapter) Paused() (reason string, until time.Time) { return a.guard.Paused() }
 
 // Connected reports whether the gateway session is up; /healthz uses it.
 func (a *Adapter) Connected() bool { return a.connected.Load() }

@@ -251,6 +251,11 @@ func (e *env) stop() {
 	case <-time.After(30 * time.Second):
 		e.t.Error("Run did not return after cancel")
 	}
+	// Every deferred command of every test got its follow-up or had its "thinking…"
+	// reply deleted: none is left for Discord to mark "did not respond".
+	if ids := e.fake.Unresolved(); len(ids) != 0 {
+		e.t.Errorf("%d deferred interactions left unresolved: %v", len(ids), ids)
+	}
 }
 
 // dmsTo returns the messages Kring posted in user's DM channel.

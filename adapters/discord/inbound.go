@@ -95,7 +95,12 @@ func (a *Adapter) onInteraction(_ *discordgo.Session, ic *discordgo.InteractionC
 	if err := a.ack(i, resp); err != nil && isCode(err, codeAlreadyAcked) {
 		return // another Kring process took this interaction
 	}
+	deferred := resp.Type == discordgo.InteractionResponseDeferredChannelMessageWithSource
 	a.spawn(func(ctx context.Context, h chat.Handler) {
+		if deferred {
+			// However the step ends, the "thinking…" reply is resolved.
+			defer a.watchDeferred(i.Token)
+		}
 		if hashed != "" && ev.Action == "" {
 			if err := a.resolve(ctx, &ev, hashed); err != nil {
 				a.log.Warn("interaction could not be resolved", "interaction", i.ID, "err", err)
@@ -105,6 +110,48 @@ func (a *Adapter) onInteraction(_ *discordgo.Session, ic *discordgo.InteractionC
 		}
 		a.sendReplies(ctx, ev, h.Handle(ctx, ev))
 	})
+}
+
+// followedKey names the KV mark that an interaction got a follow-up (any process).
+func followedKey(token string) string { return "fu:" + hashKey(token, "followed") }
+
+// watchDeferred makes sure a deferred reply does not stay "thinking…": the step's
+// answer may come as a follow-up from the outbox (in any process), so the adapter waits
+// ResolveAfter and, when no follow-up was posted by then, deletes the deferred
+// message. At shutdown it decides at once.
+func (a *Adapter) watchDeferred(token string) {
+	a.wg.Add(1)
+	go func() {
+		defer a.wg.Done()
+		select {
+		case <-a.clock.After(a.o.ResolveAfter):
+		case <-a.stopping:
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if v, ok, err := a.kv.Get(ctx, followedKey(token)); err == nil && ok && v != "" {
+			return
+		}
+		app, err := a.app(ctx)
+		if err != nil {
+			a.log.Warn("resolve deferred reply", "err", err)
+			return
+		}
+		if err := a.guard.Check(ctx); err != nil {
+			return // banned: Discord will mark it unanswered; nothing else can be done
+		}
+		err = a.s.InteractionResponseDelete(&discordgo.Interaction{AppID: app, Token: token}, discordgo.WithContext(ctx))
+		if err != nil && !tokenDead(a.classify(err, "delete deferred reply")) {
+			a.log.Warn("resolve deferred reply", "err", a.classify(err, "delete deferred reply"))
+		}
+	}()
+}
+
+// markFollowed records that an interaction got its follow-up.
+func (a *Adapter) markFollowed(ctx context.Context, token string) {
+	if err := a.kv.Set(ctx, followedKey(token), "1", replyWindow+time.Minute); err != nil {
+		a.log.Warn("mark interaction answered", "err", err)
+	}
 }
 
 // resolve fills the action (and value) of an event whose component id is a hash.
@@ -352,7 +399,7 @@ func (a *Adapter) onMessage(_ *discordgo.Session, mc *discordgo.MessageCreate) {
 		ev.Time = snowflakeTime(m.ID, a.clock.Now())
 	}
 	a.spawn(func(ctx context.Context, h chat.Handler) {
-		if err := a.kv.Set(ctx, dmKey(m.Author.ID), m.ChannelID, 0); err != nil {
+		if err := a.kv.Set(ctx, dmKey(m.Author.ID), m.ChannelID, idTTL); err != nil {
 			a.log.Warn("cache DM channel", "err", err)
 		}
 		a.sendReplies(ctx, ev, h.Handle(ctx, ev))

@@ -3,6 +3,8 @@ package discord
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -17,12 +19,18 @@ import (
 	"github.com/bwmarrin/discordgo"
 
 	"github.com/kring-school/kring/bot/chat"
+	"github.com/kring-school/kring/bot/guard"
 	"github.com/kring-school/kring/bot/i18n"
 )
 
 // cacheTTL is how long form and long-choice entries stay in the KV: long enough for a
 // pupil to answer a message from last week, short enough not to pile up.
 const cacheTTL = 30 * 24 * time.Hour
+
+// idTTL is how long DM channel and thread ids stay cached. A DM channel id does not
+// change, but a person who leaves the school must not leave a key behind for ever;
+// opening the DM again costs one request.
+const idTTL = 90 * 24 * time.Hour
 
 // minRetry is the shortest pause Kring asks the outbox for, so even a Retry-After of 0
 // never becomes a tight loop.
@@ -122,15 +130,16 @@ func (a *Adapter) dmChannel(ctx context.Context, user string) (string, bool, err
 		a.dms.Store(user, ch)
 		return ch, true, nil
 	}
-	if err := a.pace(ctx); err != nil {
+	if err := a.pace(ctx, ""); err != nil {
 		return "", false, err
 	}
-	c, err := a.s.UserChannelCreate(user, discordgo.WithContext(ctx))
+	rctx, res := withOutcome(ctx)
+	c, err := a.s.UserChannelCreate(user, discordgo.WithContext(rctx))
 	if err != nil {
-		return "", false, a.classify(err, "open DM channel")
+		return "", false, res.classify(a, err, "open DM channel")
 	}
 	a.dms.Store(user, c.ID)
-	if err := a.kv.Set(ctx, dmKey(user), c.ID, 0); err != nil {
+	if err := a.kv.Set(ctx, dmKey(user), c.ID, idTTL); err != nil {
 		a.log.Warn("cache DM channel", "err", err)
 	}
 	return c.ID, false, nil
@@ -160,16 +169,17 @@ func (a *Adapter) thread(ctx context.Context, addr chat.Address, to chat.Target)
 	if name == "" {
 		name = key
 	}
-	if err := a.pace(ctx); err != nil {
+	if err := a.pace(ctx, ""); err != nil {
 		return "", err
 	}
+	rctx, res := withOutcome(ctx)
 	th, err := a.s.ThreadStartComplex(addr.Channel, &discordgo.ThreadStart{
 		Name: clip(name, 100, "…"), Type: discordgo.ChannelTypeGuildPublicThread, AutoArchiveDuration: 1440,
-	}, discordgo.WithContext(ctx))
+	}, discordgo.WithContext(rctx))
 	if err != nil {
-		return "", a.classify(err, "start thread")
+		return "", res.classify(a, err, "start thread")
 	}
-	if err := a.kv.Set(ctx, kvKey, th.ID, 0); err != nil {
+	if err := a.kv.Set(ctx, kvKey, th.ID, idTTL); err != nil {
 		a.log.Warn("cache thread id", "err", err)
 	}
 	return th.ID, nil
@@ -183,20 +193,62 @@ type outgoing struct {
 	mentions   *discordgo.MessageAllowedMentions
 }
 
-// post sends m to a channel, paced under the global limit.
+// messageSend is discordgo's MessageSend with the nonce fields discordgo v0.29 lacks.
+type messageSend struct {
+	*discordgo.MessageSend
+	Nonce        string `json:"nonce,omitempty"`
+	EnforceNonce bool   `json:"enforce_nonce,omitempty"`
+}
+
+// Nonce is the message nonce Kring sends for a logical message id: Discord allows 25
+// characters, so it is a hash of the id. With enforce_nonce, Discord answers a second
+// post with the same nonce (within a few minutes) with the first message instead of
+// creating another: a message sent again after a lost acknowledgement is not doubled.
+func Nonce(id string) string {
+	h := sha256.Sum256([]byte("kring-nonce|" + id))
+	return base64.RawURLEncoding.EncodeToString(h[:])[:25]
+}
+
+// post sends m to a channel, paced under the global and the channel's limit.
 func (a *Adapter) post(ctx context.Context, ch string, m chat.Message, loc *i18n.Localizer) error {
 	out, err := a.build(ctx, m, loc)
 	if err != nil {
 		return err
 	}
-	if err := a.pace(ctx); err != nil {
+	if err := a.pace(ctx, channelRoute(ch)); err != nil {
 		return err
 	}
-	_, err = a.s.ChannelMessageSendComplex(ch, &discordgo.MessageSend{
-		Content: out.content, Components: out.components, Files: out.files,
+	data := messageSend{MessageSend: &discordgo.MessageSend{
+		Content: out.content, Components: out.components,
 		AllowedMentions: out.mentions, Flags: discordgo.MessageFlagsSuppressEmbeds,
-	}, discordgo.WithContext(ctx))
-	return a.classify(err, "send message")
+	}, Nonce: Nonce(m.ID), EnforceNonce: m.ID != ""}
+	if m.ID == "" {
+		data.Nonce = ""
+	}
+	endpoint := discordgo.EndpointChannelMessages(ch)
+	rctx, res := withOutcome(ctx)
+	if len(out.files) > 0 {
+		contentType, body, encErr := discordgo.MultipartBodyWithJSON(data, out.files)
+		if encErr != nil {
+			return fmt.Errorf("message %s: encode files: %w", m.ID, encErr)
+		}
+		_, err = a.s.RequestRaw("POST", endpoint, contentType, body, endpoint, 0, discordgo.WithContext(rctx))
+	} else {
+		_, err = a.s.RequestWithBucketID("POST", endpoint, data, endpoint, discordgo.WithContext(rctx))
+	}
+	return res.classify(a, err, "send message")
+}
+
+// classify is Adapter.classify, except that a request the observer found banned or
+// unauthorised becomes the *chat.PausedError it recorded.
+func (o *outcome) classify(a *Adapter, err error, what string) error {
+	if err == nil {
+		return nil
+	}
+	if o.paused != nil {
+		return o.paused
+	}
+	return a.classify(err, what)
 }
 
 // followUp answers an interaction through its webhook. Interaction webhooks are not
@@ -220,17 +272,27 @@ func (a *Adapter) followUp(ctx context.Context, ref replyRef, m chat.Message, us
 	if (m.Ephemeral || m.Staff) && !ref.dm {
 		flags |= discordgo.MessageFlagsEphemeral
 	}
+	if err := a.guard.Check(ctx); err != nil {
+		return err
+	}
+	rctx, res := withOutcome(ctx)
 	_, err = a.s.FollowupMessageCreate(&discordgo.Interaction{AppID: app, Token: ref.token}, true, &discordgo.WebhookParams{
 		Content: out.content, Components: out.components, Files: out.files,
 		AllowedMentions: out.mentions, Flags: flags,
-	}, discordgo.WithContext(ctx))
-	return a.classify(err, "answer interaction")
+	}, discordgo.WithContext(rctx))
+	if err == nil {
+		a.markFollowed(ctx, ref.token)
+	}
+	return res.classify(a, err, "answer interaction")
 }
 
 // build renders text, choices, form and image.
 func (a *Adapter) build(ctx context.Context, m chat.Message, loc *i18n.Localizer) (outgoing, error) {
 	var out outgoing
 	out.content, out.mentions = content(m, a.school, loc.T("discord.ellipsis"))
+	if strings.TrimSpace(out.content) == "" {
+		out.content = "" // Discord refuses whitespace alone (50006); never send it
+	}
 	rows, err := a.choiceRows(ctx, m, loc)
 	if err != nil {
 		return out, err
@@ -388,46 +450,39 @@ func (a *Adapter) loadForm(ctx context.Context, hash string) (chat.Form, bool, e
 	return f, true, nil
 }
 
-// pace waits out a global rate limit Discord announced, then for the pacer's turn. A
-// pause announced while waiting for the turn is waited out too, so requests queued
-// behind the pacer do not run into the limit.
-func (a *Adapter) pace(ctx context.Context) error {
-	for {
-		a.pauseMu.Lock()
-		wait := time.Until(a.pauseUntil)
-		a.pauseMu.Unlock()
-		if wait > 0 {
-			t := time.NewTimer(wait)
-			select {
-			case <-ctx.Done():
-				t.Stop()
-				return ctx.Err()
-			case <-t.C:
-			}
-			continue
-		}
-		if err := a.limiter.Wait(ctx); err != nil {
-			return err
-		}
-		a.pauseMu.Lock()
-		paused := time.Now().Before(a.pauseUntil)
-		a.pauseMu.Unlock()
-		if !paused {
-			return nil
-		}
+// routeLimit is Discord's limit on posting to one channel (5 messages per 5 seconds),
+// shared by every Kring process through the guard. discordgo still follows each
+// answer's X-RateLimit headers within a process.
+var routeLimit = guard.Limit{Rate: 5, Burst: 5, Period: 5 * time.Second}
+
+// pace waits for the turn of a bot request on route (under the deployment's global and
+// route limits), or returns a *chat.PausedError while Discord refuses Kring.
+func (a *Adapter) pace(ctx context.Context, route string) error {
+	lim := guard.Limit{}
+	if route != "" {
+		lim = routeLimit
 	}
+	return a.guard.Wait(ctx, route, lim)
 }
 
-func (a *Adapter) pauseFor(d time.Duration) {
-	a.pauseMu.Lock()
-	defer a.pauseMu.Unlock()
-	if until := time.Now().Add(d); until.After(a.pauseUntil) {
-		a.pauseUntil = until
-	}
+// outcomeKey carries a request's *outcome from the caller to the observer.
+type outcomeKey struct{}
+
+// outcome is what the observer saw of one request that the caller must act on.
+type outcome struct {
+	paused *chat.PausedError
 }
 
-// observer watches responses for a global 429: then every paced request waits, not
-// just the one that was refused.
+func withOutcome(ctx context.Context) (context.Context, *outcome) {
+	o := &outcome{}
+	return context.WithValue(ctx, outcomeKey{}, o), o
+}
+
+// observer watches every response and tells the guard: a global 429 pauses every
+// process for its Retry-After, a route 429 that route; a 429 without rate-limit headers
+// is Cloudflare's ban of the IP and a 401 on a bot route a revoked token: both stop all
+// sending for minutes (the guard backs off and tells the admin). Anything else that
+// succeeds ends such an episode.
 type observer struct {
 	inner http.RoundTripper
 	a     *Adapter
@@ -435,24 +490,72 @@ type observer struct {
 
 func (o *observer) RoundTrip(req *http.Request) (*http.Response, error) {
 	resp, err := o.inner.RoundTrip(req)
-	if err == nil && resp.StatusCode == http.StatusTooManyRequests &&
-		(resp.Header.Get("X-RateLimit-Global") == "true" || resp.Header.Get("X-RateLimit-Scope") == "global") {
-		// The body's retry_after is exact; the Retry-After header is rounded up to seconds.
-		after := retryAfterHeader(resp.Header, time.Second)
-		if body, rerr := io.ReadAll(io.LimitReader(resp.Body, 1<<16)); rerr == nil {
-			_ = resp.Body.Close()
-			resp.Body = io.NopCloser(bytes.NewReader(body))
-			var tm struct {
-				RetryAfter *float64 `json:"retry_after"`
-			}
-			if json.Unmarshal(body, &tm) == nil && tm.RetryAfter != nil && *tm.RetryAfter >= 0 {
-				after = time.Duration(*tm.RetryAfter * float64(time.Second))
-			}
-		}
-		o.a.pauseFor(after)
+	if err != nil {
+		return resp, err
 	}
-	return resp, err
+	ctx := context.WithoutCancel(req.Context())
+	out, _ := req.Context().Value(outcomeKey{}).(*outcome)
+	h := resp.Header
+	switch {
+	case resp.StatusCode == http.StatusTooManyRequests && h.Get("X-RateLimit-Scope") == "" &&
+		h.Get("X-RateLimit-Global") == "" && h.Get("X-RateLimit-Bucket") == "" && h.Get("X-RateLimit-Limit") == "":
+		d := o.a.guard.Banned(ctx, retryAfterHeader(h, 0))
+		if out != nil {
+			out.paused = &chat.PausedError{After: d, Reason: guard.ReasonBanned, Err: errors.New("discord answered 429 without rate-limit headers: the IP is banned for a while")}
+		}
+	case resp.StatusCode == http.StatusTooManyRequests && (h.Get("X-RateLimit-Global") == "true" || h.Get("X-RateLimit-Scope") == "global"):
+		o.a.guard.GlobalLimited(ctx, o.retryAfter(resp))
+	case resp.StatusCode == http.StatusTooManyRequests:
+		o.a.guard.RouteLimited(ctx, routeOf(req), o.retryAfter(resp))
+	case resp.StatusCode == http.StatusUnauthorized && botPath(req.URL.Path):
+		d := o.a.guard.Unauthorized(ctx)
+		if out != nil {
+			out.paused = &chat.PausedError{After: d, Reason: guard.ReasonUnauthorized, Err: errors.New("discord refused the bot token (401): reset it on the application's Bot page, set DISCORD_TOKEN and restart")}
+		}
+	case resp.StatusCode < 400:
+		o.a.guard.OK(ctx)
+	}
+	return resp, nil
 }
+
+// retryAfter reads a 429's wait: the body's retry_after is exact; the Retry-After
+// header is rounded up to seconds.
+func (o *observer) retryAfter(resp *http.Response) time.Duration {
+	after := retryAfterHeader(resp.Header, time.Second)
+	if body, rerr := io.ReadAll(io.LimitReader(resp.Body, 1<<16)); rerr == nil {
+		_ = resp.Body.Close()
+		resp.Body = io.NopCloser(bytes.NewReader(body))
+		var tm struct {
+			RetryAfter *float64 `json:"retry_after"`
+		}
+		if json.Unmarshal(body, &tm) == nil && tm.RetryAfter != nil && *tm.RetryAfter >= 0 {
+			after = time.Duration(*tm.RetryAfter * float64(time.Second))
+		}
+	}
+	return after
+}
+
+// botPath reports whether a REST path is authorised by the bot token (interaction
+// callbacks and webhook follow-ups use the interaction's own token).
+func botPath(p string) bool {
+	return !strings.Contains(p, "/interactions/") && !strings.Contains(p, "/webhooks/")
+}
+
+// routeOf names a request's route bucket: method and path up to the major parameter
+// (POST /channels/42/messages), as pace is given it.
+func routeOf(req *http.Request) string {
+	p := req.URL.Path
+	if i := strings.Index(p, "/channels/"); i >= 0 {
+		p = p[i:]
+		parts := strings.Split(strings.Trim(p, "/"), "/")
+		if len(parts) >= 3 {
+			return req.Method + " /" + strings.Join(parts[:3], "/")
+		}
+	}
+	return ""
+}
+
+func channelRoute(ch string) string { return "POST /channels/" + ch + "/messages" }
 
 func retryAfterHeader(h http.Header, fallback time.Duration) time.Duration {
 	if v := h.Get("Retry-After"); v != "" {

@@ -46,6 +46,10 @@ type Options struct {
 	Script bool
 	// As is the person to start as (default: the first pupil).
 	As string
+	// Session, if set, replaces the random part of event ids: a script on a throwaway
+	// store uses a fixed one, so ids derived from events (question codes) are the same
+	// every run. Leave it empty on a store that outlives the session.
+	Session string
 }
 
 // Adapter is the terminal platform.
@@ -63,14 +67,20 @@ type Adapter struct {
 	seq     int
 	choices map[string][]chat.Choice
 	pending map[string][]string
+	// offline are people the terminal pretends Kring cannot reach (:offline).
+	offline map[string]bool
 }
 
 // New returns a terminal adapter. Call Bind before Run.
 func New(o Options) *Adapter {
 	var b [6]byte
 	_, _ = rand.Read(b[:])
-	a := &Adapter{o: o, L: o.Catalog.For(o.School.Locale), session: hex.EncodeToString(b[:]),
-		choices: map[string][]chat.Choice{}, pending: map[string][]string{}}
+	session := hex.EncodeToString(b[:])
+	if o.Session != "" {
+		session = o.Session
+	}
+	a := &Adapter{o: o, L: o.Catalog.For(o.School.Locale), session: session,
+		choices: map[string][]chat.Choice{}, pending: map[string][]string{}, offline: map[string]bool{}}
 	if p, ok := o.School.FindPerson(o.As); ok {
 		a.as = p
 	} else if ps := pupils(o.School); len(ps) > 0 {
@@ -91,6 +101,14 @@ func (a *Adapter) Platform() chat.Platform { return chat.Shell }
 // Capabilities implements chat.Adapter: choices are numbered lines you answer by number.
 func (a *Adapter) Capabilities() chat.Capabilities {
 	return chat.Capabilities{Buttons: true, Ephemeral: true}
+}
+
+// Refuses reports whether the terminal pretends Kring cannot reach person (:offline),
+// as if they had no Discord or Slack id: the Engine then treats them as unreachable.
+func (a *Adapter) Refuses(person string) bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.offline[person]
 }
 
 // Send implements chat.Adapter: it prints the message, or keeps it for the person it is
@@ -313,6 +331,16 @@ func letters(s string) string {
 	}, s), unicode.IsSpace))
 }
 
+// nextDue is when the next job or dialog timer is due, where the scheduler knows timers.
+func (a *Adapter) nextDue(ctx context.Context) time.Time {
+	if d, ok := a.sched.(interface {
+		NextDue(context.Context, time.Time) time.Time
+	}); ok {
+		return d.NextDue(ctx, a.o.Clock.Now())
+	}
+	return a.sched.Next(a.o.Clock.Now())
+}
+
 func (a *Adapter) meta(ctx context.Context, line string) (bool, error) {
 	cmd, arg, _ := strings.Cut(strings.TrimPrefix(line, ":"), " ")
 	arg = strings.TrimSpace(arg)
@@ -333,6 +361,15 @@ func (a *Adapter) meta(ctx context.Context, line string) (bool, error) {
 		for _, t := range waiting {
 			fmt.Fprintln(a.o.Out, t)
 		}
+	case "offline":
+		p, ok := a.o.School.FindPerson(arg)
+		if !ok {
+			return false, fmt.Errorf("%s", a.L.T("shell.no_such_person", "Ref", arg))
+		}
+		a.mu.Lock()
+		a.offline[p.ID] = true
+		a.mu.Unlock()
+		fmt.Fprintln(a.o.Out, a.L.T("shell.offline", "Name", p.Name))
 	case "who":
 		for _, p := range a.o.School.People {
 			fmt.Fprintf(a.o.Out, "  %-10s %-20s %s\n", p.ID, p.Name, a.roles(p))
@@ -359,12 +396,14 @@ func (a *Adapter) meta(ctx context.Context, line string) (bool, error) {
 			fmt.Fprintln(a.o.Out, a.stamp())
 			break
 		}
-		// Walk through every job time on the way so nothing is skipped or bunched up.
+		// Walk through every job and timer on the way so nothing is skipped or bunched up.
+		var last time.Time
 		for {
-			next := a.sched.Next(a.o.Clock.Now())
-			if next.IsZero() || next.After(target) {
+			next := a.nextDue(ctx)
+			if next.IsZero() || next.After(target) || !next.After(last) {
 				break
 			}
+			last = next
 			a.o.Clock.Set(next)
 			fmt.Fprintln(a.o.Out, a.stamp())
 			if err := a.driver.Tick(ctx); err != nil {

@@ -12,6 +12,7 @@ import (
 	slackgo "github.com/slack-go/slack"
 
 	"github.com/kring-school/kring/bot/chat"
+	"github.com/kring-school/kring/bot/guard"
 )
 
 // Slack error codes that mean "try again later" rather than "this will never work".
@@ -23,6 +24,12 @@ var transientCodes = map[string]bool{
 // Slack error codes that mean the person cannot be reached by the bot.
 var unreachableCodes = map[string]bool{
 	"user_not_found": true, "user_disabled": true, "cannot_dm_bot": true, "user_not_visible": true,
+}
+
+// Slack error codes that mean the bot token no longer works: every call would fail
+// the same way until an operator puts a new token in place.
+var authCodes = map[string]bool{
+	"invalid_auth": true, "token_revoked": true, "token_expired": true, "account_inactive": true, "not_authed": true,
 }
 
 // fail turns a slack-go error from method into what the outbox understands: a
@@ -57,6 +64,14 @@ func (a *Adapter) fail(method, channel string, err error) error {
 			return &chat.RetryError{After: 5 * time.Second, Err: wrapped}
 		case unreachableCodes[se.Err]:
 			return fmt.Errorf("slack %s: %w: %w", method, chat.ErrUnreachable, err)
+		case authCodes[se.Err]:
+			// Stop sending (every message waits in the outbox) and tell the admins once.
+			after := guard.UnauthorizedPause
+			if g := a.opt.Guard; g != nil {
+				after = g.Unauthorized(context.Background())
+			}
+			return &chat.PausedError{After: after, Reason: guard.ReasonUnauthorized,
+				Err: fmt.Errorf("%w (Slack refused the bot token: reinstall the app or put a new SLACK_BOT_TOKEN in place and restart)", wrapped)}
 		}
 		return wrapped
 	}

@@ -162,7 +162,31 @@ func (a *Adapter) dispatch(ctx context.Context, ev chat.Event) {
 		return
 	}
 	ev.Platform = chat.Slack
-	a.answer(ctx, ev, h.Handle(ctx, ev))
+	replies := h.Handle(ctx, ev)
+	if len(replies) > 0 && !a.firstReply(ctx, ev.ID) {
+		// Slack delivered this event again (its retry, perhaps to another process) and
+		// the Engine answered it again because nothing was saved for it (no conversation
+		// waits): the person already has the answer.
+		a.log.Info("reply to a redelivered event not sent again", "event", ev.ID)
+		return
+	}
+	a.answer(ctx, ev, replies)
+}
+
+// firstReply reports whether this is the first time an immediate reply to event id is
+// sent, in any process (via the KV when it can tell, else in this process).
+func (a *Adapter) firstReply(ctx context.Context, id string) bool {
+	if id == "" {
+		return true
+	}
+	if kv, ok := a.store().(chat.OnceKV); ok {
+		first, err := kv.SetNX(ctx, kvReplied+id, "1", repliedTTL)
+		if err == nil {
+			return first
+		}
+		a.log.Warn("remember reply", "err", err)
+	}
+	return a.seen.first("reply:" + id)
 }
 
 // answer sends the Engine's immediate replies to the actor, in place of the event
@@ -295,6 +319,12 @@ func (a *Adapter) onBlockActions(ctx context.Context, cb slackgo.InteractionCall
 		}
 		if ev.Time.IsZero() {
 			ev.Time = a.clk.Now()
+		}
+		if !a.unhash(ctx, &ev) {
+			a.log.Warn("choice no longer cached", "event", ev.ID)
+			lang := a.langForUser(cb.User.ID)
+			a.answer(ctx, ev, []chat.Message{{To: chat.Target{Kind: chat.ToPerson}, Text: a.cat.For(lang).T("delivery.choice_expired"), Ephemeral: true}})
+			continue
 		}
 		// Take the buttons away first, so the same question cannot be answered twice. A
 		// post in a class channel keeps them: its buttons are for every classmate, and

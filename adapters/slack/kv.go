@@ -14,10 +14,15 @@ const (
 	// kvSent marks the text part of a message with an image as posted, so a retry
 	// after a failed upload does not post the text twice.
 	kvSent = "sent:"
+	// kvReplied marks an event whose immediate reply was sent, so Slack's retry of the
+	// same event (same event_id) is not answered twice.
+	kvReplied = "replied:"
 )
 
 const (
 	dmTTL   = 90 * 24 * time.Hour
 	formTTL = 14 * 24 * time.Hour
 	sentTTL = 48 * time.Hour
+	// repliedTTL covers Slack's retries: three, within about an hour and a half.
+	repliedTTL = 2 * time.Hour
 )

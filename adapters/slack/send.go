@@ -21,7 +21,26 @@ import (
 // staff-only message never lands in a shared channel. It blocks for the pacer
 // and honours ctx.
 func (a *Adapter) Send(ctx context.Context, d chat.Delivery) error {
-	m := d.Message
+	g := a.opt.Guard
+	if g == nil {
+		return a.send(ctx, d)
+	}
+	if err := g.Check(ctx); err != nil {
+		return err
+	}
+	err := a.send(ctx, d)
+	if err == nil {
+		g.OK(ctx) // a refused token's episode is over once a send goes through
+	}
+	return err
+}
+
+func (a *Adapter) send(ctx context.Context, d chat.Delivery) error {
+	m, err := a.fitChoices(ctx, d.Message)
+	if err != nil {
+		return err
+	}
+	d.Message = m
 	if m.ReplyRef != "" {
 		done, err := a.sendViaRef(ctx, d)
 		if done {
@@ -398,6 +417,7 @@ func (a *Adapter) respond(ctx context.Context, url, respType string, replace boo
 	} else {
 		opts = append(opts, slackgo.MsgOptionResponseURL(url, respType))
 	}
+	opts = append(opts, slackgo.MsgOptionDisableLinkUnfurl(), slackgo.MsgOptionDisableMediaUnfurl())
 	_, _, err := a.api.PostMessageContext(ctx, "", opts...)
 	return err
 }

@@ -48,6 +48,7 @@ import (
 	"github.com/kring-school/kring/bot/clock"
 	"github.com/kring-school/kring/bot/config"
 	"github.com/kring-school/kring/bot/dialog"
+	"github.com/kring-school/kring/bot/guard"
 	"github.com/kring-school/kring/bot/i18n"
 )
 
@@ -109,6 +110,9 @@ type Options struct {
 
 	// APIURL replaces https://slack.com/api/ (tests point it at fakeslack).
 	APIURL string
+	// Guard, if set, shares a refused token's pause with every process and tells the
+	// admins (see package guard). Slack's own rate limits are paced by Pace.
+	Guard *guard.Guard
 	// HTTPClient replaces the default HTTP client.
 	HTTPClient *http.Client
 }
@@ -126,11 +130,26 @@ func EnvOptions(getenv func(string) string) Options {
 		Mode:          strings.ToLower(strings.TrimSpace(getenv("KRING_SLACK_MODE"))),
 		Listen:        strings.TrimSpace(getenv("KRING_SLACK_LISTEN")),
 		Command:       strings.TrimSpace(getenv("KRING_SLACK_COMMAND")),
+		// A Web API base URL other than Slack's (a proxy shared by replicas, or a fake in
+		// end-to-end tests), ending in "/api/".
+		APIURL: strings.TrimSpace(getenv("KRING_SLACK_API_URL")),
 	}
 	if o.Mode == ModeHTTP && o.Listen == "" {
 		o.Listen = DefaultListen
 	}
+	if o.APIURL != "" && !strings.HasSuffix(o.APIURL, "/") {
+		o.APIURL += "/" // slack-go appends the method name
+	}
 	return o
+}
+
+// Paused reports whether Slack refuses all of Kring's sending for now (a refused
+// token) and until when; /healthz and /metrics use it.
+func (a *Adapter) Paused() (reason string, until time.Time) {
+	if a.opt.Guard == nil {
+		return "", time.Time{}
+	}
+	return a.opt.Guard.Paused()
 }
 
 // Adapter is the Slack platform adapter. It implements chat.Adapter and chat.HomePublisher.

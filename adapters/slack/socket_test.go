@@ -370,3 +370,31 @@ func TestSocketAcknowledgesBeforeTheWork(t *testing.T) {
 	r.h.next(t) // the Engine holds the event until release
 	r.wait(func() bool { return r.fake.Acked(id) })
 }
+
+// Slack re-sends a DM event while no conversation waits for it: the Engine has nothing
+// to save for it, so it answers the retry again ("I'm not expecting a message"). The
+// person gets that answer once.
+func TestRetriedEventWithoutConversationIsAnsweredOnce(t *testing.T) {
+	r := newRig(t, ModeSocket)
+	r.h.mu.Lock()
+	r.h.replies = func(chat.Event) []chat.Message {
+		return []chat.Message{{To: chat.Target{Kind: chat.ToPerson}, Text: "Ik verwacht nu geen bericht van je."}}
+	}
+	r.h.mu.Unlock()
+	msg := r.fake.EventCallback("Ev0RETRY1", r.fake.MessageIM("U0ANNA", "hallo?"))
+	r.envelope(fakeslack.Envelope{Type: "events_api", Payload: msg})
+	r.h.next(t)
+	r.settle()
+	r.envelope(fakeslack.Envelope{Type: "events_api", Payload: msg, RetryAttempt: 1, RetryReason: "timeout"})
+	r.h.next(t)
+	r.settle()
+	n := 0
+	for _, m := range r.fake.Messages(r.fake.DM("U0ANNA")) {
+		if strings.Contains(visible(m), "verwacht nu geen bericht") {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Fatalf("the answer to one message delivered twice was posted %d times, want 1", n)
+	}
+}

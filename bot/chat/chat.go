@@ -265,6 +265,14 @@ type KV interface {
 	Set(ctx context.Context, key, value string, ttl time.Duration) error
 }
 
+// OnceKV is a KV that can also store a key only when it is absent, so several
+// processes agree on who acts first (one reply to an event Slack delivered twice).
+// The store's KV and MemKV implement it.
+type OnceKV interface {
+	KV
+	SetNX(ctx context.Context, key, value string, ttl time.Duration) (bool, error)
+}
+
 // Home is what a person's own page shows (Slack App Home): a pupil's goal and recent
 // check-ins, a mentor's mentees at a glance. The Engine builds it; adapters that have
 // such a page implement HomePublisher.
@@ -306,3 +314,21 @@ type HomeMentee struct {
 type HomePublisher interface {
 	PublishHome(ctx context.Context, h Home) error
 }
+
+// PausedError means the platform refuses all sending for now (a Cloudflare ban of the
+// IP, a revoked token): the outbox keeps every message for the platform, counts no
+// attempt and buries nothing, and tries again after After.
+type PausedError struct {
+	After time.Duration
+	// Reason is a short machine name: "banned", "unauthorized".
+	Reason string
+	Err    error
+}
+
+// Error implements error.
+func (e *PausedError) Error() string {
+	return fmt.Sprintf("platform paused (%s) for %s: %v", e.Reason, e.After, e.Err)
+}
+
+// Unwrap returns the cause.
+func (e *PausedError) Unwrap() error { return e.Err }

@@ -48,3 +48,18 @@ func (k *MemKV) Set(_ context.Context, key, value string, ttl time.Duration) err
 	k.m[key] = e
 	return nil
 }
+
+// SetNX stores value under key unless a live value is there, and reports whether it did.
+func (k *MemKV) SetNX(_ context.Context, key, value string, ttl time.Duration) (bool, error) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if e, ok := k.m[key]; ok && (e.exp.IsZero() || !k.now().After(e.exp)) {
+		return false, nil
+	}
+	e := memEntry{v: value}
+	if ttl > 0 {
+		e.exp = k.now().Add(ttl)
+	}
+	k.m[key] = e
+	return true, nil
+}

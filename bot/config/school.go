@@ -52,6 +52,8 @@ type School struct {
 	// Retention is how long records that hold pupils' words are kept, e.g. "365d" or "8760h".
 	Retention Duration `yaml:"retention"`
 	Policy    Policy   `yaml:"policy"`
+	// Questions are the settings of pupils' questions to teachers.
+	Questions Questions `yaml:"questions"`
 	Discord   struct {
 		// Guild is the Discord server id this school runs on.
 		Guild string `yaml:"guild"`
@@ -94,6 +96,16 @@ type Policy struct {
 	LowMoodRun int `yaml:"low_mood_run"`
 	// SilentDays is how many school days without a check-in alert the mentor (default 3).
 	SilentDays int `yaml:"silent_days"`
+}
+
+// Questions are the settings of pupils' questions to teachers, counted in school
+// hours (schedule.day_start to day_end of school days; weekends and holidays skipped).
+type Questions struct {
+	// RemindAfter is how long a question waits before its teacher is reminded (default 4h).
+	RemindAfter Duration `yaml:"remind_after"`
+	// EscalateAfter is how long a question waits before the pupil's mentor sees it too
+	// (default 8h; after RemindAfter).
+	EscalateAfter Duration `yaml:"escalate_after"`
 }
 
 // Class is one school class (e.g. "2B") with its schedule and channels.
@@ -207,6 +219,12 @@ func (s *School) Prepare() error {
 	}
 	if s.Policy.SilentDays == 0 {
 		s.Policy.SilentDays = 3
+	}
+	if s.Questions.RemindAfter == 0 {
+		s.Questions.RemindAfter = Duration(4 * time.Hour)
+	}
+	if s.Questions.EscalateAfter == 0 {
+		s.Questions.EscalateAfter = Duration(8 * time.Hour)
 	}
 	s.byID = map[string]*Person{}
 	s.byDiscord = map[string]*Person{}

@@ -58,3 +58,36 @@ func (c *Class) AddSchoolTime(t time.Time, d time.Duration) time.Time {
 	}
 	return t
 }
+
+// SchoolTimeBetween returns how much school time (the hours between DayStart and DayEnd
+// of school days, holidays and weekends skipped) lies between from and to, in the
+// class's time zone; zero when to is not after from.
+func (c *Class) SchoolTimeBetween(from, to time.Time) time.Duration {
+	loc := c.Location
+	if loc == nil {
+		loc = time.UTC
+	}
+	if !to.After(from) {
+		return 0
+	}
+	from, to = from.In(loc), to.In(loc)
+	var total time.Duration
+	last := DateOf(to)
+	// 400 days at most, as AddSchoolTime: enough for any question that is still open.
+	for day, i := DateOf(from), 0; !last.Before(day) && i < 400; day, i = day.AddDays(1), i+1 {
+		if !c.IsSchoolDay(day) {
+			continue
+		}
+		start, end := c.Schedule.DayStart.On(day, loc), c.Schedule.DayEnd.On(day, loc)
+		if from.After(start) {
+			start = from
+		}
+		if to.Before(end) {
+			end = to
+		}
+		if end.After(start) {
+			total += end.Sub(start)
+		}
+	}
+	return total
+}

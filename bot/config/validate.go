@@ -98,6 +98,13 @@ func (l *loader) validateSchool(s *School) {
 	if s.Policy.SilentDays < 0 {
 		l.at("policy.silent_days", "%d is negative; use a number of school days, e.g. 3", s.Policy.SilentDays)
 	}
+	ra, ea := time.Duration(s.Questions.RemindAfter), time.Duration(s.Questions.EscalateAfter)
+	if ra < 0 || (ra > 0 && ra < 15*time.Minute) {
+		l.at("questions.remind_after", "%s is too short; remind after at least 15 minutes of school time, e.g. 4h", shortDuration(ra))
+	}
+	if ea < 0 || (ea > 0 && ra > 0 && ea <= ra) {
+		l.at("questions.escalate_after", "%s must be longer than remind_after (%s), e.g. 8h", shortDuration(ea), shortDuration(ra))
+	}
 	langs := make([]string, 0, len(s.Policy.AlertWords))
 	for lang := range s.Policy.AlertWords {
 		langs = append(langs, lang)

@@ -62,6 +62,9 @@ type Input struct {
 	Reachable func(id string) bool
 	// Caps is what the person's platform can show, so the dialog can degrade.
 	Caps chat.Capabilities
+	// CapsOf is what the platform that reaches roster person id can show, for a message
+	// to someone else (a form for a teacher where their platform has forms). Nil: Caps.
+	CapsOf func(id string) chat.Capabilities
 	// Job names the scheduled job for Start and Remind inputs.
 	Job string
 	// Event is the id of the event or job step this input comes from: stable across

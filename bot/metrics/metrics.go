@@ -17,11 +17,14 @@
 //	outbox_delivered_total{platform}        messages the platform accepted
 //	outbox_retries_total{platform,reason}   sends put back for later: throttled or error
 //	outbox_throttled_total{platform}        sends refused with a retry hint (429, 5xx)
-//	outbox_failed_total{platform,reason}    messages given up on: unreachable, gave-up
+//	outbox_failed_total{platform,reason}    messages given up on: unreachable, permanent, gave-up
 //	outbox_depth                            messages queued (due or waiting to retry)
 //	outbox_dead                             messages in the dead-letter set
 //	store_up                                1 when the outbox depth could be read
 //	alerts_total{dialog}                    private alerts to mentors and care staff
+//	job_people_total{job,outcome}           people a job served, and those it could not reach
+//	platform_paused{platform,reason}        1 while a platform refuses sending (banned, unauthorized)
+//	platform_paused_seconds{platform}       seconds until sending is tried again
 //
 // plus the Go runtime and process collectors (go_*, process_*).
 package metrics
@@ -74,6 +77,7 @@ type Metrics struct {
 	throttled   *prometheus.CounterVec
 	failed      *prometheus.CounterVec
 	alerts      *prometheus.CounterVec
+	jobPeople   *prometheus.CounterVec
 	panics      *prometheus.CounterVec
 }
 
@@ -121,9 +125,12 @@ func New() *Metrics {
 		alerts: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "kring_alerts_total", Help: "Private alerts sent to mentors and care staff, by dialog.",
 		}, []string{"dialog"}),
+		jobPeople: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "kring_job_people_total", Help: "People a scheduled job served, and those it could not reach (no id on any connected platform).",
+		}, []string{"job", "outcome"}),
 	}
 	m.reg.MustRegister(m.events, m.steps, m.stepSeconds, m.conflicts, m.duplicates,
-		m.delivered, m.retries, m.throttled, m.failed, m.alerts, m.panics,
+		m.delivered, m.retries, m.throttled, m.failed, m.alerts, m.jobPeople, m.panics,
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m

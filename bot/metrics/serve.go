@@ -28,8 +28,9 @@ type Connector interface {
 	Connected() bool
 }
 
-// Health returns the check behind /healthz: Redis answers a PING, and every adapter
-// that implements Connector is connected. Adapters without it are taken as connected.
+// Health returns the check behind /healthz: Redis answers a PING within HealthTimeout,
+// every adapter that implements Connector is connected (adapters without it are taken
+// as connected), and no platform refuses Kring's sending (a ban or a refused token).
 func Health(rdb redis.UniversalClient, adapters []chat.Adapter) func(ctx context.Context) error {
 	return func(ctx context.Context) error {
 		ctx, cancel := context.WithTimeout(ctx, HealthTimeout)
@@ -41,6 +42,12 @@ func Health(rdb redis.UniversalClient, adapters []chat.Adapter) func(ctx context
 		for _, a := range adapters {
 			if c, ok := a.(Connector); ok && !c.Connected() {
 				errs = append(errs, fmt.Errorf("%s: not connected", a.Platform()))
+			}
+			// A global rate limit lasts moments; a ban or a refused token needs attention.
+			if p, ok := a.(Pauser); ok {
+				if reason, until := p.Paused(); reason != "" && reason != "rate-limited" {
+					errs = append(errs, fmt.Errorf("%s: sending paused (%s) until %s; messages wait in the outbox", a.Platform(), reason, until.UTC().Format(time.RFC3339)))
+				}
 			}
 		}
 		return errors.Join(errs...)

@@ -1,7 +1,9 @@
 -- Claim due outbox messages for one lease.
 -- KEYS[1] the outbox sorted set. ARGV[1] now (ms), ARGV[2] how many, ARGV[3] lease end (ms),
--- ARGV[4] key prefix of the message hashes.
--- Returns id, body, attempt for each claimed message.
+-- ARGV[4] key prefix of the message hashes, ARGV[5] this claim's token.
+-- Returns id, body, attempt for each claimed message. The token is written into the
+-- message's hash: a process checks it before sending and when it extends its lease, so
+-- once another process has taken a message over, the first one no longer sends it.
 local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[2]))
 local out = {}
 for _, id in ipairs(ids) do
@@ -10,6 +12,7 @@ for _, id in ipairs(ids) do
   if body then
     redis.call('ZADD', KEYS[1], 'XX', ARGV[3], id)
     local n = redis.call('HINCRBY', k, 'attempts', 1)
+    redis.call('HSET', k, 'claim', ARGV[5])
     table.insert(out, id)
     table.insert(out, body)
     table.insert(out, n)

@@ -7,14 +7,27 @@
 // backoff, honouring the platform's Retry-After; a message is acknowledged (deleted)
 // only after the platform accepted it.
 //
-// Delivery is at-least-once in one narrow case: a process that dies after the platform
-// accepted a message but before the acknowledgement reached Redis; the message is sent
-// again when its lease ends. Everything else is exactly once.
+// Each claim writes a token into the message's hash. Before sending, and every third of
+// a lease while a send is in progress, the deliverer checks that the token is still its
+// own and pushes the lease on; a send that is slower than the lease therefore keeps its
+// claim, and a process whose claim was taken over (it stalled longer than a lease) does
+// not send. When the lease can no longer be extended the send is cancelled.
+//
+// Delivery is at-least-once in one narrow case: the platform accepted a message but the
+// acknowledgement never reached Redis (the process died, or Redis failed in between);
+// the message is sent again when its lease ends. Adapters pass the message id to the
+// platform where it deduplicates (Discord's enforce_nonce); see docs/reliability.md.
+//
+// A platform that refuses all sending for a while (*chat.PausedError: a ban, a revoked
+// token) holds every message for it without counting an attempt; nothing is buried for
+// it. A permanent failure is buried at once and releases the recipient's next messages.
 package outbox
 
 import (
 	"context"
+	"crypto/rand"
 	_ "embed"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -42,13 +55,24 @@ type Outbox struct {
 	clk  clock.Clock
 	wake chan struct{}
 	seq  atomic.Uint64
+	// owner and claims make claim tokens unique across processes and claims.
+	owner  string
+	claims atomic.Uint64
 	// Lease is how long a claimed message stays with one process before others may take it.
 	Lease time.Duration
 }
 
 // New returns the outbox of st.
 func New(st *store.Store, clk clock.Clock) *Outbox {
-	return &Outbox{st: st, clk: clk, wake: make(chan struct{}, 1), Lease: 2 * time.Minute}
+	return &Outbox{st: st, clk: clk, wake: make(chan struct{}, 1), Lease: 2 * time.Minute, owner: randomOwner()}
+}
+
+// randomOwner names this outbox in claim tokens; a random name needs no configuration
+// and cannot collide between replicas that share a host name.
+func randomOwner() string {
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
 }
 
 // Add queues e in batch b, due now (or at its message's NotBefore, if later). The
@@ -83,13 +107,16 @@ var claimScript = redis.NewScript(claimLua)
 type Claimed struct {
 	Entry
 	Attempt int
+	// Token identifies this claim; Extend checks it.
+	Token string
 }
 
 // Claim takes up to n due messages, oldest first, for one lease.
 func (o *Outbox) Claim(ctx context.Context, n int) ([]Claimed, error) {
 	now := o.clk.Now()
+	token := fmt.Sprintf("%s.%d", o.owner, o.claims.Add(1))
 	res, err := claimScript.Run(ctx, o.st.Client(), []string{o.st.Key("ob")},
-		now.UnixMilli(), n, now.Add(o.Lease).UnixMilli(), o.st.Key("om:")).Slice()
+		now.UnixMilli(), n, now.Add(o.Lease).UnixMilli(), o.st.Key("om:"), token).Slice()
 	if err != nil {
 		return nil, fmt.Errorf("claim outbox: %w", err)
 	}
@@ -106,9 +133,28 @@ func (o *Outbox) Claim(ctx context.Context, n int) ([]Claimed, error) {
 		}
 		e.ID = id
 		e.Delivery.Attempt = int(attempt)
-		out = append(out, Claimed{Entry: e, Attempt: int(attempt)})
+		out = append(out, Claimed{Entry: e, Attempt: int(attempt), Token: token})
 	}
 	return out, nil
+}
+
+// extendScript pushes a claim's lease on, if the claim is still the caller's.
+var extendScript = redis.NewScript(`
+if redis.call('HGET', KEYS[2], 'claim') == ARGV[1] then
+  return redis.call('ZADD', KEYS[1], 'XX', 'CH', ARGV[2], ARGV[3]) + 1
+end
+return 0`)
+
+// Extend checks that c is still claimed by this process and pushes its lease to a
+// full lease from now. It reports false when another process took the message over
+// (or it was finished meanwhile): then it must not be sent.
+func (o *Outbox) Extend(ctx context.Context, c Claimed) (bool, error) {
+	until := o.clk.Now().Add(o.Lease).UnixMilli()
+	n, err := extendScript.Run(ctx, o.st.Client(), []string{o.st.Key("ob"), o.st.Key("om:" + c.ID)}, c.Token, until, c.ID).Int()
+	if err != nil {
+		return false, fmt.Errorf("extend lease of %s: %w", c.ID, err)
+	}
+	return n > 0, nil
 }
 
 // Ack removes a delivered message.
@@ -124,29 +170,44 @@ func (o *Outbox) Ack(ctx context.Context, id string) error {
 
 // Retry makes a claimed message due again after d; the failed try counts.
 func (o *Outbox) Retry(ctx context.Context, id string, d time.Duration) error {
+	return o.retry(ctx, id, "", d)
+}
+
+// retryScript reschedules a message, unless another process has claimed it since.
+var retryScript = redis.NewScript(`
+if ARGV[3] == '' or redis.call('HGET', KEYS[2], 'claim') == ARGV[3] then
+  redis.call('ZADD', KEYS[1], 'XX', ARGV[1], ARGV[2])
+end
+return 1`)
+
+func (o *Outbox) retry(ctx context.Context, id, token string, d time.Duration) error {
 	due := o.clk.Now().Add(d).UnixMilli()
-	if err := o.st.Client().ZAddXX(ctx, o.st.Key("ob"), redis.Z{Score: float64(due), Member: id}).Err(); err != nil {
+	keys := []string{o.st.Key("ob"), o.st.Key("om:" + id)}
+	if err := retryScript.Run(ctx, o.st.Client(), keys, due, id, token).Err(); err != nil {
 		return fmt.Errorf("retry %s: %w", id, err)
 	}
 	return nil
 }
 
 // releaseScript gives a message back untried, unless another process finished it
-// meanwhile (then writing its hash again would leave an orphan without expiry).
+// meanwhile (then writing its hash again would leave an orphan without expiry) or,
+// given a claim token, claimed it since.
 var releaseScript = redis.NewScript(`
-if redis.call('EXISTS', KEYS[2]) == 1 then
+if redis.call('EXISTS', KEYS[2]) == 1 and (ARGV[3] == '' or redis.call('HGET', KEYS[2], 'claim') == ARGV[3]) then
   redis.call('ZADD', KEYS[1], 'XX', ARGV[1], ARGV[2])
   redis.call('HINCRBY', KEYS[2], 'attempts', -1)
 end
 return 1`)
 
 // buryScript parks a message in the dead-letter set, trimming entries whose bodies
-// have expired, unless the message is gone already.
+// have expired, unless the message is gone already. The set itself expires one
+// OutboxTTL after the last burial, like the last body in it.
 var buryScript = redis.NewScript(`
 if redis.call('EXISTS', KEYS[2]) == 1 then
   redis.call('ZREM', KEYS[1], ARGV[1])
   redis.call('ZADD', KEYS[3], ARGV[2], ARGV[1])
   redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', ARGV[3])
+  redis.call('PEXPIRE', KEYS[3], ARGV[5])
   redis.call('HSET', KEYS[2], 'reason', ARGV[4])
 end
 return 1`)
@@ -154,9 +215,13 @@ return 1`)
 // Release gives a claimed message back untried, due after d: its claim does not count
 // as an attempt (it waited behind another message, or this process lacks its platform).
 func (o *Outbox) Release(ctx context.Context, id string, d time.Duration) error {
+	return o.release(ctx, id, "", d)
+}
+
+func (o *Outbox) release(ctx context.Context, id, token string, d time.Duration) error {
 	due := o.clk.Now().Add(d).UnixMilli()
 	keys := []string{o.st.Key("ob"), o.st.Key("om:" + id)}
-	if err := releaseScript.Run(ctx, o.st.Client(), keys, due, id).Err(); err != nil {
+	if err := releaseScript.Run(ctx, o.st.Client(), keys, due, id, token).Err(); err != nil {
 		return fmt.Errorf("release %s: %w", id, err)
 	}
 	return nil
@@ -168,7 +233,7 @@ func (o *Outbox) Bury(ctx context.Context, id, reason string) error {
 	keys := []string{o.st.Key("ob"), o.st.Key("om:" + id), o.st.Key("obdead")}
 	// The bodies expire after OutboxTTL; so do their entries in the dead-letter set.
 	oldest := now.Add(-store.OutboxTTL).UnixMilli()
-	if err := buryScript.Run(ctx, o.st.Client(), keys, id, now.UnixMilli(), oldest, reason).Err(); err != nil {
+	if err := buryScript.Run(ctx, o.st.Client(), keys, id, now.UnixMilli(), oldest, reason, store.OutboxTTL.Milliseconds()).Err(); err != nil {
 		return fmt.Errorf("bury %s: %w", id, err)
 	}
 	return nil
@@ -192,6 +257,21 @@ type Observer interface {
 	Failed(p chat.Platform, reason string)
 }
 
+// Verdict is what a Gate says about a message to a person.
+type Verdict int
+
+// The verdicts of a Gate.
+const (
+	// Send sends the message as usual.
+	Send Verdict = iota
+	// Probe sends it as the one try of the day to a person the platform refused
+	// before; Reached is called when it goes through.
+	Probe
+	// Hold does not send it: the platform refused this person and today's probe was
+	// made. The message is dropped (the mentor was told when the refusal began).
+	Hold
+)
+
 // Deliverer moves due messages from the outbox to the adapters.
 type Deliverer struct {
 	o        *Outbox
@@ -199,6 +279,10 @@ type Deliverer struct {
 	log      *slog.Logger
 	// Unreachable is called when a platform refuses to reach a person (chat.ErrUnreachable).
 	Unreachable func(ctx context.Context, e Entry)
+	// Gate, if set, is asked before a message to a person is sent (see Verdict).
+	Gate func(ctx context.Context, e Entry) Verdict
+	// Reached is called when a Probe went through: the person can be reached again.
+	Reached func(ctx context.Context, e Entry)
 	// Observer, if set, sees every outcome.
 	Observer Observer
 	// Batch is how many messages one claim takes.
@@ -218,6 +302,8 @@ type Deliverer struct {
 	// holds keeps a recipient's later messages behind one that has to wait, across
 	// batches: recipient key -> until.
 	holds map[string]time.Time
+	// paused keeps every message of a platform that refuses all sending: platform -> until.
+	paused map[chat.Platform]time.Time
 }
 
 // NewDeliverer returns a deliverer for the given adapters.
@@ -227,7 +313,7 @@ func NewDeliverer(o *Outbox, adapters []chat.Adapter, log *slog.Logger) *Deliver
 		m[a.Platform()] = a
 	}
 	return &Deliverer{o: o, adapters: m, log: log, Batch: 64, Workers: 16, Poll: time.Second, MaxAttempts: 10,
-		SendTimeout: time.Minute, holds: map[string]time.Time{}}
+		SendTimeout: time.Minute, holds: map[string]time.Time{}, paused: map[chat.Platform]time.Time{}}
 }
 
 // Delivered returns how many messages this deliverer delivered.
@@ -316,13 +402,23 @@ func (d *Deliverer) deliverGroup(ctx context.Context, key string, g []Claimed) {
 		delete(d.holds, key)
 		held = false
 	}
+	if p, ok := d.paused[g[0].Platform]; ok {
+		if p.After(now) && (!held || p.After(until)) {
+			until, held = p, true
+		} else if !p.After(now) {
+			delete(d.paused, g[0].Platform)
+		}
+	}
 	d.holdMu.Unlock()
 	if held {
 		d.holdBack(ctx, g, until.Sub(now))
 		return
 	}
+	k := d.keep(ctx, g)
+	defer k.stop()
 	for i, c := range g {
-		wait, ok := d.deliverOne(ctx, c)
+		k.at(i)
+		wait, ok := d.deliverOne(ctx, k.ctx, c)
 		if ok {
 			continue
 		}
@@ -340,26 +436,120 @@ func (d *Deliverer) deliverGroup(ctx context.Context, key string, g []Claimed) {
 // recipient: the conversation never arrives out of order.
 func (d *Deliverer) holdBack(ctx context.Context, g []Claimed, wait time.Duration) {
 	for _, c := range g {
-		if err := d.o.Release(ctx, c.ID, wait); err != nil {
+		if err := d.o.release(ctx, c.ID, c.Token, wait); err != nil {
 			d.log.Warn("outbox hold back", "id", c.ID, "err", err)
 		}
 	}
 }
 
+// errLeaseLost cancels a send whose claim another process took over.
+var errLeaseLost = errors.New("outbox lease lost to another process")
+
+// keeper holds the leases of one recipient's claimed messages while they are sent one
+// after the other: every third of a lease it extends the claims not yet finished. When
+// the claim of the message being sent is lost (or cannot be checked for a whole lease)
+// it cancels ctx, so the send does not race the process that took it over.
+type keeper struct {
+	ctx    context.Context
+	cancel context.CancelCauseFunc
+	mu     sync.Mutex
+	from   int
+	done   chan struct{}
+	exited chan struct{}
+}
+
+func (d *Deliverer) keep(ctx context.Context, g []Claimed) *keeper {
+	kctx, cancel := context.WithCancelCause(ctx)
+	k := &keeper{ctx: kctx, cancel: cancel, done: make(chan struct{}), exited: make(chan struct{})}
+	go func() {
+		defer close(k.exited)
+		extended := d.o.clk.Now()
+		for {
+			select {
+			case <-k.done:
+				return
+			case <-d.o.clk.After(d.o.Lease / 3):
+			}
+			k.mu.Lock()
+			from := k.from
+			k.mu.Unlock()
+			for i := from; i < len(g); i++ {
+				mine, err := d.o.Extend(ctx, g[i])
+				switch {
+				case err != nil && i == from && d.o.clk.Now().Sub(extended) >= d.o.Lease:
+					// Redis has been away for a whole lease: another process may own it now.
+					cancel(errLeaseLost)
+					return
+				case err == nil && !mine && i == from:
+					cancel(errLeaseLost)
+					return
+				case err == nil && mine && i == from:
+					extended = d.o.clk.Now()
+				}
+				// A later message whose claim was lost is skipped by its check before sending.
+			}
+		}
+	}()
+	return k
+}
+
+// at tells the keeper that g[i] is being sent now and those before it are settled.
+func (k *keeper) at(i int) {
+	k.mu.Lock()
+	k.from = i
+	k.mu.Unlock()
+}
+
+func (k *keeper) stop() {
+	close(k.done)
+	<-k.exited
+	k.cancel(nil)
+}
+
 // deliverOne sends c and settles its fate. ok is false when it was rescheduled after wait.
-func (d *Deliverer) deliverOne(ctx context.Context, c Claimed) (wait time.Duration, ok bool) {
+// sendCtx is cancelled when the claim is lost; ctx is for the outbox's own writes.
+func (d *Deliverer) deliverOne(ctx, sendCtx context.Context, c Claimed) (wait time.Duration, ok bool) {
 	a, found := d.adapters[c.Platform]
 	if !found {
 		// The platform is not connected in this process: give it back, another may have it.
 		wait = d.o.Lease
-		if err := d.o.Release(ctx, c.ID, wait); err != nil {
+		if err := d.o.release(ctx, c.ID, c.Token, wait); err != nil {
 			d.log.Warn("outbox requeue", "id", c.ID, "err", err)
 		}
 		return wait, false
 	}
-	sctx, cancel := context.WithTimeout(ctx, d.SendTimeout)
-	err := a.Send(sctx, c.Delivery)
+	// A claim that waited behind other messages may have been taken over meanwhile;
+	// checking it also restarts the lease for the send.
+	if mine, err := d.o.Extend(ctx, c); err != nil || !mine {
+		if err != nil {
+			d.log.Warn("outbox claim check", "id", c.ID, "err", err)
+		} else {
+			d.log.Info("outbox claim taken over by another process; not sending", "id", c.ID)
+		}
+		return 0, false
+	}
+	verdict := Send
+	if d.Gate != nil && c.Delivery.Address.User != "" {
+		verdict = d.Gate(ctx, c.Entry)
+	}
+	if verdict == Hold {
+		d.log.Info("recipient refused this platform; held until they interact or the daily probe succeeds",
+			"platform", c.Platform, "id", c.ID)
+		if d.Observer != nil {
+			d.Observer.Failed(c.Platform, "unreachable")
+		}
+		_ = d.o.Ack(ctx, c.ID)
+		return 0, true
+	}
+	if sendCtx.Err() != nil {
+		return 0, false
+	}
+	tctx, cancel := context.WithTimeout(sendCtx, d.SendTimeout)
+	err := a.Send(tctx, c.Delivery)
 	cancel()
+	if err != nil && errors.Is(context.Cause(sendCtx), errLeaseLost) {
+		err = errLeaseLost
+	}
 	if err == nil {
 		if aerr := d.o.Ack(ctx, c.ID); aerr != nil {
 			d.log.Warn("outbox ack", "id", c.ID, "err", aerr)
@@ -368,7 +558,14 @@ func (d *Deliverer) deliverOne(ctx context.Context, c Claimed) (wait time.Durati
 		if d.Observer != nil {
 			d.Observer.Delivered(c.Platform, c.Attempt)
 		}
+		if verdict == Probe && d.Reached != nil {
+			d.Reached(ctx, c.Entry)
+		}
 		return 0, true
+	}
+	if errors.Is(err, errLeaseLost) {
+		d.log.Warn("outbox send cancelled: its claim was lost", "platform", c.Platform, "id", c.ID)
+		return 0, false
 	}
 	if errors.Is(err, chat.ErrUnreachable) {
 		d.log.Info("recipient unreachable", "platform", c.Platform, "id", c.ID)
@@ -385,8 +582,33 @@ func (d *Deliverer) deliverOne(ctx context.Context, c Claimed) (wait time.Durati
 		// Shutting down: leave the message for the next lease; it is not lost.
 		return 0, false
 	}
+	var pe *chat.PausedError
+	if errors.As(err, &pe) {
+		// The platform refuses everything for now: keep the message (and everything
+		// else for this platform) without counting the try.
+		wait = max(pe.After, time.Second)
+		d.holdMu.Lock()
+		if until := d.o.clk.Now().Add(wait); until.After(d.paused[c.Platform]) {
+			d.paused[c.Platform] = until
+		}
+		d.holdMu.Unlock()
+		if rerr := d.o.release(ctx, c.ID, c.Token, wait); rerr != nil {
+			d.log.Warn("outbox release", "id", c.ID, "err", rerr)
+		}
+		return wait, false
+	}
 	var re *chat.RetryError
 	throttled := errors.As(err, &re)
+	if !throttled && !errors.Is(err, context.DeadlineExceeded) {
+		// A permanent failure will not change by trying again: give up at once, and let
+		// the recipient's next messages go.
+		d.log.Error("outbox message refused for good", "platform", c.Platform, "id", c.ID, "err", err)
+		if d.Observer != nil {
+			d.Observer.Failed(c.Platform, "permanent")
+		}
+		_ = d.o.Bury(ctx, c.ID, err.Error())
+		return 0, true
+	}
 	if c.Attempt >= d.MaxAttempts {
 		d.log.Error("outbox gave up", "platform", c.Platform, "id", c.ID, "attempts", c.Attempt, "err", err)
 		if d.Observer != nil {
@@ -403,7 +625,7 @@ func (d *Deliverer) deliverOne(ctx context.Context, c Claimed) (wait time.Durati
 	if d.Observer != nil {
 		d.Observer.Retried(c.Platform, throttled)
 	}
-	if rerr := d.o.Retry(ctx, c.ID, wait); rerr != nil {
+	if rerr := d.o.retry(ctx, c.ID, c.Token, wait); rerr != nil {
 		d.log.Warn("outbox retry", "id", c.ID, "err", rerr)
 	}
 	return wait, false

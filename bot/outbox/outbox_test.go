@@ -119,7 +119,7 @@ func TestRecipientOrderSurvivesAThrottle(t *testing.T) {
 
 func TestGiveUpAfterMaxAttempts(t *testing.T) {
 	r := newRig(t)
-	rec := &bottest.Recorder{Fail: func(chat.Delivery) error { return errors.New("400 bad request") }}
+	rec := &bottest.Recorder{Fail: func(chat.Delivery) error { return &chat.RetryError{After: time.Second, Err: errors.New("503")} }}
 	d := r.deliverer(rec)
 	d.MaxAttempts = 3
 	r.queue(t, "s1", "anna", 1)
@@ -271,6 +271,179 @@ func TestReleaseAfterAnotherProcessFinishedLeavesNoOrphan(t *testing.T) {
 	}
 	if q, dead, _ := r.ob.Depth(ctx); q != 0 || dead != 0 {
 		t.Fatalf("queued %d, dead %d after a late release and bury; want 0 and 0", q, dead)
+	}
+}
+
+// A permanent failure (the adapter contract: neither a RetryError nor ErrUnreachable)
+// is given up on at the first try, and the recipient's next message goes out at once
+// instead of waiting behind ten tries.
+func TestPermanentFailureIsBuriedAtOnceAndReleasesTheQueue(t *testing.T) {
+	r := newRig(t)
+	var tries atomic.Int32
+	rec := &bottest.Recorder{Fail: func(d chat.Delivery) error {
+		if d.Message.Text == "s#0" {
+			tries.Add(1)
+			return errors.New("400: invalid form body")
+		}
+		return nil
+	}}
+	d := r.deliverer(rec)
+	r.queue(t, "s", "anna", 2)
+	ctx := context.Background()
+	if _, err := d.DeliverDue(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n := tries.Load(); n != 1 {
+		t.Errorf("the refused message was tried %d times, want 1", n)
+	}
+	if got := rec.To("anna"); len(got) != 1 || got[0].Text != "s#1" {
+		t.Errorf("the next message did not go out at once: %v", got)
+	}
+	if q, dead, _ := r.ob.Depth(ctx); q != 0 || dead != 1 {
+		t.Errorf("queued %d, dead %d; want 0 and 1", q, dead)
+	}
+	if ttl := r.rdb.PTTL(ctx, r.st.Key("obdead")).Val(); ttl <= 0 {
+		t.Errorf("the dead-letter set has no expiry (PTTL %v)", ttl)
+	}
+}
+
+// A platform that refuses everything for a while (a ban, a revoked token) keeps every
+// message: no attempt is counted, nothing is buried, and they go out after the pause.
+func TestPausedPlatformKeepsEveryMessage(t *testing.T) {
+	r := newRig(t)
+	var paused atomic.Bool
+	paused.Store(true)
+	var tries atomic.Int32
+	rec := &bottest.Recorder{Fail: func(chat.Delivery) error {
+		tries.Add(1)
+		if paused.Load() {
+			return &chat.PausedError{After: 5 * time.Minute, Reason: "banned", Err: errors.New("429 without headers")}
+		}
+		return nil
+	}}
+	d := r.deliverer(rec)
+	d.MaxAttempts = 2
+	for i := range 5 {
+		r.queue(t, fmt.Sprintf("s%d", i), fmt.Sprintf("user%d", i), 2)
+	}
+	ctx := context.Background()
+	for range 20 {
+		_, _ = d.DeliverDue(ctx)
+		r.clk.Advance(time.Minute)
+		if r.clk.Now().Sub(bottest.Monday0750) == 10*time.Minute {
+			paused.Store(false)
+		}
+	}
+	if n := tries.Load(); n > 5+5+10 {
+		t.Errorf("%d tries while paused: the pause was not kept", n)
+	}
+	if n := len(rec.Sent()); n != 10 {
+		t.Errorf("%d of 10 messages delivered after the pause", n)
+	}
+	if q, dead, _ := r.ob.Depth(ctx); q != 0 || dead != 0 {
+		t.Errorf("queued %d, dead %d; want 0 and 0 (nothing buried for a pause)", q, dead)
+	}
+}
+
+// slowAdapter holds the first message it is asked to send until released.
+type slowAdapter struct {
+	entered chan struct{}
+	release chan struct{}
+	mu      sync.Mutex
+	sent    []string
+	first   atomic.Bool
+}
+
+func (s *slowAdapter) Platform() chat.Platform                       { return chat.Shell }
+func (s *slowAdapter) Capabilities() chat.Capabilities               { return chat.Capabilities{} }
+func (s *slowAdapter) Run(ctx context.Context, _ chat.Handler) error { <-ctx.Done(); return nil }
+func (s *slowAdapter) Send(ctx context.Context, d chat.Delivery) error {
+	if s.first.CompareAndSwap(false, true) {
+		close(s.entered)
+		select {
+		case <-s.release:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	s.mu.Lock()
+	s.sent = append(s.sent, d.Message.Text)
+	s.mu.Unlock()
+	return nil
+}
+
+// A send slower than the lease keeps its claim: another process polling meanwhile
+// takes nothing, and every message (the slow one and the one queued behind it) is
+// sent exactly once, in order.
+func TestSlowSendKeepsItsLease(t *testing.T) {
+	r := newRig(t)
+	slow := &slowAdapter{entered: make(chan struct{}), release: make(chan struct{})}
+	other := &bottest.Recorder{}
+	da, db := r.deliverer(slow), r.deliverer(other)
+	r.queue(t, "s", "anna", 2)
+	ctx := context.Background()
+	drain(r.clk)
+	done := make(chan struct{})
+	go func() { defer close(done); _, _ = da.DeliverDue(ctx) }()
+	<-slow.entered
+	// Three leases pass while the first send hangs, a third of a lease at a time; the
+	// keeper re-arms its timer after every extension, which is when the clock moves on.
+	for range 9 {
+		<-r.clk.Waiting()
+		r.clk.Advance(r.ob.Lease / 3)
+	}
+	<-r.clk.Waiting()
+	if n, err := db.DeliverDue(ctx); err != nil || n != 0 {
+		t.Fatalf("another process claimed %d messages (%v) while the slow send was still running", n, err)
+	}
+	close(slow.release)
+	<-done
+	r.clk.Advance(3 * r.ob.Lease)
+	if n, _ := db.DeliverDue(ctx); n != 0 {
+		t.Fatalf("another process claimed %d messages after they were delivered", n)
+	}
+	slow.mu.Lock()
+	defer slow.mu.Unlock()
+	if fmt.Sprint(slow.sent) != "[s#0 s#1]" || len(other.Sent()) != 0 {
+		t.Fatalf("sent %v by the slow process and %d by the other; want [s#0 s#1] and 0", slow.sent, len(other.Sent()))
+	}
+}
+
+// A process whose claim was taken over (it stalled longer than a lease before sending)
+// does not send the message again.
+func TestTakenOverClaimIsNotSent(t *testing.T) {
+	r := newRig(t)
+	r.queue(t, "s", "anna", 1)
+	ctx := context.Background()
+	stale, err := r.ob.Claim(ctx, 1)
+	if err != nil || len(stale) != 1 {
+		t.Fatalf("claim: %v", err)
+	}
+	r.clk.Advance(r.ob.Lease)
+	fresh, err := r.ob.Claim(ctx, 1)
+	if err != nil || len(fresh) != 1 {
+		t.Fatalf("second claim: %d, %v", len(fresh), err)
+	}
+	if mine, err := r.ob.Extend(ctx, stale[0]); err != nil || mine {
+		t.Errorf("the stalled process still holds the claim (%v, %v)", mine, err)
+	}
+	if mine, err := r.ob.Extend(ctx, fresh[0]); err != nil || !mine {
+		t.Errorf("the new owner lost its claim (%v, %v)", mine, err)
+	}
+	// The stalled process giving the message back must not undo the new owner's claim.
+	if n, _ := r.deliverer(&bottest.Recorder{}).DeliverDue(ctx); n != 0 {
+		t.Fatalf("%d messages handed out twice", n)
+	}
+}
+
+// drain empties the clock's waiting signals left by earlier calls.
+func drain(c *clock.Fake) {
+	for {
+		select {
+		case <-c.Waiting():
+		default:
+			return
+		}
 	}
 }
 

@@ -93,7 +93,14 @@ func New(o Options) (*Runtime, error) {
 	}
 	if !hasInbox {
 		// Typed text no conversation expects must still reach a person or be answered.
-		dialogs = append(dialogs, inbox.New())
+		ib := inbox.New()
+		for _, d := range o.Dialogs {
+			if a, ok := d.(dialog.Asker); ok {
+				// "It's a question" starts a question to the right teacher.
+				ib.Questions = a
+			}
+		}
+		dialogs = append(dialogs, ib)
 	}
 	jobWorkers := 0 // the Engine's default
 	if o.Serial {
@@ -109,12 +116,17 @@ func New(o Options) (*Runtime, error) {
 	}
 	del := outbox.NewDeliverer(ob, o.Adapters, o.Log)
 	del.Unreachable = eng.Unreachable
+	del.Gate = eng.Gate
+	del.Reached = eng.Reached
 	del.Observer = o.OutboxObserver
 	if o.Serial {
 		del.Workers = 1
 	}
 	sched := schedule.New(o.School, dialogs, eng, st, o.Clock, o.Log, o.Owner)
 	sched.Timers = eng
+	if jo, ok := o.EngineObserver.(schedule.Observer); ok {
+		sched.Observer = jo
+	}
 	return &Runtime{Store: st, Engine: eng, Outbox: ob, Deliverer: del, Scheduler: sched, adapters: o.Adapters, log: o.Log}, nil
 }
 

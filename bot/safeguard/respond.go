@@ -20,6 +20,7 @@ const (
 	WhereChoice = "choice" // typed at a check-in question that wanted a button
 	WhereStray  = "stray"  // typed when no conversation expected it
 	WherePoll   = "poll"   // an answer typed to a class poll
+	WhereAsk    = "ask"    // a question (or follow-up) to a teacher
 )
 
 // Recipients are the people who get a pupil's alert: their mentor and every care

@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/kring-school/kring/bot/clock"
@@ -50,6 +51,19 @@ type Scheduler struct {
 	Lease time.Duration
 	// DoneTTL is how long a finished job's marker is kept (longer than any catch-up window).
 	DoneTTL time.Duration
+	// Observer, if set, is told how many people each job served and could not reach.
+	Observer Observer
+}
+
+// Observer sees each job's outcome (metrics). Methods must not block.
+type Observer interface {
+	JobRan(job string, served, unreachable int)
+}
+
+// Reacher is implemented by a Runner that can tell which people no connected platform
+// reaches (the Engine): a job reports them instead of skipping them silently.
+type Reacher interface {
+	Unreached(people []*config.Person) []string
 }
 
 // New returns a scheduler; owner names this process in claims (host and pid, say).
@@ -207,7 +221,20 @@ func (s *Scheduler) RunDue(ctx context.Context) (int, error) {
 			continue
 		}
 		n, err := s.runner.RunJob(ctx, d.Dialog, d.Job, d.Class, d.Date)
-		s.log.Info("job ran", "job", d.Dialog.Name()+"."+d.Job.Name, "class", d.Class.ID, "date", d.Date.String(), "people", n, "err", err)
+		var unreached []string
+		if r, ok := s.runner.(Reacher); ok {
+			unreached = r.Unreached(s.school.Members(d.Class.ID, d.Job.Audience))
+		}
+		job := d.Dialog.Name() + "." + d.Job.Name
+		level := slog.LevelInfo
+		if len(unreached) > 0 {
+			level = slog.LevelWarn
+		}
+		s.log.Log(ctx, level, "job ran", "job", job, "class", d.Class.ID, "date", d.Date.String(), "people", n,
+			"unreachable", len(unreached), "unreachable_people", strings.Join(unreached, ","), "err", err)
+		if s.Observer != nil {
+			s.Observer.JobRan(job, n, len(unreached))
+		}
 		if err != nil {
 			// Give the claim back so this or another process tries again at its next
 			// tick, not only when the lease lapses (a restart mid-morning would otherwise

@@ -40,6 +40,9 @@ func Connect(ctx context.Context, raw string) (redis.UniversalClient, error) {
 		if err != nil {
 			return nil, fmt.Errorf("redis url: %w", err)
 		}
+		// Without it go-redis ignores context deadlines on a stalled server, and a
+		// Discord interaction (3 s) or a health check would wait for Redis.
+		o.ContextTimeoutEnabled = true
 		rdb = redis.NewClient(o)
 	case "sentinel":
 		o, err := redis.ParseFailoverURL(plain)
@@ -49,12 +52,14 @@ func Connect(ctx context.Context, raw string) (redis.UniversalClient, error) {
 		if o.MasterName == "" {
 			return nil, fmt.Errorf("redis sentinel url: add ?master_name=NAME")
 		}
+		o.ContextTimeoutEnabled = true
 		rdb = redis.NewFailoverClient(o)
 	case "cluster":
 		o, err := redis.ParseClusterURL(plain)
 		if err != nil {
 			return nil, fmt.Errorf("redis cluster url: %w", err)
 		}
+		o.ContextTimeoutEnabled = true
 		rdb = redis.NewClusterClient(o)
 	default:
 		return nil, fmt.Errorf("redis url: unknown mode %q: use +sentinel or +cluster", mode)

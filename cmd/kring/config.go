@@ -28,5 +28,6 @@ func cmdConfig(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	fmt.Fprintf(stdout, "%s: ok (%d classes, %d people)\n", path, len(s.Classes), len(s.People))
+	printCoverage(stdout, s)
 	return 0
 }

@@ -39,7 +39,8 @@ var envVars = []envVar{
 	{"KRING_METRICS_ADDR", "address of /healthz and /metrics (default 127.0.0.1:9090; empty: off)", []string{cmdKring, cmdRunName, cmdHealthName}},
 	{"DISCORD_TOKEN", "Discord bot token (kring without a command runs the platforms when set)", []string{cmdKring, cmdRunName}},
 	{"DISCORD_APP_ID", "Discord application id", []string{cmdKring, cmdRunName, cmdDiscordName}},
-	{"KRING_DISCORD_RATE", "Discord requests/s of this process (default 48; with N processes about 48/N)", []string{cmdKring, cmdRunName}},
+	{"KRING_DISCORD_RATE", "Discord requests/s of this process at most (default 48; all processes together are paced at 48/s through Redis)", []string{cmdKring, cmdRunName}},
+	{"KRING_DISCORD_API_URL", "Discord REST base URL instead of https://discord.com (a shared rate-limit proxy; tests)", []string{cmdKring, cmdRunName}},
 	{"SLACK_BOT_TOKEN", "Slack bot token, xoxb- (kring without a command runs the platforms when set)", []string{cmdKring, cmdRunName}},
 	{"SLACK_APP_TOKEN", "Slack app-level token, xapp- (Socket Mode)", []string{cmdKring, cmdRunName}},
 	{"SLACK_SIGNING_SECRET", "Slack signing secret (Events API over HTTP)", []string{cmdKring, cmdRunName}},
@@ -47,6 +48,7 @@ var envVars = []envVar{
 	{"KRING_SLACK_LISTEN", "listen address in http mode (default :3000)", []string{cmdKring, cmdRunName}},
 	{"KRING_AS", "your roster id, for kring report (who asks; checked and audited)", []string{cmdReportName}},
 	{"KRING_SLACK_COMMAND", "the slash command (default /kring)", []string{cmdKring, cmdRunName}},
+	{"KRING_SLACK_API_URL", "Slack Web API base URL instead of https://slack.com/api/ (a proxy; tests)", []string{cmdKring, cmdRunName}},
 }
 
 // envHelp writes the environment section of cmd's help.

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"flag"
@@ -14,6 +15,7 @@ import (
 	"github.com/kring-school/kring/adapters/discord"
 	"github.com/kring-school/kring/adapters/slack"
 	"github.com/kring-school/kring/bot/config"
+	"github.com/kring-school/kring/bot/guard"
 	"github.com/kring-school/kring/bot/store"
 
 	"github.com/kring-school/kring/bot/chat"
@@ -59,7 +61,13 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	defer closeStore()
 	st := store.New(rdb, c.prefix, school.ID, school.Retention.Std())
-	adapters, err := platformAdapters(school, cat, st, clk, log)
+	// The guards tell the admins through the Engine, which needs the adapters first.
+	var notify func(ctx context.Context, event, key string, kv ...any)
+	adapters, err := platformAdapters(school, cat, st, clk, log, func(ctx context.Context, event, key string, kv ...any) {
+		if notify != nil {
+			notify(ctx, event, key, kv...)
+		}
+	})
 	if err != nil {
 		return exitErr(stderr, err)
 	}
@@ -72,7 +80,9 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return exitErr(stderr, err)
 	}
+	notify = rt.Engine.NotifyAdmins
 	m.WatchOutbox(rt.Outbox)
+	m.WatchPlatforms(adapters)
 	// The ops server gets its own context: when an adapter fails, Run returns while the
 	// signal context lives on, and the server must stop with Run.
 	opsCtx, stopOps := context.WithCancel(ctx)
@@ -94,6 +104,11 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			u.Use(rt.Engine)
 		}
 	}
+	var connected []string
+	for _, a := range adapters {
+		connected = append(connected, string(a.Platform()))
+	}
+	logCoverage(log, school, connected)
 	log.Info("kring running", "school", school.ID, "platforms", len(adapters))
 	runErr := rt.Run(ctx, true)
 	stopOps()
@@ -111,7 +126,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 
 // platformAdapters builds an adapter for every platform whose token is set, in order
 // of preference for reaching a person who is on both (Discord first).
-func platformAdapters(school *config.School, cat *i18n.Catalog, st *store.Store, clk clock.Clock, log *slog.Logger) ([]chat.Adapter, error) {
+func platformAdapters(school *config.School, cat *i18n.Catalog, st *store.Store, clk clock.Clock, log *slog.Logger, notify notifyFunc) ([]chat.Adapter, error) {
 	var out []chat.Adapter
 	if tok := os.Getenv("DISCORD_TOKEN"); tok != "" {
 		rate := 0.0 // the adapter's default
@@ -122,9 +137,12 @@ func platformAdapters(school *config.School, cat *i18n.Catalog, st *store.Store,
 			}
 			rate = r
 		}
+		dlog := log.With("platform", "discord")
 		a, err := discord.New(discord.Options{
 			Token: tok, AppID: os.Getenv("DISCORD_APP_ID"), School: school, Catalog: cat,
-			KV: st.KV(string(chat.Discord)), Clock: clk, Log: log.With("platform", "discord"), Rate: rate,
+			KV: st.KV(string(chat.Discord)), Clock: clk, Log: dlog, Rate: rate,
+			Guard:   newGuard(chat.Discord, st, cmp.Or(rate, discord.DefaultRate), discord.DeploymentLimit, dlog, cat, school, notify),
+			APIBase: os.Getenv("KRING_DISCORD_API_URL"),
 		})
 		if err != nil {
 			return nil, fmt.Errorf("discord: %w", err)
@@ -133,8 +151,10 @@ func platformAdapters(school *config.School, cat *i18n.Catalog, st *store.Store,
 	}
 	if os.Getenv("SLACK_BOT_TOKEN") != "" {
 		o := slack.EnvOptions(os.Getenv)
-		o.School, o.Catalog, o.Clock, o.Log = school, cat, clk, log.With("platform", "slack")
+		// The adapter names its platform in its log lines itself.
+		o.School, o.Catalog, o.Clock, o.Log = school, cat, clk, log
 		o.KV = st.KV(string(chat.Slack))
+		o.Guard = newGuard(chat.Slack, st, 0, guard.Limit{}, log.With("platform", "slack"), cat, school, notify)
 		a, err := slack.New(o)
 		if err != nil {
 			return nil, fmt.Errorf("slack: %w", err)

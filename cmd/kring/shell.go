@@ -16,6 +16,7 @@ import (
 	"github.com/kring-school/kring/bot/i18n"
 	"github.com/kring-school/kring/bot/runtime"
 	"github.com/kring-school/kring/bot/store"
+	"github.com/kring-school/kring/dialogs/ask"
 	"github.com/kring-school/kring/dialogs/checkin"
 	"github.com/kring-school/kring/dialogs/debate"
 	"github.com/kring-school/kring/dialogs/discussion"
@@ -25,7 +26,11 @@ import (
 
 // dialogs are the conversations Kring runs; help is added by the runtime.
 func dialogs() []dialog.Dialog {
-	return []dialog.Dialog{checkin.New(), poll.New(), discussion.New(), debate.New(), terms.New()}
+	questions := ask.New()
+	ci := checkin.New()
+	// The check-in's help question becomes a question to the right teacher.
+	ci.Questions = questions
+	return []dialog.Dialog{ci, poll.New(), questions, discussion.New(), debate.New(), terms.New()}
 }
 
 func cmdShell(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
@@ -119,7 +124,12 @@ func cmdShell(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 			}
 		}()
 	}
-	sh := shell.New(shell.Options{School: school, Catalog: cat, Clock: clk, In: in, Out: stdout, Script: *script != "", As: *as})
+	session := ""
+	if *script != "" && c.redisURL == "" && c.data == "" {
+		// A throwaway store: the same event ids every run, so the transcript is too.
+		session = "script"
+	}
+	sh := shell.New(shell.Options{School: school, Catalog: cat, Clock: clk, In: in, Out: stdout, Script: *script != "", As: *as, Session: session})
 	rt, err := runtime.New(runtime.Options{
 		School: school, Redis: rdb, Prefix: c.prefix, Clock: clk, Catalog: cat,
 		Dialogs: dialogs(), Adapters: []chat.Adapter{sh}, Log: log, Owner: owner(),

@@ -59,10 +59,23 @@ func (c *common) logger(w io.Writer) (*slog.Logger, error) {
 		return nil, fmt.Errorf("--log-level %q: use debug, info, warn or error", c.logLevel)
 	}
 	opts := &slog.HandlerOptions{Level: lvl}
+	var log *slog.Logger
 	if c.logJSON {
-		return slog.New(slog.NewJSONHandler(w, opts)), nil
+		log = slog.New(slog.NewJSONHandler(w, opts))
+	} else {
+		log = slog.New(slog.NewTextHandler(w, opts))
 	}
-	return slog.New(slog.NewTextHandler(w, opts)), nil
+	// go-redis logs (pool and reconnect trouble) through a logger of its own; main
+	// wires it to Kring's, so every line is one JSON object in `kring run`.
+	redis.SetLogger(redisLog{log: log.With("component", "go-redis")})
+	return log, nil
+}
+
+// redisLog is go-redis's internal.Logging on slog.
+type redisLog struct{ log *slog.Logger }
+
+func (r redisLog) Printf(ctx context.Context, format string, v ...any) {
+	r.log.WarnContext(ctx, fmt.Sprintf(format, v...))
 }
 
 func (c *common) school() (*config.School, error) {

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/kring-school/kring/bot/chat"
+	"github.com/kring-school/kring/bot/config"
 	"github.com/kring-school/kring/bot/dialog"
 	"github.com/kring-school/kring/bot/i18n"
 	"github.com/kring-school/kring/bot/safeguard"
@@ -22,11 +23,51 @@ func (t *turn) alertRecipients() []string {
 	return safeguard.Recipients(t.in.School, t.in.Person)
 }
 
-// alert sends text privately to the pupil's mentor and care contacts.
+// alert sends text privately to the pupil's mentor and care contacts who can be
+// reached, or to the admins when none of them can.
 func (t *turn) alert(text func(L *i18n.Localizer) string) {
-	for _, id := range t.alertRecipients() {
+	ids, _ := t.alertInLine()
+	for _, id := range ids {
 		t.staff(id, text)
 	}
+}
+
+// alertInLine returns who gets an alert and the first role among them: the reachable
+// mentor and care contacts, else the reachable admins ("" when nobody is reachable).
+func (t *turn) alertInLine() ([]string, string) {
+	var ids []string
+	who := ""
+	for _, id := range t.alertRecipients() {
+		if !t.in.CanReach(id) {
+			continue
+		}
+		ids = append(ids, id)
+		if who == "" {
+			who = "care"
+			if id == t.in.Person.Mentor {
+				who = "mentor"
+			}
+		}
+	}
+	if len(ids) > 0 {
+		return ids, who
+	}
+	admins := t.reachableWith(config.Admin)
+	if len(admins) > 0 {
+		return admins, "admin"
+	}
+	return nil, ""
+}
+
+// reachableWith returns the reachable people with role r, in roster order.
+func (t *turn) reachableWith(r config.Role) []string {
+	var out []string
+	for _, p := range t.in.School.People {
+		if p.Has(r) && p.ID != t.in.Person.ID && t.in.CanReach(p.ID) {
+			out = append(out, p.ID)
+		}
+	}
+	return out
 }
 
 // staff sends a staff-only message to id, written in their own language.
@@ -39,14 +80,24 @@ func (t *turn) staff(id string, text func(L *i18n.Localizer) string) {
 }
 
 // toMentor sends text privately to the pupil's mentor only (a help request is no
-// safeguarding matter, so the care contact does not get it), or to the care contacts
-// when the pupil has no mentor, so it still reaches a person.
-func (t *turn) toMentor(text func(L *i18n.Localizer) string) {
-	if t.in.Person.Mentor == "" {
-		t.alert(text)
-		return
+// safeguarding matter, so the care contact does not get it). When the pupil has no
+// mentor, or no connected platform reaches them, it goes to the next in line: the
+// care contacts, then the admins, so it still reaches a person. It returns who got it
+// ("mentor", "care", "admin"; "" for nobody), so the pupil can be told the truth.
+func (t *turn) toMentor(text func(L *i18n.Localizer) string) string {
+	if m := t.in.Person.Mentor; m != "" && t.in.CanReach(m) {
+		t.staff(m, text)
+		return "mentor"
 	}
-	t.staff(t.in.Person.Mentor, text)
+	for _, r := range []config.Role{config.Care, config.Admin} {
+		if ids := t.reachableWith(r); len(ids) > 0 {
+			for _, id := range ids {
+				t.staff(id, text)
+			}
+			return string(r)
+		}
+	}
+	return ""
 }
 
 // guard checks every text the pupil gives the check-in (typed, or a form's fields)

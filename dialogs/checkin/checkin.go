@@ -59,6 +59,9 @@ const (
 // the school; it is safe for concurrent use.
 type Dialog struct {
 	guard safeguard.Cache
+	// Questions, if set, takes the pupil's help question as a question to a teacher
+	// (the questions dialog); without it the help question goes to the mentor.
+	Questions dialog.Asker
 }
 
 // New returns the check-in dialog.
@@ -100,7 +103,7 @@ func (d *Dialog) Step(in dialog.Input) (dialog.Result, error) {
 	if in.Person == nil || in.L == nil || in.School == nil {
 		return dialog.Result{}, fmt.Errorf("checkin: input without person, localizer or school")
 	}
-	t := &turn{d: d, in: &in, today: in.Today.String()}
+	t := &turn{d: d, in: &in, today: in.Today.String(), asker: d.Questions}
 	if in.Kind == dialog.Command {
 		switch in.Command {
 		case CmdDayplan:

@@ -23,6 +23,11 @@ type turn struct {
 	// alerted is set when the input's text raised a safeguarding alert.
 	alerted bool
 	res     dialog.Result
+	// helpTo says who got today's help request: "mentor", "care", "admin", or "" for
+	// nobody reachable (then the pupil is told so).
+	helpTo string
+	// asker takes the help question as a question to a teacher (nil: to the mentor).
+	asker dialog.Asker
 }
 
 // finish turns the evolved state into the Result. The dialog keeps listening to the
@@ -212,6 +217,15 @@ func (t *turn) onText() {
 		t.textAnswer(MaxAnswer, func(s string) {
 			t.st.Rec.Help = s
 			p := t.in.Person
+			if t.asker != nil {
+				// The help question becomes a question to the right teacher: the pupil
+				// picks its subject after the check-in's closing line.
+				t.done()
+				q := t.asker.TakeQuestion(*t.in, s, "checkin")
+				t.res.Messages = append(t.res.Messages, q.Messages...)
+				t.res.Effects = append(t.res.Effects, q.Effects...)
+				return
+			}
 			t.effect(dialog.SaveHelp(record.HelpRequest{
 				ID:      p.ID + "-" + t.today,
 				Person:  p.ID,
@@ -222,10 +236,10 @@ func (t *turn) onText() {
 				State:   "open",
 			}))
 			if !t.alerted {
-				// Until questions are routed to subject teachers, the mentor gets the
-				// request, so it reaches a person today. (An alert already quoted it to
-				// the mentor and the care contacts.)
-				t.toMentor(func(L *i18n.Localizer) string {
+				// Without the questions dialog the mentor gets the request (or the next
+				// person in line), so it reaches a person today. (An alert already
+				// quoted it to the mentor and the care contacts.)
+				t.helpTo = t.toMentor(func(L *i18n.Localizer) string {
 					return L.T("checkin.help.to_mentor",
 						"Name", chat.Literal(p.Name), "Class", chat.Literal(t.className()), "Text", chat.Literal(s))
 				})
@@ -547,8 +561,18 @@ func (t *turn) done() {
 		t.say(t.T("checkin.done.after_alert", "Name", chat.Literal(firstName(t.in.Person))))
 		return
 	}
-	if st.Rec.Help != "" {
-		text += "\n" + t.T("checkin.done.help")
+	switch {
+	case st.Rec.Help != "" && t.asker != nil:
+		text += "\n" + t.T("checkin.done.help_question")
+	case st.Rec.Help != "":
+		switch t.helpTo {
+		case "mentor":
+			text += "\n" + t.T("checkin.done.help")
+		case "care", "admin":
+			text += "\n" + t.T("delivery.help_to_"+t.helpTo)
+		default:
+			text += "\n" + t.T("delivery.help_nobody")
+		}
 	}
 	if st.Rec.Mood > 0 && st.Rec.Mood <= 2 {
 		text += "\n" + t.T("checkin.done.lowmood")

@@ -28,6 +28,9 @@ const MaxKept = 4000
 // Dialog is the inbox. Its only state is the school's compiled safeguarding phrases.
 type Dialog struct {
 	guard safeguard.Cache
+	// Questions, if set, takes the text when the pupil says "it's a question": it becomes
+	// a question to the right teacher. Without it the text goes to the mentor.
+	Questions dialog.Asker
 }
 
 // New returns the inbox dialog.
@@ -129,6 +132,12 @@ func (d *Dialog) choice(in dialog.Input, st state) (dialog.Result, error) {
 		res.Messages = append(res.Messages, me(in, "inbox.kept"))
 		return res, nil
 	case Name + ".ask":
+		if d.Questions != nil {
+			q := d.Questions.TakeQuestion(in, text, "inbox")
+			res.Messages = append(res.Messages, q.Messages...)
+			res.Effects = append(res.Effects, q.Effects...)
+			return res, nil
+		}
 		res.Effects = append(res.Effects, dialog.SaveHelp(record.HelpRequest{
 			ID: in.Person.ID + "-" + in.Now.UTC().Format("20060102T150405"), Person: in.Person.ID,
 			Class: in.Person.Class(), Text: text, Source: "inbox", Created: in.Now, State: "open",

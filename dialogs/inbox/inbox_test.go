@@ -172,3 +172,42 @@ func TestInboxAlertsKeepsAndAsks(t *testing.T) {
 		t.Errorf("channel alert: staff %v, state %s", staff, res.State)
 	}
 }
+
+// asker records what the inbox hands over as a question.
+type asker struct{ text, source string }
+
+func (a *asker) TakeQuestion(in dialog.Input, text, source string) dialog.Result {
+	a.text, a.source = text, source
+	return dialog.Result{Messages: []chat.Message{{To: chat.Target{Kind: chat.ToPerson, Person: in.Person.ID}, Text: "which subject?"}}}
+}
+
+func TestItsAQuestionStartsTheQuestionsDialog(t *testing.T) {
+	s, cat := setup(t)
+	a := &asker{}
+	d := New()
+	d.Questions = a
+	reach := map[string]bool{"devries": true}
+	in := input(s, cat, "anna", dialog.Text, reach)
+	in.Text = "Hoe werkt de stelling van Pythagoras?"
+	res, err := d.Step(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in = input(s, cat, "anna", dialog.Choice, reach)
+	in.State, in.Action, in.Value = res.State, Name+".ask", "1"
+	res, err = d.Step(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.text != "Hoe werkt de stelling van Pythagoras?" || a.source != "inbox" {
+		t.Fatalf("handed over %q from %q", a.text, a.source)
+	}
+	if !res.Clear || len(res.Messages) != 1 || res.Messages[0].Text != "which subject?" {
+		t.Fatalf("result = %+v, want the questions dialog's message and the kept text cleared", res)
+	}
+	for _, m := range res.Messages {
+		if m.To.Person == "devries" {
+			t.Fatal("the question also went to the mentor")
+		}
+	}
+}

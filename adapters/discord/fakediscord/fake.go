@@ -121,6 +121,8 @@ type Server struct {
 	globalSince time.Time
 	buckets     map[string]*bucket
 	violations  []Violation
+	nonces      map[string]nonceEntry
+	nonceHits   int
 
 	gw *gateway
 }
@@ -164,6 +166,7 @@ func New(o Options) *Server {
 		opts:         o,
 		changed:      make(chan struct{}),
 		messages:     map[string]map[string]any{},
+		nonces:       map[string]nonceEntry{},
 		channelMsgs:  map[string][]string{},
 		dmByUser:     map[string]string{},
 		dmUser:       map[string]string{},

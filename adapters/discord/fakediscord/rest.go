@@ -157,6 +157,8 @@ func (s *Server) route(rec Request) (int, []byte) {
 		return s.followUp(p[1], p[2], rec)
 	case len(p) == 5 && p[0] == "webhooks" && p[3] == "messages" && m == "PATCH":
 		return s.editWebhookMessage(p[1], p[2], p[4], rec)
+	case len(p) == 5 && p[0] == "webhooks" && p[3] == "messages" && m == "DELETE":
+		return s.deleteWebhookMessage(p[1], p[2], p[4])
 	}
 	return errorBody(http.StatusNotFound, 0, "404: Not Found")
 }
@@ -224,11 +226,23 @@ func (s *Server) postMessage(ch string, rec Request) (int, []byte) {
 	if body == nil {
 		return errorBody(400, 50109, "The request body contains invalid JSON.")
 	}
-	if problem := validateMessage(body, len(rec.Files)); problem != "" {
+	if problem := validateMessage(body, len(rec.Files)); problem == emptyMessage {
+		return errorBody(400, 50006, emptyMessage)
+	} else if problem != "" {
 		return errorBody(400, 50035, "Invalid Form Body: "+problem)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	// With enforce_nonce, a nonce seen in the last few minutes answers with the message
+	// it created, and no new one is made (Discord's create-message deduplication).
+	nonce, _ := body["nonce"].(string)
+	enforce, _ := body["enforce_nonce"].(bool)
+	if enforce && nonce != "" {
+		if n, ok := s.nonces[nonce]; ok && time.Since(n.at) < NonceWindow {
+			s.nonceHits++
+			return jsonBody(200, s.messages[n.id])
+		}
+	}
 	guild, ok := s.knownChannelLocked(ch)
 	if !ok {
 		return errorBody(404, 10003, "Unknown Channel")
@@ -241,7 +255,33 @@ func (s *Server) postMessage(ch string, rec Request) (int, []byte) {
 		return errorBody(400, 50035, "Invalid Form Body: flags: ephemeral messages need an interaction")
 	}
 	msg := s.newMessageLocked(ch, guild, body, flags, rec.Files, "")
+	if nonce != "" {
+		msg["nonce"] = nonce
+		if enforce {
+			s.nonces[nonce] = nonceEntry{id: msg["id"].(string), at: time.Now()}
+		}
+	}
 	return jsonBody(200, msg)
+}
+
+// emptyMessage is Discord's refusal of a message with nothing visible (code 50006).
+const emptyMessage = "Cannot send an empty message"
+
+// NonceWindow is how long the fake remembers an enforced nonce ("a few minutes" in
+// Discord's documentation).
+const NonceWindow = 5 * time.Minute
+
+type nonceEntry struct {
+	id string
+	at time.Time
+}
+
+// NonceHits returns how many posts were answered with an earlier message because their
+// enforced nonce repeated.
+func (s *Server) NonceHits() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.nonceHits
 }
 
 // newMessageLocked stores and returns a message object as Discord returns it.
@@ -515,8 +555,11 @@ func validateMessage(body map[string]any, files int) string {
 		return "content: Must be 2000 or fewer in length."
 	}
 	rows, _ := body["components"].([]any)
-	if content == "" && len(rows) == 0 && files == 0 {
-		return "Cannot send an empty message"
+	if strings.TrimSpace(content) == "" && len(rows) == 0 && files == 0 {
+		return emptyMessage
+	}
+	if n, ok := body["nonce"].(string); ok && len(n) > 25 {
+		return "nonce: Must be 25 or fewer in length."
 	}
 	if len(rows) > 5 {
 		return "components: at most 5 action rows"
@@ -775,6 +818,51 @@ func (s *Server) editWebhookMessage(app, token, id string, rec Request) (int, []
 	return jsonBody(200, msg)
 }
 
+// deleteWebhookMessage answers DELETE /webhooks/{app}/{token}/messages/{id}; deleting
+// @original of a deferred reply removes its "thinking…" message.
+func (s *Server) deleteWebhookMessage(app, token, id string) (int, []byte) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	in, st, b := s.tokenLocked(app, token)
+	if in == nil {
+		return st, b
+	}
+	if id == "@original" {
+		id = in.Original
+		in.Loading = false
+	}
+	msg, ok := s.messages[id]
+	if !ok {
+		return errorBody(404, 10008, "Unknown Message")
+	}
+	delete(s.messages, id)
+	ch, _ := msg["channel_id"].(string)
+	ids := s.channelMsgs[ch]
+	for i, m := range ids {
+		if m == id {
+			s.channelMsgs[ch] = append(ids[:i:i], ids[i+1:]...)
+			break
+		}
+	}
+	return http.StatusNoContent, nil
+}
+
+// Unresolved returns the ids of interactions deferred with type 5 whose "thinking…"
+// message was neither followed up nor deleted while their token lived: Discord shows
+// "The application did not respond" on them. A test that expires a token on purpose
+// (ExpireInteraction, or moving the clock past 15 minutes) is not counted.
+func (s *Server) Unresolved() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []string
+	for id, in := range s.interactions {
+		if in.Loading && !in.Expired && s.opts.Now().Sub(in.Created) <= 15*time.Minute {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
 // --- rate limits and faults ---
 
 // Fault is an injected failure for matching requests.
@@ -795,6 +883,12 @@ type Fault struct {
 	Every int
 	// Times stops the fault after it fired this often (0: no limit).
 	Times int
+	// Bare makes a 429 what Cloudflare answers when it bans the IP: no X-RateLimit-*
+	// headers, only Retry-After when RetryAfter is set, and a body without retry_after.
+	Bare bool
+	// Hold, when set, makes matching requests wait until it is closed before they are
+	// answered normally (a slow Discord). Status is ignored then.
+	Hold <-chan struct{}
 }
 
 type fault struct {
@@ -851,6 +945,20 @@ func (s *Server) limit(rec Request, bot bool, hdr http.Header) (int, []byte, boo
 			continue
 		}
 		f.fired++
+		if f.Hold != nil {
+			hold := f.Hold
+			s.mu.Unlock()
+			<-hold
+			s.mu.Lock()
+			break
+		}
+		if f.Status == 429 && f.Bare {
+			if f.RetryAfter > 0 {
+				hdr.Set("Retry-After", strconv.Itoa(int(math.Ceil(f.RetryAfter.Seconds()))))
+			}
+			st, b := errorBody(http.StatusTooManyRequests, 0, "You are being blocked from accessing our API temporarily due to exceeding our rate limits frequently.")
+			return st, b, true
+		}
 		if f.Status == 429 {
 			st, b := s.tooManyLocked(key, now, f.RetryAfter, f.Global, hdr)
 			return st, b, true

@@ -163,6 +163,7 @@ type injected struct {
 	n      int
 	status int
 	after  time.Duration
+	code   string // the error code answered with HTTP 200 (FailWith)
 }
 
 // Server is a running fake Slack.
@@ -455,6 +456,14 @@ func (s *Server) Fail(method string, n, status int) {
 	s.inject[method] = append(s.inject[method], &injected{n: n, status: status})
 }
 
+// FailWith makes the next n calls of method answer {"ok":false,"error":code} with
+// HTTP 200, as Slack does for invalid_auth, token_revoked, not_in_channel ...
+func (s *Server) FailWith(method string, n int, code string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.inject[method] = append(s.inject[method], &injected{n: n, status: http.StatusOK, code: code})
+}
+
 // NewTrigger issues a trigger_id that opens a view within the trigger TTL.
 func (s *Server) NewTrigger() string {
 	s.mu.Lock()
@@ -500,6 +509,8 @@ type apiError struct {
 	status int
 	code   string
 	after  time.Duration
+	// detail says what Slack would list in response_metadata.messages.
+	detail string
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
@@ -544,7 +555,11 @@ func (s *Server) api(w http.ResponseWriter, r *http.Request) {
 			w.WriteHeader(aerr.status)
 			return
 		}
-		writeJSON(w, http.StatusOK, map[string]any{"ok": false, "error": aerr.code})
+		body := map[string]any{"ok": false, "error": aerr.code}
+		if aerr.detail != "" {
+			body["response_metadata"] = map[string]any{"messages": []string{"[ERROR] " + aerr.detail}}
+		}
+		writeJSON(w, http.StatusOK, body)
 		return
 	}
 	call.Status = http.StatusOK
@@ -565,6 +580,9 @@ func (s *Server) limitLocked(method, channel string, now time.Time) *apiError {
 		if in.status == http.StatusTooManyRequests {
 			s.throttled[method+"/injected"]++
 			return &apiError{status: in.status, code: "ratelimited", after: in.after}
+		}
+		if in.code != "" {
+			return &apiError{status: http.StatusOK, code: in.code}
 		}
 		return &apiError{status: in.status, code: "fatal_error"}
 	}
@@ -629,6 +647,9 @@ func (s *Server) dispatchLocked(method, token string, c Call) (map[string]any, *
 		if !s.knownChannelLocked(channel) {
 			return nil, bad("channel_not_found")
 		}
+		if p := validateBlocks(c.Form.Get("blocks")); p != "" {
+			return nil, &apiError{status: http.StatusOK, code: "invalid_blocks", detail: p}
+		}
 		m := &Message{Channel: channel, TS: s.tsLocked(), ThreadTS: c.Form.Get("thread_ts"), Text: c.Form.Get("text"),
 			Blocks: json.RawMessage(c.Form.Get("blocks")), Via: method}
 		m.ResponseURL = s.newHookLocked(m.Channel, m.TS, "")
@@ -639,12 +660,18 @@ func (s *Server) dispatchLocked(method, token string, c Call) (map[string]any, *
 		if !s.knownChannelLocked(ch) {
 			return nil, bad("channel_not_found")
 		}
+		if p := validateBlocks(c.Form.Get("blocks")); p != "" {
+			return nil, &apiError{status: http.StatusOK, code: "invalid_blocks", detail: p}
+		}
 		m := &Message{Channel: ch, TS: s.tsLocked(), Text: c.Form.Get("text"), Blocks: json.RawMessage(c.Form.Get("blocks")),
 			User: c.Form.Get("user"), Ephemeral: true, Via: method}
 		m.ResponseURL = s.newHookLocked(m.Channel, m.TS, m.User)
 		s.messages = append(s.messages, m)
 		return map[string]any{"message_ts": m.TS}, nil
 	case "chat.update":
+		if p := validateBlocks(c.Form.Get("blocks")); p != "" {
+			return nil, &apiError{status: http.StatusOK, code: "invalid_blocks", detail: p}
+		}
 		ch, ts := c.Form.Get("channel"), c.Form.Get("ts")
 		for _, m := range s.messages {
 			if m.Channel == ch && m.TS == ts && !m.Ephemeral {
