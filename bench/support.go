@@ -180,8 +180,8 @@ func (nullAdapter) Platform() chat.Platform { return chat.Shell }
 func (nullAdapter) Capabilities() chat.Capabilities {
 	return chat.Capabilities{Buttons: true, MaxButtons: 5}
 }
-func (nullAdapter) Run(ctx context.Context, _ chat.Handler) error { <-ctx.Done(); return nil }
-func (nullAdapter) Send(context.Context, chat.Delivery) error     { return nil }
+func (nullAdapter) Run(ctx context.Context, _ chat.Engine) error { <-ctx.Done(); return nil }
+func (nullAdapter) Send(context.Context, chat.Delivery) error    { return nil }
 
 // offsetClock is the wall clock moved to a chosen moment: time passes for real (leases,
 // Retry-After), but the school day is the one the benchmark picked.

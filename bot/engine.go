@@ -97,11 +97,9 @@ type Engine struct {
 	// stripes serialise the steps of one person inside this process, so optimistic
 	// retries are only needed against other processes.
 	stripes [256]sync.Mutex
-	// background counts home-page refreshes still running, so shutdown can wait for them.
-	background sync.WaitGroup
-	kinds      *record.Kinds
-	inbox      string
-	alerts     func(school *config.School, text string) []string
+	kinds   *record.Kinds
+	inbox   string
+	alerts  func(school *config.School, text string) []string
 	// timers is signalled when a step armed a timer, so the timer loop looks again.
 	timers chan struct{}
 	// langs is the copy of the languages people chose themselves (lang.go).
@@ -114,10 +112,6 @@ func (e *Engine) TimerArmed() <-chan struct{} { return e.timers }
 
 // Kinds returns the declared record kinds (built-in and the dialogs').
 func (e *Engine) Kinds() *record.Kinds { return e.kinds }
-
-// Wait blocks until the Engine's background work (home-page refreshes) has finished.
-// Call it after the adapters stopped, before closing the store.
-func (e *Engine) Wait() { e.background.Wait() }
 
 type commandRef struct {
 	spec   dialog.CommandSpec
@@ -461,7 +455,6 @@ func (e *Engine) step(ctx context.Context, r stepRequest) []chat.Message {
 				}
 			}
 			e.countAlerts(d.Name(), res.Messages)
-			e.afterCommit(ctx, res.Effects)
 			e.afterStep(ctx, r, snap)
 			return nil
 		case errors.Is(err, store.ErrConflict):
@@ -723,7 +716,7 @@ func (e *Engine) stage(b *store.Batch, r stepRequest, d dialog.Dialog, snap stor
 			return err
 		}
 	}
-	return nil
+	return e.queueHomes(b, res.Effects, now, src, len(res.Messages))
 }
 
 func sameStack(a, b []dialog.Open) bool {

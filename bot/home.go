@@ -10,7 +10,9 @@ import (
 	"github.com/kring-school/kring/bot/chat"
 	"github.com/kring-school/kring/bot/config"
 	"github.com/kring-school/kring/bot/dialog"
+	"github.com/kring-school/kring/bot/outbox"
 	"github.com/kring-school/kring/bot/record"
+	"github.com/kring-school/kring/bot/store"
 	"github.com/redis/go-redis/v9"
 )
 
@@ -137,47 +139,48 @@ func menteeLine(m *config.Person, recent []record.CheckIn) chat.HomeMentee {
 	return line
 }
 
-// afterCommit refreshes the home pages whose data a step changed, in the background:
-// a slow platform must not hold up the person who is talking to Kring.
-func (e *Engine) afterCommit(ctx context.Context, effects []dialog.Effect) {
-	var pubs []chat.HomePublisher
-	for _, a := range e.adapters {
-		if hp, ok := a.(chat.HomePublisher); ok {
-			pubs = append(pubs, hp)
+// queueHomes adds a home-page refresh (chat.Message.Home) to the step's batch for
+// every person whose page the step's effects change (a check-in: the pupil and their
+// mentor), one outbox entry per connected adapter that has home pages and knows the
+// person. Queued in the step's commit, the refresh is never lost, is retried like any
+// message, and is delivered by whichever process claims it; the adapter builds the page
+// through Engine.Home when it delivers, so it shows what is committed by then.
+func (e *Engine) queueHomes(b *store.Batch, effects []dialog.Effect, now time.Time, src string, n int) error {
+	var people []string
+	seen := map[string]bool{}
+	add := func(id string) {
+		if id != "" && !seen[id] {
+			seen[id] = true
+			people = append(people, id)
 		}
 	}
-	if len(pubs) == 0 {
-		return
-	}
-	people := map[string]bool{}
 	for _, ef := range effects {
 		if s, ok := ef.(dialog.Put); ok && s.Kind == record.KindCheckIn {
-			people[s.Owner] = true
-			if p, ok := e.school.Person(s.Owner); ok && p.Mentor != "" {
-				people[p.Mentor] = true
+			add(s.Owner)
+			if p, ok := e.school.Person(s.Owner); ok {
+				add(p.Mentor)
 			}
 		}
 	}
-	if len(people) == 0 {
-		return
-	}
-	bg := context.WithoutCancel(ctx)
-	e.background.Add(1)
-	go func() {
-		defer e.background.Done()
-		ctx, cancel := context.WithTimeout(bg, 30*time.Second)
-		defer cancel()
-		for id := range people {
-			h, err := e.Home(ctx, id)
-			if err != nil {
-				e.log.Warn("build home page", "person", id, "err", err)
+	for _, id := range people {
+		p, ok := e.school.Person(id)
+		if !ok {
+			continue
+		}
+		for _, ad := range e.adapters {
+			if !ad.Capabilities().Home {
 				continue
 			}
-			for _, hp := range pubs {
-				if err := hp.PublishHome(ctx, h); err != nil {
-					e.log.Warn("publish home page", "person", id, "err", err)
-				}
+			a, ok := e.personAddress(p, ad.Platform())
+			if !ok {
+				continue
+			}
+			m := chat.Message{ID: e.ob.NewID(now, src, n) + "." + string(ad.Platform()), To: chat.Target{Kind: chat.ToPerson, Person: id}, Home: true}
+			n++
+			if err := e.ob.Add(b, outbox.Entry{ID: m.ID, Platform: ad.Platform(), Delivery: chat.Delivery{Message: m, Address: a}}); err != nil {
+				return fmt.Errorf("queue home page of %s: %w", id, err)
 			}
 		}
-	}()
+	}
+	return nil
 }

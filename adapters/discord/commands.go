@@ -14,7 +14,6 @@ import (
 
 	"github.com/kring-school/kring/bot/chat"
 	"github.com/kring-school/kring/bot/config"
-	"github.com/kring-school/kring/bot/dialog"
 	"github.com/kring-school/kring/bot/i18n"
 )
 
@@ -28,7 +27,7 @@ var commandLocales = map[discordgo.Locale]string{
 // the catalogs' cmd.NAME.name, cmd.NAME.desc and cmd.NAME.opt.OPTION give the names and
 // descriptions Dutch and English clients show. Adding a command to a dialog is all it
 // takes to have it here.
-func BuildCommands(specs []dialog.CommandSpec, cat *i18n.Catalog, school *config.School) ([]*discordgo.ApplicationCommand, error) {
+func BuildCommands(specs []chat.Command, cat *i18n.Catalog, school *config.School) ([]*discordgo.ApplicationCommand, error) {
 	out := make([]*discordgo.ApplicationCommand, 0, len(specs))
 	seen := map[string]bool{}
 	for _, sp := range specs {
@@ -53,7 +52,7 @@ func BuildCommands(specs []dialog.CommandSpec, cat *i18n.Catalog, school *config
 		}
 		opts := slices.Clone(sp.Options)
 		// Discord wants required options before optional ones.
-		slices.SortStableFunc(opts, func(a, b dialog.OptionSpec) int {
+		slices.SortStableFunc(opts, func(a, b chat.CommandOption) int {
 			switch {
 			case a.Required == b.Required:
 				return 0
@@ -80,9 +79,9 @@ func BuildCommands(specs []dialog.CommandSpec, cat *i18n.Catalog, school *config
 				opt.NameLocalizations = *n
 			}
 			switch o.Kind {
-			case dialog.OptPerson:
+			case chat.OptPerson:
 				opt.Type = discordgo.ApplicationCommandOptionUser
-			case dialog.OptChoice:
+			case chat.OptChoice:
 				opt.Type = discordgo.ApplicationCommandOptionString
 				for _, c := range o.Choices {
 					ch := &discordgo.ApplicationCommandOptionChoice{Name: clip(c, 100, ""), Value: c}
@@ -103,7 +102,7 @@ func BuildCommands(specs []dialog.CommandSpec, cat *i18n.Catalog, school *config
 				if len(opt.Choices) > 25 {
 					return nil, fmt.Errorf("command %s option %s: Discord allows 25 choices, not %d", name, on, len(opt.Choices))
 				}
-			case dialog.OptClass:
+			case chat.OptClass:
 				opt.Type = discordgo.ApplicationCommandOptionString
 				if school != nil && len(school.Classes) <= 25 {
 					for _, c := range school.Classes {

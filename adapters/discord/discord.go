@@ -4,8 +4,12 @@
 // channel (Class.Discord.Channel); each person to a roster entry by Discord user id
 // (Person.Discord). The adapter:
 //
-//   - keeps a gateway connection with the GUILDS and DIRECT_MESSAGES intents and no
-//     privileged intent (discordgo reconnects and resumes; Run closes it cleanly);
+//   - keeps a gateway connection with the GUILDS, DIRECT_MESSAGES and GUILD_MESSAGES
+//     intents, and the privileged MESSAGE_CONTENT only when asked (Options.MessageContent;
+//     discordgo reconnects and resumes; Run closes it cleanly);
+//   - turns DMs, messages in the threads Kring opened (reported with their logical
+//     thread key) and class-channel messages that mention Kring or reply to it into
+//     message events; other channel chatter is not read;
 //   - registers every dialog's commands in the guild at start with one bulk overwrite,
 //     Dutch and English names and descriptions in Discord's localisation fields;
 //   - acknowledges every interaction at once (deferred reply, message update or modal)
@@ -25,6 +29,7 @@
 //
 //	dm:<user>               DM channel id of a user (no expiry; Discord keeps it stable)
 //	thread:<channel>:<key>  Discord thread id of a dialog's logical thread key
+//	threadkey:<thread>      "<channel>|<key>": the class channel and logical key of a thread Kring opened
 //	form:<hash>             JSON of a chat.Form behind a form button (30 days)
 //	cid:<hash>              action and value of a choice too long for a custom_id (30 days)
 //
@@ -57,7 +62,6 @@ import (
 	"github.com/kring-school/kring/bot/chat"
 	"github.com/kring-school/kring/bot/clock"
 	"github.com/kring-school/kring/bot/config"
-	"github.com/kring-school/kring/bot/dialog"
 	"github.com/kring-school/kring/bot/guard"
 	"github.com/kring-school/kring/bot/i18n"
 )
@@ -65,10 +69,17 @@ import (
 // Intents are the gateway intents Kring asks for. GUILDS tells Kring which channels the
 // server has (so a class channel missing from the server is reported at start) and when
 // the bot is removed; DIRECT_MESSAGES delivers what pupils type in their DM with the bot
-// (Discord includes the text of DMs without the privileged MESSAGE_CONTENT intent).
-// Interactions (commands, buttons, modals) need no intent. Kring reads no class-channel
-// chatter, so it asks for neither GUILD_MESSAGES nor MESSAGE_CONTENT.
-const Intents = discordgo.IntentsGuilds | discordgo.IntentsDirectMessages
+// (Discord includes the text of DMs without the privileged MESSAGE_CONTENT intent);
+// GUILD_MESSAGES delivers messages in the class channels and in the threads Kring opened
+// (a poll's thread, say). Without MESSAGE_CONTENT their text is empty unless the message
+// mentions Kring, so by default a pupil answers in a thread by mentioning @Kring or with
+// the buttons. Interactions (commands, buttons, modals) need no intent.
+const Intents = discordgo.IntentsGuilds | discordgo.IntentsDirectMessages | discordgo.IntentsGuildMessages
+
+// ContentIntents are Intents plus the privileged MESSAGE_CONTENT intent, used when
+// Options.MessageContent is set: typed answers in threads then reach Kring without a
+// mention. The intent must be switched on in the application's Bot page first.
+const ContentIntents = Intents | discordgo.IntentMessageContent
 
 // DeploymentLimit is the pace of bot requests of the whole deployment, shared by every
 // process through the guard: just under Discord's global limit of 50 per second.
@@ -89,9 +100,8 @@ type Options struct {
 	// AppID is the application id. When empty it is learned from the gateway's READY.
 	AppID  string
 	School *config.School
-	// Commands are the commands to register. When empty, Run takes them from the handler
-	// if it has a Commands() []dialog.CommandSpec method (the Engine has).
-	Commands []dialog.CommandSpec
+	// Commands are the commands to register. When empty, Run takes the Engine's.
+	Commands []chat.Command
 	Catalog  *i18n.Catalog
 	// KV caches DM channel, thread and form ids across restarts and replicas. Without it
 	// the adapter keeps them in memory only.
@@ -119,6 +129,10 @@ type Options struct {
 	HandleTimeout time.Duration
 	// ShutdownGrace is how long Run waits for events in progress at shutdown (default 10s).
 	ShutdownGrace time.Duration
+	// MessageContent asks for the privileged MESSAGE_CONTENT intent
+	// (KRING_DISCORD_MESSAGE_CONTENT=1), so pupils can answer in a thread by typing
+	// without mentioning the bot. Switch it on in the application's Bot page first.
+	MessageContent bool
 	// ResolveAfter is how long a deferred command reply may wait for its follow-up
 	// before the adapter deletes the "thinking…" message (default 20s).
 	ResolveAfter time.Duration
@@ -137,6 +151,8 @@ type Adapter struct {
 
 	appMu sync.RWMutex
 	appID string
+	// botID is the bot's own user id (from READY), to spot mentions of Kring.
+	botID string
 
 	ready     chan struct{}
 	readyOnce sync.Once
@@ -146,12 +162,15 @@ type Adapter struct {
 	seen  *seenSet
 	forms *formCache
 	dms   sync.Map // user id -> DM channel id
+	// threads maps a channel id to "<class channel>|<logical key>" of a thread Kring
+	// opened, or "" for any other channel.
+	threads sync.Map
 	// stopping is closed when shutdown begins.
 	stopping chan struct{}
 
 	runMu    sync.Mutex
-	handler  chat.Handler
-	commands []dialog.CommandSpec
+	handler  chat.Engine
+	commands []chat.Command
 	runCtx   context.Context
 	closing  bool
 	wg       sync.WaitGroup
@@ -242,6 +261,9 @@ func New(o Options) (*Adapter, error) {
 	s.ShouldReconnectOnError = true
 	s.StateEnabled = false
 	s.Identify.Intents = Intents
+	if o.MessageContent {
+		s.Identify.Intents = ContentIntents
+	}
 	s.LogLevel = discordgo.LogError
 	a.s = s
 	return a, nil
@@ -280,9 +302,9 @@ func (a *Adapter) Capabilities() chat.Capabilities {
 // Session returns the discordgo session (for diagnostics and tests).
 func (a *Adapter) Session() *discordgo.Session { return a.s }
 
-// Run connects to the gateway, registers the commands, and feeds events to h until ctx
-// is done. On shutdown it closes the gateway and waits for events in progress.
-func (a *Adapter) Run(ctx context.Context, h chat.Handler) error {
+// Run connects to the gateway, registers the commands, and feeds events to the Engine
+// until ctx is done. On shutdown it closes the gateway and waits for events in progress.
+func (a *Adapter) Run(ctx context.Context, h chat.Engine) error {
 	a.runMu.Lock()
 	if a.handler != nil {
 		a.runMu.Unlock()
@@ -292,9 +314,7 @@ func (a *Adapter) Run(ctx context.Context, h chat.Handler) error {
 	a.runCtx = context.WithoutCancel(ctx)
 	a.commands = a.o.Commands
 	if len(a.commands) == 0 {
-		if c, ok := h.(interface{ Commands() []dialog.CommandSpec }); ok {
-			a.commands = c.Commands()
-		}
+		a.commands = h.Commands()
 	}
 	a.runMu.Unlock()
 
@@ -368,7 +388,7 @@ func openError(err error) error {
 		errors.As(err, &ce) && ce.Code == 4004:
 		return errors.New("connect to Discord: the bot token was refused; copy it again from your application's Bot page (Reset Token) into DISCORD_TOKEN")
 	case errors.As(err, &ce) && (ce.Code == 4013 || ce.Code == 4014):
-		return fmt.Errorf("connect to Discord: the gateway refused Kring's intents (%d); Kring asks only for GUILDS and DIRECT_MESSAGES, which need no approval", ce.Code)
+		return fmt.Errorf("connect to Discord: the gateway refused Kring's intents (%d); with KRING_DISCORD_MESSAGE_CONTENT=1 switch on Message Content Intent in the Bot page of your Discord application, or unset it", ce.Code)
 	}
 	return fmt.Errorf("connect to the Discord gateway: %w", cleanErr(err))
 }
@@ -447,6 +467,11 @@ func (a *Adapter) onReady(_ *discordgo.Session, r *discordgo.Ready) {
 	} else if r.User != nil {
 		a.setApp(r.User.ID)
 	}
+	if r.User != nil {
+		a.appMu.Lock()
+		a.botID = r.User.ID
+		a.appMu.Unlock()
+	}
 	found := false
 	for _, g := range r.Guilds {
 		if g.ID == a.school.Discord.Guild {
@@ -517,8 +542,10 @@ func (a *Adapter) localizer(user string, client discordgo.Locale) *i18n.Localize
 		a.runMu.Lock()
 		h := a.handler
 		a.runMu.Unlock()
-		if l, ok := h.(interface{ LocaleOf(*config.Person) string }); ok {
-			return a.cat.For(l.LocaleOf(p)) // their own /language first
+		if h != nil {
+			if l := h.LocaleOf(p); l != "" {
+				return a.cat.For(l) // their own /language first
+			}
 		}
 		return a.cat.For(a.school.LocaleFor(p))
 	}

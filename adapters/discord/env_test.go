@@ -108,6 +108,14 @@ func (r *recorder) Handle(ctx context.Context, ev chat.Event) []chat.Message {
 
 func (r *recorder) Commands() []dialog.CommandSpec { return testSpecs() }
 
+// KV and Home complete chat.Engine: the adapter's own KV option is used, and Discord
+// has no home pages.
+func (r *recorder) KV(chat.Platform) chat.KV { return chat.NewMemKV(time.Now) }
+
+func (r *recorder) Home(context.Context, string) (chat.Home, error) { return chat.Home{}, nil }
+
+func (r *recorder) LocaleOf(*config.Person) string { return "" }
+
 func (r *recorder) count() int {
 	r.mu.Lock()
 	defer r.mu.Unlock()

@@ -28,8 +28,8 @@ func TestConnectIdentifiesAndRegistersCommands(t *testing.T) {
 	if err := json.Unmarshal(f.D, &id); err != nil {
 		t.Fatal(err)
 	}
-	if id.Intents != int(discordgo.IntentsGuilds|discordgo.IntentsDirectMessages) {
-		t.Errorf("intents = %d, want GUILDS|DIRECT_MESSAGES = %d", id.Intents, discordgo.IntentsGuilds|discordgo.IntentsDirectMessages)
+	if want := int(discordgo.IntentsGuilds | discordgo.IntentsDirectMessages | discordgo.IntentsGuildMessages); id.Intents != want {
+		t.Errorf("intents = %d, want GUILDS|DIRECT_MESSAGES|GUILD_MESSAGES = %d", id.Intents, want)
 	}
 	privileged := int(discordgo.IntentsGuildMembers | discordgo.IntentsGuildPresences | discordgo.IntentsMessageContent)
 	if id.Intents&privileged != 0 {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/bwmarrin/discordgo"
@@ -372,19 +373,28 @@ func commandArgs(opts []*discordgo.ApplicationCommandInteractionDataOption) map[
 	return out
 }
 
-// onMessage turns a DM a person typed into an Event. Kring reads no channel messages.
+// onMessage turns what a person typed into an Event: every DM; in the school's server,
+// messages in a thread Kring opened (reported with the thread's logical key) and
+// class-channel messages that mention Kring or reply to one of its messages. Other
+// channel chatter is not read.
 func (a *Adapter) onMessage(_ *discordgo.Session, mc *discordgo.MessageCreate) {
 	if mc == nil || mc.Message == nil {
 		return
 	}
 	m := mc.Message
-	if m.Author == nil || m.Author.Bot || m.GuildID != "" || m.Content == "" {
+	if m.Author == nil || m.Author.Bot || m.WebhookID != "" {
 		return
 	}
 	if m.Type != discordgo.MessageTypeDefault && m.Type != discordgo.MessageTypeReply {
 		return
 	}
-	if !a.seen.add("m" + m.ID) {
+	if m.GuildID != "" {
+		if m.GuildID == a.school.Discord.Guild && a.seen.add("m"+m.ID) {
+			a.spawn(func(ctx context.Context, h chat.Handler) { a.onServerMessage(ctx, h, m) })
+		}
+		return
+	}
+	if m.Content == "" || !a.seen.add("m"+m.ID) {
 		return
 	}
 	// The DM channel is known now: remember it so the next check-in need not open it.
@@ -404,6 +414,112 @@ func (a *Adapter) onMessage(_ *discordgo.Session, mc *discordgo.MessageCreate) {
 		}
 		a.sendReplies(ctx, ev, h.Handle(ctx, ev))
 	})
+}
+
+// onServerMessage handles a message in the server: in a thread Kring opened it goes to
+// the dialog of the thread's key; in a class channel only when it addresses Kring.
+func (a *Adapter) onServerMessage(ctx context.Context, h chat.Handler, m *discordgo.Message) {
+	bot := a.botUser()
+	addressed := false
+	for _, u := range m.Mentions {
+		if u != nil && u.ID == bot {
+			addressed = true
+		}
+	}
+	if r := m.ReferencedMessage; r != nil && r.Author != nil && r.Author.ID == bot {
+		addressed = true
+	}
+	ev := chat.Event{
+		ID: m.ID, Platform: chat.Discord, Tenant: m.GuildID, Channel: m.ChannelID, User: m.Author.ID,
+		Kind: chat.KindMessage, Text: stripMention(m.Content, bot), Mention: addressed, Time: m.Timestamp,
+	}
+	if ev.Time.IsZero() {
+		ev.Time = snowflakeTime(m.ID, a.clock.Now())
+	}
+	parent, key, err := a.threadOf(ctx, m.ChannelID)
+	switch {
+	case err != nil:
+		a.log.Warn("thread message could not be matched to its dialog", "message", m.ID, "err", err)
+		if _, enrolled := a.school.ByPlatform(string(chat.Discord), m.Author.ID); enrolled {
+			a.sendReplies(ctx, ev, []chat.Message{{Text: a.localizer(m.Author.ID, "").T("discord.try_again")}})
+		}
+		return
+	case key != "":
+		ev.Channel, ev.Thread, ev.ThreadKey = parent, m.ChannelID, key
+	case !addressed || !a.classChannel(m.ChannelID):
+		return // chatter, or a channel that is no class's
+	}
+	if ev.Text == "" {
+		if key != "" && m.Content == "" && !a.o.MessageContent {
+			a.unreadable(ctx, ev)
+		}
+		return
+	}
+	a.sendReplies(ctx, ev, h.Handle(ctx, ev))
+}
+
+// unreadable tells a pupil, once per thread, that Discord did not give Kring the text
+// they typed in its thread (no MESSAGE_CONTENT intent and no mention), and how to
+// answer instead, so their answer does not vanish without a word.
+func (a *Adapter) unreadable(ctx context.Context, ev chat.Event) {
+	if _, enrolled := a.school.ByPlatform(string(chat.Discord), ev.User); !enrolled {
+		return
+	}
+	if !a.seen.add("u" + ev.User + "|" + ev.Thread) {
+		return
+	}
+	a.sendReplies(ctx, ev, []chat.Message{{Text: a.localizer(ev.User, "").T("discord.thread_unread")}})
+}
+
+func (a *Adapter) botUser() string {
+	a.appMu.RLock()
+	defer a.appMu.RUnlock()
+	if a.botID != "" {
+		return a.botID
+	}
+	return a.appID
+}
+
+// stripMention removes mentions of the bot from a message's text: "@Kring 2" answers 2.
+func stripMention(text, bot string) string {
+	if bot != "" {
+		text = strings.NewReplacer("<@"+bot+">", " ", "<@!"+bot+">", " ").Replace(text)
+	}
+	return strings.TrimSpace(text)
+}
+
+func (a *Adapter) classChannel(ch string) bool {
+	for _, c := range a.school.Classes {
+		if c.Discord.Channel == ch {
+			return true
+		}
+	}
+	return false
+}
+
+func threadKeyKey(thread string) string { return "threadkey:" + thread }
+
+// threadOf returns the class channel and logical key of a thread Kring opened ("" for
+// any other channel). Known answers are kept in memory: a channel id never changes
+// from one to the other.
+func (a *Adapter) threadOf(ctx context.Context, ch string) (parent, key string, err error) {
+	if v, ok := a.threads.Load(ch); ok {
+		parent, key, _ = strings.Cut(v.(string), "|")
+		return parent, key, nil
+	}
+	if a.classChannel(ch) {
+		return "", "", nil
+	}
+	v, ok, err := a.kv.Get(ctx, threadKeyKey(ch))
+	if err != nil {
+		return "", "", fmt.Errorf("read thread key: %w", err)
+	}
+	if !ok {
+		v = ""
+	}
+	a.threads.Store(ch, v)
+	parent, key, _ = strings.Cut(v, "|")
+	return parent, key, nil
 }
 
 // sendReplies delivers the Engine's immediate replies to the actor: as interaction

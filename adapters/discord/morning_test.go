@@ -19,12 +19,12 @@ import (
 
 // signalling wraps the Engine so the test knows when an event has been decided.
 type signalling struct {
-	h    chat.Handler
+	chat.Engine
 	done chan string
 }
 
 func (s *signalling) Handle(ctx context.Context, ev chat.Event) []chat.Message {
-	out := s.h.Handle(ctx, ev)
+	out := s.Engine.Handle(ctx, ev)
 	s.done <- ev.ID
 	return out
 }
@@ -41,6 +41,12 @@ type morningKring struct {
 }
 
 func newMorningKring(t *testing.T, dialogs ...dialog.Dialog) *morningKring {
+	t.Helper()
+	return newKringWith(t, nil)
+}
+
+// newKringWith is newMorningKring with other dialogs (nil: the check-in).
+func newKringWith(t *testing.T, dialogs []dialog.Dialog) *morningKring {
 	t.Helper()
 	rdb, prefix := storetest.Redis(t)
 	school := bottest.ExampleSchool(t)
@@ -67,7 +73,7 @@ func newMorningKring(t *testing.T, dialogs ...dialog.Dialog) *morningKring {
 		t.Fatal(err)
 	}
 	h := bottest.New(t, bottest.Options{School: school, Adapters: []chat.Adapter{a}, Redis: rdb, Prefix: prefix, Clock: clk, Dialogs: dialogs})
-	sig := &signalling{h: h.Engine, done: make(chan string, 64)}
+	sig := &signalling{Engine: h.Engine, done: make(chan string, 64)}
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	t.Cleanup(cancel)
 	runCtx, stop := context.WithCancel(context.Background())

@@ -55,6 +55,9 @@ func (a *Adapter) Send(ctx context.Context, d chat.Delivery) error {
 		return err
 	}
 	m := d.Message
+	if m.Home {
+		return nil // Discord has no per-person page (the Engine queues none for it)
+	}
 	if ref, ok := parseRef(m.ReplyRef); ok {
 		if a.clock.Now().Sub(ref.at) < replyWindow {
 			err := a.followUp(ctx, ref, m, d.Address.User)
@@ -178,6 +181,11 @@ func (a *Adapter) thread(ctx context.Context, addr chat.Address, to chat.Target)
 	}, discordgo.WithContext(rctx))
 	if err != nil {
 		return "", res.classify(a, err, "start thread")
+	}
+	// The way back first: a pupil may answer in the thread as soon as it shows.
+	a.threads.Store(th.ID, addr.Channel+"|"+key)
+	if err := a.kv.Set(ctx, threadKeyKey(th.ID), addr.Channel+"|"+key, idTTL); err != nil {
+		a.log.Warn("cache thread key", "err", err)
 	}
 	if err := a.kv.Set(ctx, kvKey, th.ID, idTTL); err != nil {
 		a.log.Warn("cache thread id", "err", err)

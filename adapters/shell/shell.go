@@ -12,6 +12,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -29,9 +30,9 @@ type Driver interface {
 	Tick(ctx context.Context) error
 }
 
-// Scheduler tells when the next job is due.
+// Scheduler tells when the next job or timer is due (zero: nothing in sight).
 type Scheduler interface {
-	Next(now time.Time) time.Time
+	NextDue(ctx context.Context, now time.Time) time.Time
 }
 
 // Options configure the terminal adapter.
@@ -67,8 +68,18 @@ type Adapter struct {
 	seq     int
 	choices map[string][]chat.Choice
 	pending map[string][]string
+	// post is the newest class or thread post with choices, which :press answers.
+	post *classPost
+	// threads maps the logical thread keys seen so far to their class.
+	threads map[string]string
 	// offline are people the terminal pretends Kring cannot reach (:offline).
 	offline map[string]bool
+}
+
+// classPost is a post in a class channel or thread, as the terminal remembers it.
+type classPost struct {
+	class, thread string
+	choices       []chat.Choice
 }
 
 // New returns a terminal adapter. Call Bind before Run.
@@ -80,7 +91,8 @@ func New(o Options) *Adapter {
 		session = o.Session
 	}
 	a := &Adapter{o: o, L: o.Catalog.For(o.School.Locale), session: session,
-		choices: map[string][]chat.Choice{}, pending: map[string][]string{}, offline: map[string]bool{}}
+		choices: map[string][]chat.Choice{}, pending: map[string][]string{}, offline: map[string]bool{},
+		threads: map[string]string{}}
 	if p, ok := o.School.FindPerson(o.As); ok {
 		a.as = p
 	} else if ps := pupils(o.School); len(ps) > 0 {
@@ -131,8 +143,20 @@ func (a *Adapter) Send(_ context.Context, d chat.Delivery) error {
 		}
 	default:
 		label = a.L.T("shell.to_class", "Class", d.Address.Channel)
-		if d.Address.Thread != "" {
-			label = a.L.T("shell.to_thread", "Class", d.Address.Channel, "Thread", m.To.ThreadTitle)
+		key := m.To.Thread
+		if key == "" {
+			key = d.Address.Thread
+		}
+		if key != "" {
+			title := m.To.ThreadTitle
+			if title == "" {
+				title = key
+			}
+			label = a.L.T("shell.to_thread", "Class", d.Address.Channel, "Thread", title, "Key", key)
+			a.threads[key] = d.Address.Channel
+		}
+		if len(m.Choices) > 0 {
+			a.post = &classPost{class: d.Address.Channel, thread: key, choices: m.Choices}
 		}
 	}
 	text := a.render(label, m)
@@ -180,7 +204,7 @@ func (a *Adapter) nameOf(id string) string {
 }
 
 // Run reads lines until the input ends or ctx is done.
-func (a *Adapter) Run(ctx context.Context, h chat.Handler) error {
+func (a *Adapter) Run(ctx context.Context, h chat.Engine) error {
 	if a.driver == nil {
 		return fmt.Errorf("shell: Bind was not called")
 	}
@@ -255,13 +279,10 @@ func (a *Adapter) location() *time.Location {
 // line handles one input line; quit reports :quit.
 func (a *Adapter) line(ctx context.Context, h chat.Handler, line string) (quit bool, err error) {
 	if strings.HasPrefix(line, ":") {
-		return a.meta(ctx, line)
+		return a.meta(ctx, h, line)
 	}
-	a.mu.Lock()
-	me := a.as
-	a.seq++
-	ev := chat.Event{ID: "shell-" + a.session + "-" + strconv.Itoa(a.seq), Platform: chat.Shell, User: me.ID, DM: true, Time: a.o.Clock.Now()}
-	a.mu.Unlock()
+	ev := a.event()
+	me := ev.User
 	switch {
 	case strings.HasPrefix(line, "/"):
 		name, rest, _ := strings.Cut(strings.TrimPrefix(line, "/"), " ")
@@ -269,7 +290,7 @@ func (a *Adapter) line(ctx context.Context, h chat.Handler, line string) (quit b
 		ev.Command = a.canonical(strings.ToLower(name))
 		ev.ArgText = strings.TrimSpace(rest)
 	default:
-		if c, ok := a.matchChoice(me.ID, line); ok {
+		if c, ok := a.matchChoice(me, line); ok {
 			ev.Kind = chat.KindButton
 			ev.Action, ev.Value = c.Action, c.Value
 		} else {
@@ -277,10 +298,68 @@ func (a *Adapter) line(ctx context.Context, h chat.Handler, line string) (quit b
 			ev.Text = line
 		}
 	}
-	for _, m := range h.Handle(ctx, ev) {
-		_ = a.Send(ctx, chat.Delivery{Message: m, Address: chat.Address{User: me.ID}})
-	}
+	a.handle(ctx, h, ev)
 	return false, nil
+}
+
+// event starts an event of the current person, in their DM.
+func (a *Adapter) event() chat.Event {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.seq++
+	return chat.Event{ID: "shell-" + a.session + "-" + strconv.Itoa(a.seq), Platform: chat.Shell, User: a.as.ID, DM: true, Time: a.o.Clock.Now()}
+}
+
+// handle gives ev to the Engine and shows its immediate replies to the actor.
+func (a *Adapter) handle(ctx context.Context, h chat.Handler, ev chat.Event) {
+	for _, m := range h.Handle(ctx, ev) {
+		_ = a.Send(ctx, chat.Delivery{Message: m, Address: chat.Address{User: ev.User}})
+	}
+}
+
+// press answers the newest class or thread post with its choice n, as a button
+// pressed in the class channel (:press N).
+func (a *Adapter) press(ctx context.Context, h chat.Handler, arg string) error {
+	a.mu.Lock()
+	post := a.post
+	a.mu.Unlock()
+	if post == nil {
+		return fmt.Errorf("%s", a.L.T("shell.no_post"))
+	}
+	n, err := strconv.Atoi(arg)
+	if err != nil || n < 1 || n > len(post.choices) {
+		return fmt.Errorf("%s", a.L.T("shell.bad_press", "Max", len(post.choices)))
+	}
+	ev := a.event()
+	ev.DM, ev.Channel, ev.Thread, ev.ThreadKey = false, post.class, post.thread, post.thread
+	ev.Kind, ev.Action, ev.Value = chat.KindButton, post.choices[n-1].Action, post.choices[n-1].Value
+	a.handle(ctx, h, ev)
+	return nil
+}
+
+// say types text in the thread of logical key in its class channel (:thread KEY text).
+func (a *Adapter) say(ctx context.Context, h chat.Handler, arg string) error {
+	key, text, _ := strings.Cut(arg, " ")
+	text = strings.TrimSpace(text)
+	a.mu.Lock()
+	class, ok := a.threads[key]
+	var keys []string
+	for k := range a.threads {
+		keys = append(keys, k)
+	}
+	a.mu.Unlock()
+	switch {
+	case !ok:
+		slices.Sort(keys)
+		return fmt.Errorf("%s", a.L.T("shell.no_thread", "Key", key, "Keys", strings.Join(keys, ", ")))
+	case text == "":
+		return fmt.Errorf("%s", a.L.T("shell.thread_usage"))
+	}
+	ev := a.event()
+	ev.DM, ev.Channel, ev.Thread, ev.ThreadKey = false, class, key, key
+	ev.Kind, ev.Text = chat.KindMessage, text
+	a.handle(ctx, h, ev)
+	return nil
 }
 
 // canonical maps a localised command name (/incheck) to its canonical one (/checkin).
@@ -331,17 +410,12 @@ func letters(s string) string {
 	}, s), unicode.IsSpace))
 }
 
-// nextDue is when the next job or dialog timer is due, where the scheduler knows timers.
+// nextDue is when the next job or dialog timer is due.
 func (a *Adapter) nextDue(ctx context.Context) time.Time {
-	if d, ok := a.sched.(interface {
-		NextDue(context.Context, time.Time) time.Time
-	}); ok {
-		return d.NextDue(ctx, a.o.Clock.Now())
-	}
-	return a.sched.Next(a.o.Clock.Now())
+	return a.sched.NextDue(ctx, a.o.Clock.Now())
 }
 
-func (a *Adapter) meta(ctx context.Context, line string) (bool, error) {
+func (a *Adapter) meta(ctx context.Context, h chat.Handler, line string) (bool, error) {
 	cmd, arg, _ := strings.Cut(strings.TrimPrefix(line, ":"), " ")
 	arg = strings.TrimSpace(arg)
 	switch cmd {
@@ -378,8 +452,12 @@ func (a *Adapter) meta(ctx context.Context, line string) (bool, error) {
 		fmt.Fprintln(a.o.Out, a.stamp())
 	case "help":
 		fmt.Fprintln(a.o.Out, a.L.T("shell.help"))
+	case "press", "druk":
+		return false, a.press(ctx, h, arg)
+	case "thread", "draad":
+		return false, a.say(ctx, h, arg)
 	case "next":
-		next := a.sched.Next(a.o.Clock.Now())
+		next := a.sched.NextDue(ctx, a.o.Clock.Now())
 		if next.IsZero() {
 			return false, fmt.Errorf("%s", a.L.T("shell.no_jobs"))
 		}

@@ -73,3 +73,12 @@ func TestClockWalksThroughJobsAndRefusesToGoBack(t *testing.T) {
 		}
 	}
 }
+
+func TestPressAndThreadExplainWhatIsMissing(t *testing.T) {
+	out := play(t, true, ":druk 1\n:draad poll:x hallo\n:help\n")
+	for _, want := range []string{"Er is nog geen bericht met knoppen", "Er is geen draad poll:x", ":press N", ":thread SLEUTEL tekst"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("missing %q in:\n%s", want, out)
+		}
+	}
+}

@@ -83,9 +83,25 @@ type recorder struct {
 	events  []chat.Event
 	ch      chan chat.Event
 	replies func(ev chat.Event) []chat.Message
+	kv      chat.KV
 }
 
-func newRecorder() *recorder { return &recorder{ch: make(chan chat.Event, 256)} }
+func newRecorder() *recorder {
+	return &recorder{ch: make(chan chat.Event, 256), kv: chat.NewMemKV(time.Now)}
+}
+
+// Commands, KV, Home and LocaleOf complete chat.Engine: no commands of its own (the rig
+// passes them as an option), one in-memory KV, no home data (the plain page is shown),
+// and no language choices (the school file's apply).
+func (r *recorder) Commands() []chat.Command { return nil }
+
+func (r *recorder) KV(chat.Platform) chat.KV { return r.kv }
+
+func (r *recorder) Home(context.Context, string) (chat.Home, error) {
+	return chat.Home{}, fmt.Errorf("the recorder has no home pages")
+}
+
+func (r *recorder) LocaleOf(*config.Person) string { return "" }
 
 func (r *recorder) Handle(_ context.Context, ev chat.Event) []chat.Message {
 	r.mu.Lock()

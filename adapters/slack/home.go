@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	slackgo "github.com/slack-go/slack"
 
@@ -20,6 +21,21 @@ func moodFace(n int) string {
 		return "·"
 	}
 	return moodFaces[n]
+}
+
+// refreshHome delivers a home-page refresh from the outbox (chat.Message.Home): the
+// person's current page, built by the Engine now, on their App Home tab.
+func (a *Adapter) refreshHome(ctx context.Context, person string) error {
+	hs := a.p().home
+	if hs == nil {
+		// Run has not handed over the Engine yet: the outbox tries again shortly.
+		return &chat.RetryError{After: 5 * time.Second, Err: fmt.Errorf("slack: home page of %s before the Engine is known", person)}
+	}
+	h, err := hs.Home(ctx, person)
+	if err != nil {
+		return &chat.RetryError{After: 30 * time.Second, Err: fmt.Errorf("slack: build home page of %s: %w", person, err)}
+	}
+	return a.PublishHome(ctx, h)
 }
 
 // PublishHome shows h on the person's App Home tab (views.publish). People without

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -15,7 +16,6 @@ import (
 	"github.com/slack-go/slack/slackevents"
 
 	"github.com/kring-school/kring/bot/chat"
-	"github.com/kring-school/kring/bot/dialog"
 	"github.com/kring-school/kring/bot/i18n"
 )
 
@@ -50,8 +50,8 @@ func tsTime(ts string) time.Time {
 
 // commandNames maps every accepted sub-command name, lower-case, to its canonical
 // name: the canonical English name and the localised cmd.NAME.name of each language.
-func (a *Adapter) commandNames(commands []dialog.CommandSpec) map[string]string {
-	specs := append([]dialog.CommandSpec{{Name: "help"}}, commands...)
+func (a *Adapter) commandNames(commands []chat.Command) map[string]string {
+	specs := append([]chat.Command{{Name: "help"}}, commands...)
 	names := map[string]string{}
 	for _, s := range specs {
 		names[strings.ToLower(s.Name)] = s.Name
@@ -240,7 +240,8 @@ func (a *Adapter) onSlash(ctx context.Context, c slackgo.SlashCommand) {
 	a.dispatch(ctx, ev)
 }
 
-// onEventsAPI handles an Events API callback: DMs to the bot and App Home opens.
+// onEventsAPI handles an Events API callback: DMs to the bot, messages in class
+// channels and in Kring's threads, mentions of the bot, and App Home opens.
 func (a *Adapter) onEventsAPI(ctx context.Context, e slackevents.EventsAPIEvent) {
 	if e.Type != slackevents.CallbackEvent || !a.teamOK(e.TeamID) {
 		return
@@ -252,6 +253,13 @@ func (a *Adapter) onEventsAPI(ctx context.Context, e slackevents.EventsAPIEvent)
 	switch in := e.InnerEvent.Data.(type) {
 	case *slackevents.MessageEvent:
 		a.onMessage(ctx, e.TeamID, eventID, in)
+	case *slackevents.AppMentionEvent:
+		// Slack sends a mention in a channel twice: as message.channels and as
+		// app_mention (each with its own event_id). Both become the same event.
+		if in.BotID != "" || in.User == "" || in.Edited != nil || isDM(in.Channel) {
+			return
+		}
+		a.onChannelText(ctx, e.TeamID, channelText{channel: in.Channel, ts: in.TimeStamp, thread: in.ThreadTimeStamp, user: in.User, text: in.Text})
 	case *slackevents.AppHomeOpenedEvent:
 		if in.Tab == "home" {
 			a.publishOnOpen(ctx, in.User)
@@ -260,8 +268,17 @@ func (a *Adapter) onEventsAPI(ctx context.Context, e slackevents.EventsAPIEvent)
 }
 
 func (a *Adapter) onMessage(ctx context.Context, team, eventID string, m *slackevents.MessageEvent) {
-	// Edits, joins, bot posts (our own included) and file shares are not a person talking.
-	if m.SubType != "" || m.BotID != "" || m.User == "" || m.User == a.botUser.Load().(string) {
+	// Edits, joins, bot posts (our own included) and file shares are not a person
+	// talking; a thread reply also sent to the channel is.
+	if (m.SubType != "" && m.SubType != "thread_broadcast") || m.BotID != "" || m.User == "" || m.User == a.botUser.Load().(string) {
+		return
+	}
+	if !(m.ChannelType == "im" || isDM(m.Channel)) {
+		ct := channelText{channel: m.Channel, ts: m.TimeStamp, thread: m.ThreadTimeStamp, user: m.User, text: m.Text}
+		if m.Message != nil {
+			ct.parent = m.Message.ParentUserId
+		}
+		a.onChannelText(ctx, team, ct)
 		return
 	}
 	ev := chat.Event{
@@ -270,13 +287,83 @@ func (a *Adapter) onMessage(ctx context.Context, team, eventID string, m *slacke
 		Channel:  m.Channel,
 		Thread:   m.ThreadTimeStamp,
 		User:     m.User,
-		DM:       m.ChannelType == "im" || isDM(m.Channel),
+		DM:       true,
 		Kind:     chat.KindMessage,
 		Text:     a.decode(m.Text, false),
 		ReplyRef: makeRef(m.Channel, ""),
 		Time:     tsTime(m.TimeStamp),
 	}
 	a.dispatch(ctx, ev)
+}
+
+// channelText is a person's message in a channel or thread.
+type channelText struct {
+	channel, ts, thread, user, text string
+	// parent is the author of the thread's parent message, when Slack says.
+	parent string
+}
+
+// onChannelText passes on a message in a class channel that Kring should read: a reply
+// in a thread Kring opened (with its logical key), or a message that mentions Kring or
+// replies in the thread of one of its messages. Other chatter is dropped unread.
+func (a *Adapter) onChannelText(ctx context.Context, team string, m channelText) {
+	if m.user == "" || m.user == a.botUser.Load().(string) || !a.classChannel(m.channel) {
+		return
+	}
+	bot := a.botUser.Load().(string)
+	re := a.mention.Load()
+	mention := re != nil && re.MatchString(m.text)
+	ev := chat.Event{
+		// The same for the message and the app_mention event of one message.
+		ID:      "msg:" + m.channel + "/" + m.ts,
+		Tenant:  team,
+		Channel: m.channel,
+		Thread:  m.thread,
+		User:    m.user,
+		Kind:    chat.KindMessage,
+		Mention: mention || (m.thread != "" && m.parent == bot && bot != ""),
+		Time:    tsTime(m.ts),
+	}
+	if m.thread != "" {
+		key, ok, err := a.store().Get(ctx, kvThreadKey+m.channel+":"+m.thread)
+		if err != nil {
+			a.log.Warn("thread reply could not be matched to its dialog", "channel", m.channel, "err", err)
+			a.answer(ctx, ev, []chat.Message{{Text: a.cat.For(a.langForUser(m.user)).T("slack.try_again")}})
+			return
+		}
+		if ok {
+			ev.ThreadKey = key
+		}
+	}
+	if ev.ThreadKey == "" && !ev.Mention {
+		return
+	}
+	if !a.seen.first(ev.ID) {
+		return
+	}
+	if re != nil {
+		m.text = re.ReplaceAllString(m.text, " ")
+	}
+	ev.Text = strings.TrimSpace(a.decode(m.text, false))
+	if ev.Text == "" {
+		return
+	}
+	a.dispatch(ctx, ev)
+}
+
+// mentionOf matches Slack's encoding of a mention of user: <@U123> or <@U123|name>.
+func mentionOf(user string) *regexp.Regexp {
+	return regexp.MustCompile(`<@` + regexp.QuoteMeta(user) + `(\|[^>]*)?>`)
+}
+
+// classChannel reports whether a Slack channel is some class's channel.
+func (a *Adapter) classChannel(ch string) bool {
+	for _, c := range a.opt.School.Classes {
+		if c.Slack.Channel == ch {
+			return true
+		}
+	}
+	return false
 }
 
 // onBlockActions handles pressed buttons and chosen options.
@@ -326,10 +413,10 @@ func (a *Adapter) onBlockActions(ctx context.Context, cb slackgo.InteractionCall
 			a.answer(ctx, ev, []chat.Message{{To: chat.Target{Kind: chat.ToPerson}, Text: a.cat.For(lang).T("delivery.choice_expired"), Ephemeral: true}})
 			continue
 		}
-		// Take the buttons away first, so the same question cannot be answered twice. A
-		// post in a class channel keeps them: its buttons are for every classmate, and
-		// the dialog answers a person's second press itself.
-		if ev.DM || cb.Container.IsEphemeral {
+		// Take the buttons away first, so the same question cannot be answered twice;
+		// but only where the actor alone sees them: a class post (a poll) keeps its
+		// buttons for the rest of the class.
+		if isDM(channel) || cb.Container.IsEphemeral {
 			a.markAnswered(ctx, cb, channel, label)
 		}
 		a.dispatch(ctx, ev)

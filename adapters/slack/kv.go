@@ -11,6 +11,9 @@ const (
 	kvForm = "form:"
 	// kvThread maps a class's logical thread key to the ts of its parent message.
 	kvThread = "thread:"
+	// kvThreadKey maps a channel and parent ts back to the logical thread key, so a
+	// reply in the thread reaches the dialog that opened it.
+	kvThreadKey = "threadkey:"
 	// kvSent marks the text part of a message with an image as posted, so a retry
 	// after a failed upload does not post the text twice.
 	kvSent = "sent:"

@@ -67,12 +67,12 @@ func TestAppManifestMatchesTheAdapter(t *testing.T) {
 	}
 	scopes := slices.Clone(m.OAuth.Scopes.Bot)
 	slices.Sort(scopes)
-	if want := []string{"chat:write", "commands", "files:write", "im:history", "im:write"}; !slices.Equal(scopes, want) {
+	if want := []string{"app_mentions:read", "channels:history", "chat:write", "commands", "files:write", "groups:history", "im:history", "im:write"}; !slices.Equal(scopes, want) {
 		t.Errorf("bot scopes = %v, want exactly %v", scopes, want)
 	}
 	events := slices.Clone(m.Settings.Events.Bot)
 	slices.Sort(events)
-	if want := []string{"app_home_opened", "message.im"}; !slices.Equal(events, want) {
+	if want := []string{"app_home_opened", "app_mention", "message.channels", "message.groups", "message.im"}; !slices.Equal(events, want) {
 		t.Errorf("bot events = %v, want %v", events, want)
 	}
 	if !m.Settings.Interactivity.On || !m.Settings.Socket {

@@ -36,6 +36,9 @@ func (a *Adapter) Send(ctx context.Context, d chat.Delivery) error {
 }
 
 func (a *Adapter) send(ctx context.Context, d chat.Delivery) error {
+	if d.Message.Home {
+		return a.refreshHome(ctx, d.Message.To.Person)
+	}
 	m, err := a.fitChoices(ctx, d.Message)
 	if err != nil {
 		return err
@@ -198,6 +201,10 @@ func (a *Adapter) threadTS(ctx context.Context, to chat.Target, channel string) 
 	ts, err := a.postMessage(ctx, channel, "", r)
 	if err != nil {
 		return "", err
+	}
+	// The way back first: a pupil may answer in the thread as soon as it shows.
+	if err := a.store().Set(ctx, kvThreadKey+channel+":"+ts, to.Thread, 0); err != nil {
+		a.log.Warn("thread key cache write failed", "err", err)
 	}
 	if err := a.store().Set(ctx, key, ts, 0); err != nil {
 		a.log.Warn("thread cache write failed", "err", err)

@@ -8,7 +8,11 @@
 // Inbound, the one slash command /kring carries every Kring command as a
 // sub-command (Slack apps share one command namespace per workspace), Block Kit
 // buttons and selects become button events, modals become form events, DMs to the
-// bot become messages, and opening the App Home publishes the person's page.
+// bot become messages, and so do replies in the threads Kring opened in a class
+// channel (with the thread's logical key) and class-channel messages that mention
+// Kring or reply under its posts; other channel messages are dropped unread. Opening
+// the App Home publishes the person's page, and so does a home-page refresh from the
+// outbox (chat.Message.Home).
 // Every event gets an id that is the same on Slack's retries (event_id, or the
 // trigger_id of an interaction), so the Engine's dedupe gives one effect.
 //
@@ -24,6 +28,7 @@
 //	dm:<user>             DM channel id of a Slack user (90 days)
 //	form:<message id>     a pending form and the text of the message that offers it (14 days)
 //	thread:<class>:<key>  ts of the parent message of a dialog's logical thread
+//	threadkey:<channel>:<ts>  the logical thread key of a parent message Kring posted
 //	sent:<message id>     the text of a message with an image went out (48 hours)
 //
 // See docs/slack.md for creating the Slack app from slack-app-manifest.yaml and
@@ -37,6 +42,7 @@ import (
 	"log"
 	"log/slog"
 	"net/http"
+	"regexp"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -47,7 +53,6 @@ import (
 	"github.com/kring-school/kring/bot/chat"
 	"github.com/kring-school/kring/bot/clock"
 	"github.com/kring-school/kring/bot/config"
-	"github.com/kring-school/kring/bot/dialog"
 	"github.com/kring-school/kring/bot/guard"
 	"github.com/kring-school/kring/bot/i18n"
 )
@@ -91,8 +96,9 @@ type Options struct {
 	// Path is the HTTP mode request path (default DefaultPath).
 	Path string
 
-	School   *config.School
-	Commands []dialog.CommandSpec
+	School *config.School
+	// Commands, KV and Home default to the Engine's (see Use).
+	Commands []chat.Command
 	Catalog  *i18n.Catalog
 	// KV caches DM channel ids, pending forms, thread ids; nil keeps them in memory.
 	KV    chat.KV
@@ -121,7 +127,7 @@ type Options struct {
 // SLACK_APP_TOKEN, SLACK_SIGNING_SECRET, KRING_SLACK_MODE (socket|http),
 // KRING_SLACK_LISTEN (HTTP mode; default :3000) and KRING_SLACK_COMMAND. The caller
 // fills School, Catalog, Clock and Log; Commands, KV and Home come from the Engine
-// (see Use) unless set.
+// (chat.Engine, see Use) unless set.
 func EnvOptions(getenv func(string) string) Options {
 	o := Options{
 		BotToken:      strings.TrimSpace(getenv("SLACK_BOT_TOKEN")),
@@ -152,7 +158,7 @@ func (a *Adapter) Paused() (reason string, until time.Time) {
 	return a.opt.Guard.Paused()
 }
 
-// Adapter is the Slack platform adapter. It implements chat.Adapter and chat.HomePublisher.
+// Adapter is the Slack platform adapter. It implements chat.Adapter, with home pages.
 type Adapter struct {
 	opt   Options
 	api   *slackgo.Client
@@ -164,6 +170,8 @@ type Adapter struct {
 
 	handler atomic.Pointer[handlerRef]
 	botUser atomic.Value // string
+	// mention matches a mention of the bot user in Slack's encoding.
+	mention atomic.Pointer[regexp.Regexp]
 	// ready is closed once Run knows who the bot is and serves events.
 	ready     chan struct{}
 	readyOnce sync.Once
@@ -195,10 +203,7 @@ func (a *Adapter) p() *parts { return a.parts.Load() }
 
 func (a *Adapter) store() chat.KV { return a.p().kv }
 
-var (
-	_ chat.Adapter       = (*Adapter)(nil)
-	_ chat.HomePublisher = (*Adapter)(nil)
-)
+var _ chat.Adapter = (*Adapter)(nil)
 
 // New checks the options and builds an Adapter; it does not connect (Run does).
 func New(opt Options) (*Adapter, error) {
@@ -300,12 +305,13 @@ func (a *Adapter) Capabilities() chat.Capabilities {
 		Buttons: true, Forms: true, Threads: true, Files: true, Ephemeral: true,
 		MaxButtons: maxOptions,
 		MaxText:    maxSectionText * maxTextSections,
+		Home:       true,
 	}
 }
 
-// Run connects (Socket Mode) or starts serving (HTTP mode) and feeds events to h
-// until ctx ends. It returns nil on a clean shutdown, after in-flight events finish.
-func (a *Adapter) Run(ctx context.Context, h chat.Handler) error {
+// Run connects (Socket Mode) or starts serving (HTTP mode) and feeds events to the
+// Engine until ctx ends. It returns nil on a clean shutdown, after in-flight events finish.
+func (a *Adapter) Run(ctx context.Context, h chat.Engine) error {
 	if h == nil {
 		return errors.New("slack: nil handler")
 	}
@@ -330,30 +336,21 @@ func (a *Adapter) Run(ctx context.Context, h chat.Handler) error {
 // Connected reports whether Slack can reach Kring now; /healthz uses it.
 func (a *Adapter) Connected() bool { return a.connected.Load() }
 
-// Use takes from the handler (the Engine) what the options left out: its commands
-// (Commands() []dialog.CommandSpec), its KV cache for Slack (KV(chat.Platform) chat.KV)
-// and its home pages (HomeSource). Run calls it; call it earlier when the outbox may
-// deliver before Run starts, so the DM cache is Redis from the first message.
-func (a *Adapter) Use(h chat.Handler) {
+// Use takes from the Engine what the options left out: its commands, its KV cache for
+// Slack and its home pages. Run calls it; call it earlier when the outbox may deliver
+// before Run starts, so the DM cache is Redis from the first message.
+func (a *Adapter) Use(e chat.Engine) {
 	np := *a.p()
 	if len(a.opt.Commands) == 0 {
-		if c, ok := h.(interface{ Commands() []dialog.CommandSpec }); ok {
-			np.names = a.commandNames(c.Commands())
-		}
+		np.names = a.commandNames(e.Commands())
 	}
 	if a.opt.KV == nil {
-		if k, ok := h.(interface{ KV(chat.Platform) chat.KV }); ok {
-			np.kv = k.KV(chat.Slack)
-		}
+		np.kv = e.KV(chat.Slack)
 	}
 	if a.opt.Home == nil {
-		if hs, ok := h.(HomeSource); ok {
-			np.home = hs
-		}
+		np.home = e
 	}
-	if l, ok := h.(interface{ LocaleOf(*config.Person) string }); ok {
-		np.locale = l.LocaleOf
-	}
+	np.locale = e.LocaleOf
 	a.parts.Store(&np)
 }
 
@@ -380,6 +377,7 @@ func (a *Adapter) checkAuth(ctx context.Context) error {
 		}
 	}
 	a.botUser.Store(res.UserID)
+	a.mention.Store(mentionOf(res.UserID))
 	want := a.opt.School.Slack.Team
 	switch {
 	case want == "":
@@ -428,7 +426,9 @@ func (a *Adapter) langForUser(user string) string {
 // Use ran, else the school file's.
 func (a *Adapter) localeOf(p *config.Person) string {
 	if f := a.p().locale; f != nil && p != nil {
-		return f(p)
+		if l := f(p); l != "" {
+			return l
+		}
 	}
 	return a.opt.School.LocaleFor(p)
 }

@@ -137,9 +137,6 @@ func New(t testing.TB, o Options) *Harness {
 	if err != nil {
 		t.Fatalf("runtime: %v", err)
 	}
-	// Runs before the key prefix is deleted (cleanups run last-registered first), so no
-	// background refresh writes into a prefix that is already gone.
-	t.Cleanup(rt.Engine.Wait)
 	return &Harness{T: t, Clock: o.Clock, Redis: o.Redis, Prefix: o.Prefix, School: o.School, Catalog: cat, Runtime: rt}
 }
 
@@ -194,7 +191,7 @@ func (r *Recorder) Platform() chat.Platform {
 func (r *Recorder) Capabilities() chat.Capabilities { return r.Caps }
 
 // Run implements chat.Adapter; it waits for ctx.
-func (r *Recorder) Run(ctx context.Context, _ chat.Handler) error {
+func (r *Recorder) Run(ctx context.Context, _ chat.Engine) error {
 	<-ctx.Done()
 	return nil
 }

@@ -1,6 +1,8 @@
 // Package chat holds the platform-neutral vocabulary Kring speaks with its adapters:
-// inbound Events, outbound Messages, the Adapter contract and the capabilities an
-// adapter declares. It has no dependencies on storage or dialogs so every other
+// inbound Events, outbound Messages, the two contracts (Adapter: what the core asks of
+// a platform; Engine: what an adapter may ask of the core), the commands adapters
+// register and the capabilities an adapter declares. It depends only on the school
+// configuration and the message catalogs, not on storage or dialogs, so every other
 // package can import it.
 package chat
 
@@ -9,6 +11,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/kring-school/kring/bot/config"
 )
 
 // Platform names a chat platform an adapter connects to.
@@ -97,16 +101,22 @@ const (
 	ToThread TargetKind = "thread"
 )
 
-// Target names the recipient of a message in roster terms; the outbox resolves it to
-// platform ids when it delivers.
+// Target names the recipient of a message in roster terms. The Engine resolves it when
+// it queues the message, in the step's commit: it picks the platform (the actor's own
+// for a reply, else the first connected platform that knows the person; every connected
+// platform where the class has a channel for a class post, one outbox entry each) and
+// puts that platform's ids in Delivery.Address. A logical thread key stays in Thread:
+// the adapter maps it to its platform's thread when it delivers (creating the thread on
+// first use), and maps its platform's thread back to the key for inbound messages
+// (Event.ThreadKey).
 type Target struct {
 	Kind TargetKind `json:"kind"`
 	// Person is the roster person id (ToPerson).
 	Person string `json:"person,omitempty"`
 	// Class is the roster class id (ToClass, ToThread).
 	Class string `json:"class,omitempty"`
-	// Thread is a logical thread key chosen by the dialog, e.g. "prompt:42" (ToThread).
-	// Adapters map it to a platform thread and create the thread on first use.
+	// Thread is a logical thread key chosen by the dialog, e.g. "prompt:42" (ToThread);
+	// its prefix names the dialog that gets what people type in the thread.
 	Thread string `json:"thread,omitempty"`
 	// ThreadTitle names the thread when the adapter has to create it.
 	ThreadTitle string `json:"threadTitle,omitempty"`
@@ -179,12 +189,17 @@ type Message struct {
 	// Staff marks a message that may hold a pupil's words for staff eyes only; adapters
 	// must never post it in a class channel.
 	Staff bool `json:"staff,omitempty"`
+	// Home marks a home-page refresh for the ToPerson recipient instead of a message:
+	// the data behind their page changed. An adapter with home pages (Capabilities.Home)
+	// builds the page through Engine.Home when it delivers, so it shows the data as of
+	// delivery; the Engine queues it for those adapters only, and others skip it.
+	Home bool `json:"home,omitempty"`
 	// NotBefore delays delivery until this time (zero: now), e.g. a post scheduled for the
 	// start of a lesson. It waits in the outbox, so it survives restarts.
 	NotBefore time.Time `json:"notBefore,omitzero"`
 }
 
-// Address is a Message's target resolved to platform ids by the outbox.
+// Address is a Message's target resolved to platform ids by the Engine when it queued it.
 type Address struct {
 	Tenant string `json:"tenant,omitempty"`
 	// User is the platform user id for a direct message.
@@ -215,6 +230,9 @@ type Capabilities struct {
 	MaxButtons int
 	// MaxText is the longest message text the platform accepts (0: unlimited).
 	MaxText int
+	// Home says the platform shows a per-person home page (Slack's App Home), kept
+	// current by Message.Home deliveries.
+	Home bool
 }
 
 // Handler consumes normalised events. The Engine implements it. The returned messages
@@ -225,13 +243,30 @@ type Handler interface {
 	Handle(ctx context.Context, ev Event) []Message
 }
 
+// Engine is everything an adapter may ask of Kring's core; bot.Engine implements it,
+// and Run hands it to every adapter. Adapters find nothing else on the core.
+type Engine interface {
+	Handler
+	// Commands are the commands the dialogs declare, for the adapter to register.
+	Commands() []Command
+	// KV is the persistent cache for the adapter of platform p (its own key space).
+	KV(p Platform) KV
+	// Home builds the current home page of a roster person, for adapters that have
+	// such a page: when a person opens it, and when a queued home message
+	// (Message.Home) is delivered.
+	Home(ctx context.Context, person string) (Home, error)
+	// LocaleOf is the language of everything written to p: their own choice
+	// (/language), else the school file's. Adapters use it for their own texts.
+	LocaleOf(p *config.Person) string
+}
+
 // Adapter connects one platform.
 type Adapter interface {
 	Platform() Platform
 	Capabilities() Capabilities
-	// Run connects, feeds events to h, and blocks until ctx is done or the connection
+	// Run connects, feeds events to e, and blocks until ctx is done or the connection
 	// fails for good.
-	Run(ctx context.Context, h Handler) error
+	Run(ctx context.Context, e Engine) error
 	// Send delivers one message. It returns a *RetryError for throttling and transient
 	// failures, ErrUnreachable when the platform refuses to reach the person, and any
 	// other error for a permanent failure.
@@ -274,8 +309,9 @@ type OnceKV interface {
 }
 
 // Home is what a person's own page shows (Slack App Home): a pupil's goal and recent
-// check-ins, a mentor's mentees at a glance. The Engine builds it; adapters that have
-// such a page implement HomePublisher.
+// check-ins, a mentor's mentees at a glance. The Engine builds it (Engine.Home); adapters
+// that have such a page declare Capabilities.Home and publish it when a Message.Home
+// arrives through the outbox, or when the person opens the page.
 type Home struct {
 	Person string
 	Name   string
@@ -307,12 +343,6 @@ type HomeMentee struct {
 	LastMood int
 	// Trend is the mood direction over the last check-ins: -1 down, 0 flat, +1 up.
 	Trend int
-}
-
-// HomePublisher is implemented by adapters that show a per-person page; the Engine calls
-// it when the data behind a person's page changes.
-type HomePublisher interface {
-	PublishHome(ctx context.Context, h Home) error
 }
 
 // PausedError means the platform refuses all sending for now (a Cloudflare ban of the

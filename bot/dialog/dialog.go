@@ -364,51 +364,22 @@ func (j Job) RunsOn(w time.Weekday) bool {
 	return false
 }
 
-// OptionKind is the type of a command option.
-type OptionKind string
+// The command declaration types live in bot/chat, the contract with the adapters,
+// which register the commands on their platform; dialogs use them under these names.
+type (
+	// OptionKind is the type of a command option.
+	OptionKind = chat.OptionKind
+	// CommandSpec declares a command (see chat.Command).
+	CommandSpec = chat.Command
+	// OptionSpec declares one command option.
+	OptionSpec = chat.CommandOption
+)
 
 // The option kinds.
 const (
-	// OptText is free text; the last text option of a command takes the rest of the line.
-	OptText OptionKind = "text"
-	// OptPerson names a roster person (roster id, name, or a platform mention).
-	OptPerson OptionKind = "person"
-	// OptChoice is one of Choices.
-	OptChoice OptionKind = "choice"
-	// OptClass names a class id.
-	OptClass OptionKind = "class"
-	// OptWord is one word given by name ("at:13:45"), checked by the dialog.
-	OptWord OptionKind = "word"
+	OptText   = chat.OptText
+	OptPerson = chat.OptPerson
+	OptChoice = chat.OptChoice
+	OptClass  = chat.OptClass
+	OptWord   = chat.OptWord
 )
-
-// CommandSpec declares a command. Adapters register it on their platform; its texts
-// come from the catalogs: "cmd.NAME.name" (localised name), "cmd.NAME.desc",
-// "cmd.NAME.opt.OPTION" (option description).
-type CommandSpec struct {
-	// Name is the canonical lowercase English name, e.g. "checkin".
-	Name string
-	// Roles may use the command; empty means every enrolled person.
-	Roles   []config.Role
-	Options []OptionSpec
-}
-
-// OptionSpec declares one command option.
-type OptionSpec struct {
-	Name     string
-	Kind     OptionKind
-	Required bool
-	Choices  []string
-}
-
-// Allowed reports whether p may use the command.
-func (c CommandSpec) Allowed(p *config.Person) bool {
-	if len(c.Roles) == 0 {
-		return true
-	}
-	for _, r := range c.Roles {
-		if p.Has(r) {
-			return true
-		}
-	}
-	return false
-}

@@ -21,6 +21,7 @@
 // A platform that refuses all sending for a while (*chat.PausedError: a ban, a revoked
 // token) holds every message for it without counting an attempt; nothing is buried for
 // it. A permanent failure is buried at once and releases the recipient's next messages.
+// Home-page refreshes (chat.Message.Home) are harmless to repeat.
 package outbox
 
 import (

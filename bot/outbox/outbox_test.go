@@ -354,9 +354,9 @@ type slowAdapter struct {
 	first   atomic.Bool
 }
 
-func (s *slowAdapter) Platform() chat.Platform                       { return chat.Shell }
-func (s *slowAdapter) Capabilities() chat.Capabilities               { return chat.Capabilities{} }
-func (s *slowAdapter) Run(ctx context.Context, _ chat.Handler) error { <-ctx.Done(); return nil }
+func (s *slowAdapter) Platform() chat.Platform                      { return chat.Shell }
+func (s *slowAdapter) Capabilities() chat.Capabilities              { return chat.Capabilities{} }
+func (s *slowAdapter) Run(ctx context.Context, _ chat.Engine) error { <-ctx.Done(); return nil }
 func (s *slowAdapter) Send(ctx context.Context, d chat.Delivery) error {
 	if s.first.CompareAndSwap(false, true) {
 		close(s.entered)

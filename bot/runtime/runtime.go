@@ -166,7 +166,6 @@ func (r *Runtime) Run(ctx context.Context, background bool) error {
 		}()
 	}
 	wg.Wait()
-	r.Engine.Wait()
 	close(errs)
 	var all []error
 	for err := range errs {

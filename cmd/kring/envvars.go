@@ -41,6 +41,7 @@ var envVars = []envVar{
 	{"DISCORD_APP_ID", "Discord application id", []string{cmdKring, cmdRunName, cmdDiscordName}},
 	{"KRING_DISCORD_RATE", "Discord requests/s of this process at most (default 48; all processes together are paced at 48/s through Redis)", []string{cmdKring, cmdRunName}},
 	{"KRING_DISCORD_API_URL", "Discord REST base URL instead of https://discord.com (a shared rate-limit proxy; tests)", []string{cmdKring, cmdRunName}},
+	{"KRING_DISCORD_MESSAGE_CONTENT", "1: ask for the privileged Message Content intent, so typed answers in Kring's threads need no @Kring (default off)", []string{cmdKring, cmdRunName}},
 	{"SLACK_BOT_TOKEN", "Slack bot token, xoxb- (kring without a command runs the platforms when set)", []string{cmdKring, cmdRunName}},
 	{"SLACK_APP_TOKEN", "Slack app-level token, xapp- (Socket Mode)", []string{cmdKring, cmdRunName}},
 	{"SLACK_SIGNING_SECRET", "Slack signing secret (Events API over HTTP)", []string{cmdKring, cmdRunName}},

@@ -26,24 +26,7 @@ func runKring(t *testing.T, stdin string, args ...string) (string, string, int) 
 // TestDemoTranscript plays examples/demo.kring, a school morning, and compares the
 // transcript with the golden one. Run with -update after an intended change.
 func TestDemoTranscript(t *testing.T) {
-	t.Setenv("KRING_REDIS_URL", "")
-	out, errs, code := runKring(t, "", "shell", "--config", "../../examples/school.yaml", "--script", "../../examples/demo.kring")
-	if code != 0 {
-		t.Fatalf("exit %d: %s", code, errs)
-	}
-	golden := filepath.Join("testdata", "demo.golden")
-	if *update {
-		if err := os.WriteFile(golden, []byte(out), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatalf("%v (run go test ./cmd/kring -run Demo -update to create it)", err)
-	}
-	if out != string(want) {
-		t.Fatalf("transcript differs from %s; rerun with -update if intended.\n--- got ---\n%s", golden, out)
-	}
+	out := playScript(t, "demo")
 	// The story the demo must tell, checked independently of the exact wording.
 	for _, must := range []string{
 		"Dagplan voor Klas 2B",         // the teacher set the day plan
@@ -67,6 +50,61 @@ func TestDemoTranscript(t *testing.T) {
 	}
 	if reminders != 1 {
 		t.Errorf("the demo should show exactly one reminder (Milan), transcript has %d", reminders)
+	}
+}
+
+// playScript plays examples/NAME.kring on a throwaway store, compares the transcript
+// with testdata/NAME.golden (rewritten with -update) and returns it.
+func playScript(t *testing.T, name string) string {
+	t.Helper()
+	t.Setenv("KRING_REDIS_URL", "")
+	out, errs, code := runKring(t, "", "shell", "--config", "../../examples/school.yaml", "--script", "../../examples/"+name+".kring")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	checkGolden(t, name, out)
+	return out
+}
+
+// checkGolden compares a transcript with testdata/NAME.golden (rewritten with -update).
+func checkGolden(t *testing.T, name, out string) {
+	t.Helper()
+	golden := filepath.Join("testdata", name+".golden")
+	if *update {
+		if err := os.WriteFile(golden, []byte(out), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatalf("%v (run go test ./cmd/kring -update to create it)", err)
+	}
+	if out != string(want) {
+		t.Fatalf("transcript differs from %s; rerun with -update if intended.\n--- got ---\n%s", golden, out)
+	}
+}
+
+// TestPollTranscript plays examples/poll.kring: a class poll answered by button, in its
+// thread and privately beside an open check-in, closed by its timer.
+func TestPollTranscript(t *testing.T) {
+	out := playScript(t, "poll")
+	// The story, independently of the exact wording: the post in its thread, a vote by
+	// button, one typed in the thread, Anna's typed text going to the poll (re-asked)
+	// and, once she voted, to her check-in again; the timer closes the poll at 09:00.
+	for _, must := range []string{
+		"(draad poll:",
+		"Genoteerd: “Walibi”",
+		"Genoteerd: “Efteling”",
+		"anna> doe maar Artis\n[DM → Anna de Boer] Dat herken ik niet als een van de opties.",
+		"Genoteerd: “Artis”",
+		"anna> Ik ben een beetje moe, maar het gaat.\n[DM → Anna de Boer] Hoe voel je je vandaag?",
+		"--- maandag 2026-11-23 09:00 ---\n[klas 2B › Waar gaan we heen op schoolreis? (draad poll:",
+		"3 van de 6 leerlingen antwoordden",
+		"Niet geantwoord (alleen jij ziet dit): Milan Jansen, Fleur Bos, Yusuf Öztürk",
+	} {
+		if !strings.Contains(out, must) {
+			t.Errorf("poll transcript lacks %q", must)
+		}
 	}
 }
 
@@ -156,13 +194,13 @@ func TestClassConversationTranscripts(t *testing.T) {
 			"Anoniem antwoorden", // anonymity allowed
 			"Je antwoord is veranderd; alleen het nieuwe telt", // Sanne edits
 			"- Anoniem: Je wilt niet alleen zijn",              // classmates see no name
-			"[klas 2B] 💬 Anoniem: Je wilt niet alleen zijn",    // nor in the thread after reveal
+			"] 💬 Anoniem: Je wilt niet alleen zijn",            // nor in the thread after reveal
 			"Niet geantwoord (alleen jij ziet dit): Milan Jansen",
 			"2 bijna gelijke antwoorden (Anna de Boer, Yusuf Öztürk)", // grouped in the digest
 			"Daan Visser (anoniem voor de klas)",                      // the teacher sees names
 			"Bewaard op de woordenlijst van de klas: “Groepsgevoel”",  // a term saved
-			"📖 Groepsgevoel", // and looked up with a typo
-		}, []string{"[klas 2B] 💬 Daan"}},
+			"📖 Groepsgevoel",                                          // and looked up with a typo
+		}, []string{"] 💬 Daan"}},
 		{"debate", []string{
 			"Je stemde al Eens; die telt één keer",             // a double press is no second vote
 			"Tegen (3): Milan Jansen, Fleur Bos, Yusuf Öztürk", // balanced sides

@@ -11,6 +11,7 @@ import (
 	"net"
 	"os"
 	"strconv"
+	"strings"
 
 	"github.com/kring-school/kring/adapters/discord"
 	"github.com/kring-school/kring/adapters/slack"
@@ -100,7 +101,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	for _, a := range adapters {
 		// Adapters that take parts from the Engine (commands, caches, home pages) get
 		// them before the outbox may deliver, not only when their Run starts.
-		if u, ok := a.(interface{ Use(chat.Handler) }); ok {
+		if u, ok := a.(interface{ Use(chat.Engine) }); ok {
 			u.Use(rt.Engine)
 		}
 	}
@@ -137,12 +138,21 @@ func platformAdapters(school *config.School, cat *i18n.Catalog, st *store.Store,
 			}
 			rate = r
 		}
+		content := false
+		switch v := strings.TrimSpace(os.Getenv("KRING_DISCORD_MESSAGE_CONTENT")); v {
+		case "", "0", "false":
+		case "1", "true":
+			content = true
+		default:
+			return nil, fmt.Errorf("KRING_DISCORD_MESSAGE_CONTENT=%q: write 1 to read typed answers in Kring's threads (switch on Message Content Intent on the Bot page first) or 0", v)
+		}
 		dlog := log.With("platform", "discord")
 		a, err := discord.New(discord.Options{
 			Token: tok, AppID: os.Getenv("DISCORD_APP_ID"), School: school, Catalog: cat,
 			KV: st.KV(string(chat.Discord)), Clock: clk, Log: dlog, Rate: rate,
-			Guard:   newGuard(chat.Discord, st, cmp.Or(rate, discord.DefaultRate), discord.DeploymentLimit, dlog, cat, school, notify),
-			APIBase: os.Getenv("KRING_DISCORD_API_URL"),
+			Guard:          newGuard(chat.Discord, st, cmp.Or(rate, discord.DefaultRate), discord.DeploymentLimit, dlog, cat, school, notify),
+			APIBase:        os.Getenv("KRING_DISCORD_API_URL"),
+			MessageContent: content,
 		})
 		if err != nil {
 			return nil, fmt.Errorf("discord: %w", err)

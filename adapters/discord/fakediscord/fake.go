@@ -11,7 +11,10 @@
 //
 // The gateway side sends Hello, accepts Identify and Resume, answers heartbeats,
 // sends READY and GUILD_CREATE, and lets tests dispatch INTERACTION_CREATE and
-// MESSAGE_CREATE events; a dropped connection can be resumed and missed events replay.
+// MESSAGE_CREATE events (DMs, and channel and thread messages whose content is empty
+// unless the client has the MESSAGE_CONTENT intent or the bot is mentioned); a dropped
+// connection can be resumed and missed events replay. Identifying with a privileged
+// intent the application was not granted is closed with 4014.
 //
 // Point a discordgo session at it with Server.Client(): its transport rewrites requests
 // for discord.com to the local server and refuses every other host.
@@ -52,6 +55,15 @@ type Options struct {
 	// InFlightGrace is how long after a global 429 a request still counts as already on
 	// its way rather than as ignoring the limit (default 50ms).
 	InFlightGrace time.Duration
+	// PrivilegedIntents are the privileged gateway intents switched on for the
+	// application (IntentMessageContent, say); identifying with another one is closed
+	// with 4014 "Disallowed intent(s)", as Discord does.
+	PrivilegedIntents int64
+	// ArrivalJitter is how much later than it was sent a request may arrive on a busy
+	// machine: a request over the global limit is still answered 429, as Discord would,
+	// but counts as a Violation of the client's pacing only if the limit was also full
+	// in the last second less this jitter (0: no allowance).
+	ArrivalJitter time.Duration
 	// Now is the clock used for interaction token expiry (default time.Now). Rate
 	// limits always use the wall clock, as discordgo's own bucket handling does.
 	Now func() time.Time

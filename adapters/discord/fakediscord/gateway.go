@@ -67,6 +67,24 @@ type gateway struct {
 	seq     int64
 	history [][]byte // every dispatch of the session, for resume replays
 	frames  []Frame
+	// intents are the gateway intents the client identified with.
+	intents int64
+}
+
+// Gateway intents the fake gives meaning to (Discord's bit numbers).
+const (
+	IntentGuildMessages  = 1 << 9
+	IntentMessageContent = 1 << 15
+	// privilegedIntents need the switch on the application's Bot page (GUILD_MEMBERS,
+	// GUILD_PRESENCES, MESSAGE_CONTENT); without it Discord closes with 4014.
+	privilegedIntents = 1<<1 | 1<<8 | 1<<15
+)
+
+// hasIntent reports whether the current session identified with intent.
+func (g *gateway) hasIntent(intent int64) bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.intents&intent != 0
 }
 
 func newGateway(s *Server) *gateway {
@@ -146,13 +164,21 @@ func (g *gateway) serve(w http.ResponseWriter, r *http.Request) {
 			}
 		case OpIdentify:
 			var id struct {
-				Token string `json:"token"`
+				Token   string `json:"token"`
+				Intents int64  `json:"intents"`
 			}
 			_ = json.Unmarshal(p.D, &id)
 			if strings.TrimPrefix(id.Token, "Bot ") != g.s.opts.Token {
 				_ = ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(4004, "Authentication failed."), time.Now().Add(time.Second))
 				return
 			}
+			if id.Intents&privilegedIntents&^g.s.opts.PrivilegedIntents != 0 {
+				_ = ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(4014, "Disallowed intent(s)."), time.Now().Add(time.Second))
+				return
+			}
+			g.mu.Lock()
+			g.intents = id.Intents
+			g.mu.Unlock()
 			if err := g.identify(c); err != nil {
 				return
 			}

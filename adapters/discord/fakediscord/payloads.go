@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"slices"
 	"time"
 )
 
@@ -224,6 +225,73 @@ func (s *Server) DirectMessage(who Actor, text string) (string, int64, error) {
 		"tts": false, "mention_everyone": false, "mentions": []any{}, "mention_roles": []any{},
 		"attachments": []any{}, "embeds": []any{}, "components": []any{}, "pinned": false, "flags": 0, "nonce": id,
 	}
+	seq, err := s.Dispatch("MESSAGE_CREATE", msg)
+	return id, seq, err
+}
+
+// GuildMessage is how a person's message in a server channel or thread is shaped.
+type GuildMessage struct {
+	// Channel is the channel or thread id the message is posted in.
+	Channel string
+	Text    string
+	// ReplyTo is the id of a stored message this one replies to (Discord's reply feature).
+	ReplyTo string
+	// NoPing turns off "ping on reply": the replied-to author is then not mentioned.
+	NoPing bool
+}
+
+// ChannelMessage dispatches MESSAGE_CREATE for a message who typed in a server channel
+// or thread, shaped as Discord sends it: the guild id and a partial member, the users
+// the text mentions (and, for a reply with ping, the replied-to author), the replied-to
+// message, and an empty content unless the client identified with the privileged
+// MESSAGE_CONTENT intent or the message mentions the bot (Discord's documented
+// exceptions for apps without the intent). It returns the message id.
+func (s *Server) ChannelMessage(who Actor, gm GuildMessage) (string, int64, error) {
+	canRead := s.gw.hasIntent(IntentMessageContent) // before s.mu: the gateway locks in the other order
+	s.mu.Lock()
+	guild := s.opts.Guild
+	if who.Guild != "" {
+		guild = who.Guild
+	}
+	id := s.snowflakeLocked()
+	var users []string
+	for _, m := range userMention.FindAllStringSubmatch(gm.Text, -1) {
+		users = append(users, m[1])
+	}
+	var ref map[string]any
+	if gm.ReplyTo != "" {
+		if r, ok := s.messages[gm.ReplyTo]; ok {
+			ref = clone(r)
+			if a, ok := ref["author"].(map[string]any); ok && !gm.NoPing {
+				if aid, ok := a["id"].(string); ok {
+					users = append(users, aid)
+				}
+			}
+		}
+	}
+	users = dedupe(users)
+	content := gm.Text
+	if !canRead && !slices.Contains(users, s.opts.AppID) {
+		content = ""
+	}
+	msg := map[string]any{
+		"id": id, "channel_id": gm.Channel, "guild_id": guild, "type": 0, "content": content,
+		"author": userObject(who.User), "timestamp": time.Now().UTC().Format(time.RFC3339Nano), "edited_timestamp": nil,
+		"member": map[string]any{"roles": []any{}, "joined_at": time.Now().UTC().Format(time.RFC3339Nano), "deaf": false, "mute": false, "flags": 0},
+		"tts":    false, "mention_everyone": false, "mentions": userList(users), "mention_roles": []any{},
+		"attachments": []any{}, "embeds": []any{}, "components": []any{}, "pinned": false, "flags": 0, "nonce": id,
+	}
+	if ref != nil {
+		msg["type"] = 19
+		msg["message_reference"] = map[string]any{"type": 0, "message_id": gm.ReplyTo, "channel_id": gm.Channel, "guild_id": guild}
+		msg["referenced_message"] = ref
+	}
+	// Kept (with its full text) so a test can press or reply to it, like any message.
+	stored := clone(msg)
+	stored["content"] = gm.Text
+	s.messages[id] = stored
+	s.channelMsgs[gm.Channel] = append(s.channelMsgs[gm.Channel], id)
+	s.mu.Unlock()
 	seq, err := s.Dispatch("MESSAGE_CREATE", msg)
 	return id, seq, err
 }

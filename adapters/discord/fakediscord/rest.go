@@ -983,7 +983,15 @@ func (s *Server) limit(rec Request, bot bool, hdr http.Header) (int, []byte, boo
 		}
 		s.window = keep
 		if len(s.window) >= s.opts.GlobalLimit {
-			s.violations = append(s.violations, Violation{Path: rec.Path, Reason: fmt.Sprintf("over the global limit of %d requests/s", s.opts.GlobalLimit), Time: now})
+			strict := 0
+			for _, t := range s.window {
+				if t.After(cut.Add(s.opts.ArrivalJitter)) {
+					strict++
+				}
+			}
+			if strict >= s.opts.GlobalLimit {
+				s.violations = append(s.violations, Violation{Path: rec.Path, Reason: fmt.Sprintf("over the global limit of %d requests/s", s.opts.GlobalLimit), Time: now})
+			}
 			st, b := s.tooManyLocked(key, now, s.window[0].Add(time.Second).Sub(now), true, hdr)
 			return st, b, true
 		}

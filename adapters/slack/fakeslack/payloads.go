@@ -186,8 +186,10 @@ func (s *Server) blockActions(m Message, user string, action map[string]any) map
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	action["action_ts"] = fmt.Sprintf("%d.%06d", s.opt.Clock.Now().Unix(), s.seq+1)
+	// Every interaction carries its own response_url, tied to the person who acted: an
+	// ephemeral answer through it reaches them alone, even under a shared post.
 	hook := m.ResponseURL
-	if hook == "" {
+	if hook == "" || !m.Ephemeral {
 		hook = s.newHookLocked(m.Channel, m.TS, user)
 	}
 	p := map[string]any{
@@ -311,4 +313,67 @@ func Sign(secret string, at time.Time, body []byte) http.Header {
 	h.Set("X-Slack-Request-Timestamp", ts)
 	h.Set("X-Slack-Signature", "v0="+hex.EncodeToString(mac.Sum(nil)))
 	return h
+}
+
+// ChannelMessage returns the events Slack sends when user posts text in a channel (or,
+// with threadTS, replies in the thread of that parent message): a message.channels event
+// (message.groups for a private channel: channel_type "group"), with parent_user_id
+// for a thread reply whose parent Kring posted, and, when the text mentions the bot
+// (<@BOT>), an app_mention event as well. Text is as Slack encodes it.
+func (s *Server) ChannelMessage(user, channel, threadTS, text string, private bool) []map[string]any {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ts := s.tsLocked()
+	ct := "channel"
+	if private {
+		ct = "group"
+	}
+	msg := map[string]any{"client_msg_id": "7c1d2e3f-" + ts, "type": "message", "text": text, "user": user, "ts": ts,
+		"team": s.opt.Team, "channel": channel, "event_ts": ts, "channel_type": ct,
+		"blocks": []any{map[string]any{"type": "rich_text", "block_id": "b" + ts, "elements": []any{}}}}
+	if threadTS != "" {
+		msg["thread_ts"] = threadTS
+		for _, m := range s.messages {
+			if m.Channel == channel && m.TS == threadTS && !m.Ephemeral {
+				msg["parent_user_id"] = s.opt.BotUser
+			}
+		}
+	}
+	out := []map[string]any{msg}
+	if strings.Contains(text, "<@"+s.opt.BotUser+">") || strings.Contains(text, "<@"+s.opt.BotUser+"|") {
+		mention := map[string]any{"type": "app_mention", "user": user, "text": text, "ts": ts, "team": s.opt.Team,
+			"channel": channel, "event_ts": ts, "client_msg_id": "7c1d2e3f-" + ts}
+		if threadTS != "" {
+			mention["thread_ts"] = threadTS
+		}
+		out = append(out, mention)
+	}
+	return out
+}
+
+// MessageChanged is the message_changed event Slack sends when user edits a message
+// in channel to newText.
+func (s *Server) MessageChanged(user, channel, ts, newText string) map[string]any {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ets := s.tsLocked()
+	return map[string]any{"type": "message", "subtype": "message_changed", "hidden": true, "channel": channel, "ts": ets, "event_ts": ets,
+		"channel_type":     "channel",
+		"message":          map[string]any{"type": "message", "user": user, "text": newText, "ts": ts, "edited": map[string]any{"user": user, "ts": ets}},
+		"previous_message": map[string]any{"type": "message", "user": user, "text": "", "ts": ts}}
+}
+
+// ChannelJoin is the channel_join message Slack posts when user joins channel.
+func (s *Server) ChannelJoin(user, channel string) map[string]any {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ts := s.tsLocked()
+	return map[string]any{"type": "message", "subtype": "channel_join", "user": user, "text": "<@" + user + "> has joined the channel",
+		"ts": ts, "event_ts": ts, "channel": channel, "channel_type": "channel", "team": s.opt.Team}
+}
+
+// BotEcho is the message event Slack sends channel members for a message Kring posted.
+func (s *Server) BotEcho(m Message) map[string]any {
+	return map[string]any{"type": "message", "subtype": "bot_message", "bot_id": s.opt.BotID, "user": s.opt.BotUser, "app_id": appID,
+		"text": m.Text, "ts": m.TS, "event_ts": m.TS, "channel": m.Channel, "channel_type": "channel", "team": s.opt.Team}
 }
