@@ -7,6 +7,7 @@ import (
 
 	"github.com/kring-school/kring/adapters/discord/fakediscord"
 	"github.com/kring-school/kring/bot/bottest"
+	"github.com/kring-school/kring/bot/dialog"
 	"github.com/kring-school/kring/dialogs/debate"
 	"github.com/kring-school/kring/dialogs/discussion"
 	"github.com/kring-school/kring/dialogs/terms"
@@ -38,7 +39,7 @@ func public(ms []map[string]any) []map[string]any {
 // in a modal; the teacher reveals; the answer shows in the thread without pinging
 // anyone; the debate's vote buttons count a double press once.
 func TestDiscussionAndDebateOnDiscord(t *testing.T) {
-	k := newMorningKring(t, discussion.New(), debate.New(), terms.New())
+	k := newKringWith(t, []dialog.Dialog{discussion.New(), debate.New(), terms.New()})
 	k.Clock.Set(bottest.Monday0750.Add(3 * time.Hour))
 
 	post, err := k.fake.SlashCommand(k.actor("bakker"), classChan, "discuss",

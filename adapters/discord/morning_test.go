@@ -40,7 +40,7 @@ type morningKring struct {
 	ids  map[string]string // roster id -> Discord user id
 }
 
-func newMorningKring(t *testing.T, dialogs ...dialog.Dialog) *morningKring {
+func newMorningKring(t *testing.T) *morningKring {
 	t.Helper()
 	return newKringWith(t, nil)
 }
