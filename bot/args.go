@@ -120,12 +120,12 @@ func (e *Engine) resolvePerson(platform chat.Platform, ref string) (string, bool
 	if strings.HasPrefix(ref, "<@") && strings.HasSuffix(ref, ">") {
 		id := strings.TrimSuffix(strings.TrimPrefix(strings.TrimPrefix(ref, "<@"), "!"), ">")
 		id, _, _ = strings.Cut(id, "|")
-		if p, ok := e.school.ByPlatform(string(platform), id); ok {
+		if p, ok := e.dir.Person(platform, id); ok {
 			return p.ID, true
 		}
 		return "", false
 	}
-	if p, ok := e.school.ByPlatform(string(platform), ref); ok && platform != chat.Shell {
+	if p, ok := e.dir.Person(platform, ref); ok && platform != chat.Shell {
 		return p.ID, true
 	}
 	p, ok := e.school.FindPerson(strings.TrimPrefix(ref, "@"))

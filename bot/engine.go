@@ -52,6 +52,10 @@ type Options struct {
 	// JobWorkers is how many people a scheduled job serves at once (default 32; the
 	// terminal uses 1 so its transcript follows the roster).
 	JobWorkers int
+	// Directory resolves platform accounts (default: the school file's ids).
+	Directory Directory
+	// Onboarding, if set, answers people the Directory does not know (link codes).
+	Onboarding Onboarding
 	// Inbox names the dialog that gets typed text no open conversation expects (""
 	// answers such text with core.no_dialog).
 	Inbox string
@@ -94,6 +98,8 @@ type Engine struct {
 	commands map[string]commandRef
 	specs    []dialog.CommandSpec
 	adapters []chat.Adapter
+	dir      Directory
+	onboard  Onboarding
 	// stripes serialise the steps of one person inside this process, so optimistic
 	// retries are only needed against other processes.
 	stripes [256]sync.Mutex
@@ -131,7 +137,10 @@ func New(o Options) (*Engine, error) {
 		school: o.School, st: o.Store, ob: o.Outbox, clk: o.Clock, cat: o.Catalog, log: o.Log,
 		obs: o.Observer, maxText: o.MaxText, workers: max(1, o.JobWorkers), dialogs: map[string]dialog.Dialog{},
 		commands: map[string]commandRef{}, adapters: o.Adapters, inbox: o.Inbox, alerts: o.Alerts,
-		timers: make(chan struct{}, 1),
+		timers: make(chan struct{}, 1), dir: o.Directory, onboard: o.Onboarding,
+	}
+	if e.dir == nil {
+		e.dir = fileDirectory{o.School}
 	}
 	if e.clk == nil {
 		e.clk = clock.Real{}
@@ -208,7 +217,14 @@ func (e *Engine) Handle(ctx context.Context, ev chat.Event) []chat.Message {
 		log.Debug("event from another tenant ignored", "tenant", ev.Tenant)
 		return nil
 	}
-	p, ok := e.school.ByPlatform(string(ev.Platform), ev.User)
+	p, ok := e.dir.Person(ev.Platform, ev.User)
+	if !ok && e.onboard != nil {
+		var replies []chat.Message
+		if p, replies = e.onboard.Unknown(ctx, ev); p == nil && replies != nil {
+			return replies
+		}
+		ok = p != nil
+	}
 	if !ok {
 		log.Info("event from a user not on the roster")
 		return []chat.Message{e.reply(ev, e.cat.For(e.school.Locale), "core.not_enrolled")}
@@ -232,6 +248,9 @@ func (e *Engine) Handle(ctx context.Context, ev chat.Event) []chat.Message {
 		args, problem := e.parseArgs(ref.spec, ev, L)
 		if problem != nil {
 			return []chat.Message{*problem}
+		}
+		if sv, ok := ref.dialog.(Service); ok {
+			return sv.Serve(ctx, ev, p, args, L)
 		}
 		req.dialog = ref.dialog
 		req.kind = dialog.Command
@@ -989,9 +1008,11 @@ func (e *Engine) route(t chat.Target, actor bool, ev chat.Event) (chat.Platform,
 func (e *Engine) personAddress(p *config.Person, platform chat.Platform) (chat.Address, bool) {
 	switch platform {
 	case chat.Discord:
-		return chat.Address{Tenant: e.school.Discord.Guild, User: p.Discord}, p.Discord != ""
+		u := e.dir.Account(p, platform)
+		return chat.Address{Tenant: e.school.Discord.Guild, User: u}, u != ""
 	case chat.Slack:
-		return chat.Address{Tenant: e.school.Slack.Team, User: p.Slack}, p.Slack != ""
+		u := e.dir.Account(p, platform)
+		return chat.Address{Tenant: e.school.Slack.Team, User: u}, u != ""
 	case chat.Shell:
 		return chat.Address{User: p.ID}, true
 	}
@@ -1126,7 +1147,7 @@ func (e *Engine) RunJob(ctx context.Context, d dialog.Dialog, job dialog.Job, cl
 // Unreachable records that a platform refused to reach a person and tells their mentor,
 // once, privately. The outbox calls it.
 func (e *Engine) Unreachable(ctx context.Context, ent outbox.Entry) {
-	p, ok := e.school.ByPlatform(string(ent.Platform), ent.Delivery.Address.User)
+	p, ok := e.dir.Person(ent.Platform, ent.Delivery.Address.User)
 	if !ok {
 		return
 	}

@@ -535,10 +535,38 @@ func (a *Adapter) onDisconnect(_ *discordgo.Session, _ *discordgo.Disconnect) {
 	}
 }
 
+// Accounts resolves Discord users to roster people including the accounts linked at
+// runtime (link codes); the Engine implements it.
+type Accounts = chat.Accounts
+
+// accounts returns the handler's Accounts, if it has them.
+func (a *Adapter) accounts() Accounts {
+	a.runMu.Lock()
+	defer a.runMu.Unlock()
+	ac, _ := a.handler.(Accounts)
+	return ac
+}
+
+// person resolves a Discord user id to a roster person.
+func (a *Adapter) person(user string) (*config.Person, bool) {
+	if ac := a.accounts(); ac != nil {
+		return ac.PersonFor(chat.Discord, user)
+	}
+	return a.school.ByPlatform(string(chat.Discord), user)
+}
+
+// discordID is a person's Discord user id, "" when they have none.
+func (a *Adapter) discordID(p *config.Person) string {
+	if ac := a.accounts(); ac != nil {
+		return ac.AccountOf(p, chat.Discord)
+	}
+	return p.Discord
+}
+
 // localizer picks the language for the adapter's own texts: the person's, else the
 // Discord client's, else the school's.
 func (a *Adapter) localizer(user string, client discordgo.Locale) *i18n.Localizer {
-	if p, ok := a.school.ByPlatform(string(chat.Discord), user); ok {
+	if p, ok := a.person(user); ok {
 		a.runMu.Lock()
 		h := a.handler
 		a.runMu.Unlock()

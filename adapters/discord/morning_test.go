@@ -48,6 +48,18 @@ func newMorningKring(t *testing.T) *morningKring {
 // newKringWith is newMorningKring with other dialogs (nil: the check-in).
 func newKringWith(t *testing.T, dialogs []dialog.Dialog) *morningKring {
 	t.Helper()
+	return newKringLogWith(t, slog.New(slog.DiscardHandler), dialogs)
+}
+
+// newMorningKringLog is newMorningKring with the adapter's and the core's logs to log.
+func newMorningKringLog(t *testing.T, log *slog.Logger) *morningKring {
+	t.Helper()
+	return newKringLogWith(t, log, nil)
+}
+
+// newKringLogWith is newMorningKring with logs to log and other dialogs (nil: the check-in).
+func newKringLogWith(t *testing.T, log *slog.Logger, dialogs []dialog.Dialog) *morningKring {
+	t.Helper()
 	rdb, prefix := storetest.Redis(t)
 	school := bottest.ExampleSchool(t)
 	school.Discord.Guild = guildID
@@ -67,12 +79,16 @@ func newKringWith(t *testing.T, dialogs []dialog.Dialog) *morningKring {
 	kv := store.New(rdb, prefix, school.ID, school.Retention.Std()).KV(string(chat.Discord))
 	a, err := New(Options{
 		Token: fake.Token(), School: school, KV: kv, Clock: clk, HTTPClient: fake.Client(), Rate: 1000,
-		Log: slog.New(slog.DiscardHandler),
+		Log: log,
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := bottest.New(t, bottest.Options{School: school, Adapters: []chat.Adapter{a}, Redis: rdb, Prefix: prefix, Clock: clk, Dialogs: dialogs})
+	o := bottest.Options{School: school, Adapters: []chat.Adapter{a}, Redis: rdb, Prefix: prefix, Clock: clk, Dialogs: dialogs}
+	if log.Handler() != slog.DiscardHandler {
+		o.Log = log
+	}
+	h := bottest.New(t, o)
 	sig := &signalling{Engine: h.Engine, done: make(chan string, 64)}
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	t.Cleanup(cancel)
@@ -248,7 +264,7 @@ func TestCheckinMorningOnDiscord(t *testing.T) {
 		}
 	}
 
-	// A stranger gets the polite "not enrolled" and nothing else.
+	// A stranger gets the polite "not enrolled" (with how to link a code) and nothing else.
 	before := len(k.fake.Requests())
 	sin, err := k.fake.SlashCommand(fakediscord.Actor{User: strangerID}, classChan, "checkin")
 	if err != nil {
@@ -261,7 +277,7 @@ func TestCheckinMorningOnDiscord(t *testing.T) {
 	}
 	var nr map[string]any
 	_ = jsonUnmarshal(sfu.Response, &nr)
-	if nr["content"] != Render(L.T("core.not_enrolled")) || int(nr["flags"].(float64))&64 == 0 {
+	if nr["content"] != Render(L.T("link.unknown", "Example", "ACEF-HJKM")) || int(nr["flags"].(float64))&64 == 0 {
 		t.Errorf("stranger reply = %s", sfu.Response)
 	}
 	if n := len(k.fake.Requests()) - before; n != 2 {

@@ -297,7 +297,7 @@ func (a *Adapter) followUp(ctx context.Context, ref replyRef, m chat.Message, us
 // build renders text, choices, form and image.
 func (a *Adapter) build(ctx context.Context, m chat.Message, loc *i18n.Localizer) (outgoing, error) {
 	var out outgoing
-	out.content, out.mentions = content(m, a.school, loc.T("discord.ellipsis"))
+	out.content, out.mentions = content(m, a.school, a.discordID, loc.T("discord.ellipsis"))
 	if strings.TrimSpace(out.content) == "" {
 		out.content = "" // Discord refuses whitespace alone (50006); never send it
 	}

@@ -67,16 +67,21 @@ func noMentions() *discordgo.MessageAllowedMentions {
 
 // content renders a message's text, prefixed with the mentions it may make, within
 // Discord's length limit, and the allowed_mentions that let exactly those ping.
-func content(m chat.Message, school *config.School, ellipsis string) (string, *discordgo.MessageAllowedMentions) {
+// discordID gives a person's Discord user id ("" for none).
+func content(m chat.Message, school *config.School, discordID func(*config.Person) string, ellipsis string) (string, *discordgo.MessageAllowedMentions) {
 	am := noMentions()
 	var prefix strings.Builder
 	for _, id := range m.Mentions {
 		p, ok := school.Person(id)
-		if !ok || p.Discord == "" || !digits(p.Discord) {
+		if !ok {
 			continue
 		}
-		prefix.WriteString("<@" + p.Discord + "> ")
-		am.Users = append(am.Users, p.Discord)
+		u := discordID(p)
+		if u == "" || !digits(u) {
+			continue
+		}
+		prefix.WriteString("<@" + u + "> ")
+		am.Users = append(am.Users, u)
 	}
 	return clip(prefix.String()+Render(m.Text), maxContent, ellipsis), am
 }

@@ -2,6 +2,7 @@ package slack
 
 import (
 	"context"
+	"log/slog"
 	"net/http"
 	"strings"
 	"testing"
@@ -56,16 +57,27 @@ type kring struct {
 
 func newKring(t *testing.T, dialogs ...dialog.Dialog) *kring {
 	t.Helper()
+	return newKringLog(t, quietLog(), nil, dialogs...)
+}
+
+// newKringLog is newKring with the adapter's and the core's logs to log, and fo
+// (optional) adjusting the fake Slack.
+func newKringLog(t *testing.T, log *slog.Logger, fo func(*fakeslack.Options), dialogs ...dialog.Dialog) *kring {
+	t.Helper()
 	school := slackSchool(t)
 	clk := clock.NewFake(bottest.Monday0750)
-	fake := fakeslack.New(fakeslack.Options{Team: testTeam, BotToken: botToken, AppToken: appToken, Clock: clk})
+	fopt := fakeslack.Options{Team: testTeam, BotToken: botToken, AppToken: appToken, Clock: clk}
+	if fo != nil {
+		fo(&fopt)
+	}
+	fake := fakeslack.New(fopt)
 	t.Cleanup(fake.Close)
 	a, err := New(Options{BotToken: botToken, AppToken: appToken, School: school, Catalog: testCatalog(t), Clock: clk,
-		Log: quietLog(), APIURL: fake.APIURL, HTTPClient: &http.Client{Transport: localOnly{}}, Pace: Pace{PerChannel: 1000, ChannelBurst: 1000, Methods: fastMethods()}})
+		Log: log, APIURL: fake.APIURL, HTTPClient: &http.Client{Transport: localOnly{}}, Pace: Pace{PerChannel: 1000, ChannelBurst: 1000, Methods: fastMethods()}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := bottest.New(t, bottest.Options{School: school, Adapters: []chat.Adapter{a}, Clock: clk, Dialogs: dialogs})
+	h := bottest.New(t, bottest.Options{School: school, Adapters: []chat.Adapter{a}, Clock: clk, Dialogs: dialogs, Log: log})
 	tp := &tap{Engine: h.Engine, done: make(chan string, 64)}
 	ctx, cancel := context.WithCancel(context.Background())
 	r := &rig{t: t, fake: fake, a: a, ctx: ctx, runOK: make(chan error, 1)}

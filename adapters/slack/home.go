@@ -42,10 +42,10 @@ func (a *Adapter) refreshHome(ctx context.Context, person string) error {
 // a Slack id are skipped: they use another platform.
 func (a *Adapter) PublishHome(ctx context.Context, h chat.Home) error {
 	p, ok := a.opt.School.Person(h.Person)
-	if !ok || p.Slack == "" {
+	if !ok || a.slackID(p) == "" {
 		return nil
 	}
-	return a.publish(ctx, p.Slack, a.homeBlocks(h, p))
+	return a.publish(ctx, a.slackID(p), a.homeBlocks(h, p))
 }
 
 // publishOnOpen answers app_home_opened: the person's page, or a polite note for

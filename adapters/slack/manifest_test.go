@@ -67,7 +67,7 @@ func TestAppManifestMatchesTheAdapter(t *testing.T) {
 	}
 	scopes := slices.Clone(m.OAuth.Scopes.Bot)
 	slices.Sort(scopes)
-	if want := []string{"app_mentions:read", "channels:history", "chat:write", "commands", "files:write", "groups:history", "im:history", "im:write"}; !slices.Equal(scopes, want) {
+	if want := []string{"app_mentions:read", "channels:history", "chat:write", "commands", "files:write", "groups:history", "im:history", "im:write", "users:read", "users:read.email"}; !slices.Equal(scopes, want) {
 		t.Errorf("bot scopes = %v, want exactly %v", scopes, want)
 	}
 	events := slices.Clone(m.Settings.Events.Bot)

@@ -184,8 +184,8 @@ func (r rendered) empty() bool { return len(r.blocks) == 0 }
 func (a *Adapter) mentionPrefix(ids []string) string {
 	var parts []string
 	for _, id := range ids {
-		if p, ok := a.opt.School.Person(id); ok && p.Slack != "" {
-			parts = append(parts, "<@"+p.Slack+">")
+		if p, ok := a.opt.School.Person(id); ok && a.slackID(p) != "" {
+			parts = append(parts, "<@"+a.slackID(p)+">")
 		}
 	}
 	return strings.Join(parts, " ")

@@ -86,7 +86,7 @@ func (a *Adapter) recipient(d chat.Delivery) string {
 	}
 	if d.Message.To.Kind == chat.ToPerson {
 		if p, ok := a.opt.School.Person(d.Message.To.Person); ok {
-			return p.Slack
+			return a.slackID(p)
 		}
 	}
 	return ""

@@ -193,6 +193,8 @@ type handlerRef struct{ h chat.Handler }
 type parts struct {
 	kv   chat.KV
 	home HomeSource
+	// accounts resolves people with the links made at runtime (nil: the school file).
+	accounts Accounts
 	// names maps every accepted sub-command name, lower-case, to its canonical name.
 	names map[string]string
 	// locale is the Engine's choice of a person's language (their own /language first).
@@ -337,7 +339,7 @@ func (a *Adapter) Run(ctx context.Context, h chat.Engine) error {
 func (a *Adapter) Connected() bool { return a.connected.Load() }
 
 // Use takes from the Engine what the options left out: its commands, its KV cache for
-// Slack and its home pages. Run calls it; call it earlier when the outbox may deliver
+// Slack and its home pages, and always its account links and people's languages. Run calls it; call it earlier when the outbox may deliver
 // before Run starts, so the DM cache is Redis from the first message.
 func (a *Adapter) Use(e chat.Engine) {
 	np := *a.p()
@@ -349,6 +351,9 @@ func (a *Adapter) Use(e chat.Engine) {
 	}
 	if a.opt.Home == nil {
 		np.home = e
+	}
+	if ac, ok := e.(chat.Accounts); ok {
+		np.accounts = ac
 	}
 	np.locale = e.LocaleOf
 	a.parts.Store(&np)
@@ -411,9 +416,24 @@ func (a *Adapter) teamOK(team string) bool {
 // isDM reports whether a Slack channel id is a direct message (ids of DMs start with D).
 func isDM(channel string) bool { return strings.HasPrefix(channel, "D") }
 
+// Accounts resolves Slack users to roster people including the accounts linked at
+// runtime (link codes, e-mail); the Engine implements it.
+type Accounts = chat.Accounts
+
 // person resolves a Slack user id to a roster person.
 func (a *Adapter) person(user string) (*config.Person, bool) {
+	if ac := a.p().accounts; ac != nil {
+		return ac.PersonFor(chat.Slack, user)
+	}
 	return a.opt.School.ByPlatform("slack", user)
+}
+
+// slackID is a person's Slack user id, "" when they have none.
+func (a *Adapter) slackID(p *config.Person) string {
+	if ac := a.p().accounts; ac != nil {
+		return ac.AccountOf(p, chat.Slack)
+	}
+	return p.Slack
 }
 
 // langForUser is the language of a Slack user's direct messages.

@@ -94,6 +94,8 @@ type Options struct {
 	Clock  *clock.Fake
 	// EngineObserver, when set, sees the Engine's steps (metrics tests).
 	EngineObserver bot.Observer
+	// Log, when set, receives the runtime's logs (tests that check what is logged).
+	Log *slog.Logger
 }
 
 // Harness is a running Kring under test.
@@ -130,9 +132,12 @@ func New(t testing.TB, o Options) *Harness {
 	if err != nil {
 		t.Fatalf("catalogs: %v", err)
 	}
+	if o.Log == nil {
+		o.Log = testLog()
+	}
 	rt, err := krt.New(krt.Options{
 		School: o.School, Redis: o.Redis, Prefix: o.Prefix, Clock: o.Clock, Catalog: cat,
-		Dialogs: o.Dialogs, Adapters: o.Adapters, Owner: "test", Log: testLog(), EngineObserver: o.EngineObserver,
+		Dialogs: o.Dialogs, Adapters: o.Adapters, Owner: "test", Log: o.Log, EngineObserver: o.EngineObserver,
 	})
 	if err != nil {
 		t.Fatalf("runtime: %v", err)

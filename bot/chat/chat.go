@@ -260,6 +260,17 @@ type Engine interface {
 	LocaleOf(p *config.Person) string
 }
 
+// Accounts is what an Engine that knows runtime account links (link codes) offers
+// besides Engine: adapters resolve users through it when their Engine has it, and
+// through the school file's ids otherwise (tools, tests without links).
+type Accounts interface {
+	// PersonFor resolves a platform account to a roster person: links people made
+	// themselves (/link CODE) over the ids in the school file; no Redis round trip.
+	PersonFor(platform Platform, user string) (*config.Person, bool)
+	// AccountOf is p's account on platform ("" when none).
+	AccountOf(p *config.Person, platform Platform) string
+}
+
 // Adapter connects one platform.
 type Adapter interface {
 	Platform() Platform

@@ -46,7 +46,12 @@ func Check(path string) Problems {
 // and the directory a relative roster path is read from.
 func Parse(data []byte, name string) (*School, error) {
 	l := &loader{file: name, lines: map[string]int{}, failed: map[string]bool{}, files: []string{name}}
-	s := l.parse(data)
+	return l.finish(l.parse(data))
+}
+
+// finish turns a parse into its result: the problems, or the prepared school.
+func (l *loader) finish(s *School) (*School, error) {
+	name := l.file
 	if len(l.problems) > 0 {
 		sortProblems(l.problems, l.files)
 		return nil, l.problems
@@ -67,6 +72,7 @@ type loader struct {
 	failed   map[string]bool // field paths whose value could not be read
 	problems Problems
 	origins  []origin // parallel to School.People: where each person came from
+	roster   string   // when set, the roster CSV read instead of the one the file names
 }
 
 // origin is where a person was defined: a YAML entry or a CSV row.
@@ -141,6 +147,9 @@ func (l *loader) parse(data []byte) *School {
 	nYAML := len(s.People)
 	for i := range nYAML {
 		l.origins = append(l.origins, origin{file: l.file, index: i})
+	}
+	if l.roster != "" {
+		s.Roster = l.roster
 	}
 	if s.Roster != "" {
 		l.importRoster(s)

@@ -428,8 +428,8 @@ func TestRosterProblems(t *testing.T) {
 		}},
 		{"testdata/badroster/header.yaml", []string{
 			filepath.Join("testdata", "badroster", "header.csv") + `:1: nmae: unknown column "nmae" (did you mean name?)`,
-			filepath.Join("testdata", "badroster", "header.csv") + `:1: name: the header lacks the column "name"; the header is id,name,roles,classes,mentor,level,discord,slack,locale`,
-			filepath.Join("testdata", "badroster", "header.csv") + `:1: roles: the header lacks the column "roles"; the header is id,name,roles,classes,mentor,level,discord,slack,locale`,
+			filepath.Join("testdata", "badroster", "header.csv") + `:1: name: the header lacks the column "name"; the header is id,name,roles,classes,mentor,level,discord,slack,locale,email,left`,
+			filepath.Join("testdata", "badroster", "header.csv") + `:1: roles: the header lacks the column "roles"; the header is id,name,roles,classes,mentor,level,discord,slack,locale,email,left`,
 		}},
 	}
 	for _, c := range cases {

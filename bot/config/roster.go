@@ -12,7 +12,7 @@ import (
 
 // RosterColumns are the columns a roster CSV may have, in the documented order. Only
 // id, name and roles are required; roles and classes hold several values separated by ';'.
-var RosterColumns = []string{"id", "name", "roles", "classes", "mentor", "level", "discord", "slack", "locale"}
+var RosterColumns = []string{"id", "name", "roles", "classes", "mentor", "level", "discord", "slack", "locale", "email", "left"}
 
 // importRoster reads the CSV file named by s.Roster (relative to the YAML file) and
 // appends its people to s.People, recording each row's line for later problems.
@@ -113,6 +113,15 @@ func (l *loader) readRoster(file string, data []byte) ([]*Person, []int) {
 			Discord: get("discord"),
 			Slack:   get("slack"),
 			Locale:  get("locale"),
+			Email:   get("email"),
+		}
+		if v := get("left"); v != "" {
+			d, err := ParseDate(v)
+			if err != nil {
+				l.add(file, line, "left", "%v (the day the person left)", err)
+				continue
+			}
+			p.Left = d
 		}
 		for _, r := range splitList(get("roles")) {
 			p.Roles = append(p.Roles, Role(r))

@@ -172,7 +172,18 @@ type Person struct {
 	Discord string `yaml:"discord"`
 	// Slack is the person's Slack user id (optional).
 	Slack string `yaml:"slack"`
+	// Email is the person's school e-mail address (optional); `kring link slack-emails`
+	// finds their Slack account by it.
+	Email string `yaml:"email"`
+	// Left is the day the person left the school (set by `kring roster import` when they
+	// are no longer in the school's export). A person who left stays on the roster, so
+	// their records follow the retention rules, but gets no more check-ins and is no
+	// longer recognised on a platform.
+	Left Date `yaml:"left"`
 }
+
+// Active reports whether the person is still at the school.
+func (p *Person) Active() bool { return p.Left.IsZero() }
 
 // Has reports whether p has role r.
 func (p *Person) Has(r Role) bool {
@@ -315,22 +326,22 @@ func (s *School) Class(id string) (*Class, bool) {
 	return c, ok
 }
 
-// Members returns the people of class id who have role r, in roster order.
+// Members returns the active people of class id who have role r, in roster order.
 func (s *School) Members(class string, r Role) []*Person {
 	var out []*Person
 	for _, p := range s.People {
-		if p.Has(r) && p.InClass(class) {
+		if p.Has(r) && p.InClass(class) && p.Active() {
 			out = append(out, p)
 		}
 	}
 	return out
 }
 
-// Mentees returns the pupils whose mentor is mentor.
+// Mentees returns the active pupils whose mentor is mentor.
 func (s *School) Mentees(mentor string) []*Person {
 	var out []*Person
 	for _, p := range s.People {
-		if p.Has(Pupil) && p.Mentor == mentor {
+		if p.Has(Pupil) && p.Mentor == mentor && p.Active() {
 			out = append(out, p)
 		}
 	}

@@ -17,6 +17,7 @@ var (
 	slackUser      = regexp.MustCompile(`^[UW][A-Z0-9]+$`)
 	slackTeam      = regexp.MustCompile(`^[TE][A-Z0-9]+$`)
 	slackChannel   = regexp.MustCompile(`^[CG][A-Z0-9]+$`)
+	emailPattern   = regexp.MustCompile(`^[^@\s]+@[^@\s]+\.[^@\s]+$`)
 )
 
 var (
@@ -324,6 +325,9 @@ func (l *loader) validatePeople(s *School, classIDs map[string]bool) {
 			}
 		}
 		l.checkPersonLocale(i, p.Locale)
+		if p.Email != "" && !emailPattern.MatchString(p.Email) {
+			l.person(i, "email", "%q is not an e-mail address; write e.g. anna@school.nl", p.Email)
+		}
 		if p.Discord != "" {
 			if !discordPattern.MatchString(p.Discord) {
 				l.person(i, "discord", "%q is not a Discord user id; it is a number like 123456789012345678 (turn on Developer Mode, right-click the person > Copy User ID), not the user name", p.Discord)
@@ -350,6 +354,11 @@ func (l *loader) validatePeople(s *School, classIDs map[string]bool) {
 	sort.Strings(classList)
 	for i, p := range s.People {
 		if p == nil {
+			continue
+		}
+		if !p.Active() {
+			// Someone who left keeps their row for their records' sake; their class or
+			// mentor may be gone from the school file by now.
 			continue
 		}
 		for j, c := range p.Classes {

@@ -16,6 +16,7 @@ import (
 	"github.com/kring-school/kring/bot/config"
 	"github.com/kring-school/kring/bot/dialog"
 	"github.com/kring-school/kring/bot/i18n"
+	"github.com/kring-school/kring/bot/link"
 	"github.com/kring-school/kring/bot/outbox"
 	"github.com/kring-school/kring/bot/safeguard"
 	"github.com/kring-school/kring/bot/schedule"
@@ -59,8 +60,10 @@ type Runtime struct {
 	Outbox    *outbox.Outbox
 	Deliverer *outbox.Deliverer
 	Scheduler *schedule.Scheduler
-	adapters  []chat.Adapter
-	log       *slog.Logger
+	// Links are the accounts linked at runtime (codes, Slack e-mail), over the file's ids.
+	Links    *link.Links
+	adapters []chat.Adapter
+	log      *slog.Logger
 }
 
 // New assembles a Runtime.
@@ -84,8 +87,11 @@ func New(o Options) (*Runtime, error) {
 		// The built-in safeguarding phrases plus the school's alert words, compiled once.
 		o.Alerts = new(safeguard.Cache).Words
 	}
-	// Every deployment has /help and /language; /help lists every command, its own too.
-	own := append([]dialog.Dialog{language.New(o.Catalog)}, o.Dialogs...)
+	links := link.New(o.School, st, o.Clock, o.Log, link.Policy{})
+	linkSvc := link.NewService(links, o.Catalog, nil)
+	// Every deployment has /help, /language and the link commands; /help lists every
+	// command, its own too.
+	own := append(append([]dialog.Dialog{language.New(o.Catalog)}, o.Dialogs...), linkSvc)
 	dialogs := append([]dialog.Dialog{help.New(own...)}, own...)
 	hasInbox := false
 	for _, d := range o.Dialogs {
@@ -110,10 +116,12 @@ func New(o Options) (*Runtime, error) {
 		School: o.School, Store: st, Outbox: ob, Clock: o.Clock, Catalog: o.Catalog,
 		Dialogs: dialogs, Adapters: o.Adapters, Log: o.Log, Observer: o.EngineObserver,
 		JobWorkers: jobWorkers, Inbox: inbox.Name, Alerts: o.Alerts,
+		Directory: links, Onboarding: linkSvc,
 	})
 	if err != nil {
 		return nil, err
 	}
+	linkSvc.Bind(eng.Notify, eng.LocaleOf)
 	del := outbox.NewDeliverer(ob, o.Adapters, o.Log)
 	del.Unreachable = eng.Unreachable
 	del.Gate = eng.Gate
@@ -127,7 +135,7 @@ func New(o Options) (*Runtime, error) {
 	if jo, ok := o.EngineObserver.(schedule.Observer); ok {
 		sched.Observer = jo
 	}
-	return &Runtime{Store: st, Engine: eng, Outbox: ob, Deliverer: del, Scheduler: sched, adapters: o.Adapters, log: o.Log}, nil
+	return &Runtime{Store: st, Engine: eng, Outbox: ob, Deliverer: del, Scheduler: sched, Links: links, adapters: o.Adapters, log: o.Log}, nil
 }
 
 // Tick runs the jobs due now and delivers every message due now, synchronously. The
@@ -145,11 +153,14 @@ func (r *Runtime) Run(ctx context.Context, background bool) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var wg sync.WaitGroup
-	errs := make(chan error, len(r.adapters)+2)
+	errs := make(chan error, len(r.adapters)+3)
 	if background {
-		wg.Add(2)
+		wg.Add(3)
 		go func() { defer wg.Done(); errs <- r.Deliverer.Run(ctx) }()
 		go func() { defer wg.Done(); errs <- r.Scheduler.Run(ctx) }()
+		go func() { defer wg.Done(); errs <- r.Links.Run(ctx) }()
+	} else if err := r.Links.Refresh(ctx); err != nil {
+		r.log.Warn("links not loaded; the school file's ids are used", "err", err)
 	}
 	for _, a := range r.adapters {
 		wg.Add(1)

@@ -28,21 +28,23 @@ const (
 	cmdHealthName  = "healthcheck"
 	cmdBenchName   = "bench"
 	cmdReportName  = "report"
+	cmdRosterName  = "roster"
+	cmdLinkName    = "link"
 )
 
 var envVars = []envVar{
-	{"KRING_CONFIG", "school configuration file (default examples/school.yaml)", []string{cmdKring, cmdShellName, cmdRunName, cmdReportName}},
-	{"KRING_REDIS_URL", "Redis URL; without it Kring runs its embedded store (bench: default redis://127.0.0.1:6379/0)", []string{cmdKring, cmdShellName, cmdRunName, cmdBenchName, cmdReportName}},
-	{"KRING_DATA", "embedded store data file (default data/kring-SCHOOL.json)", []string{cmdKring, cmdShellName, cmdRunName, cmdReportName}},
-	{"KRING_PREFIX", "key prefix in Redis, one per deployment (default kring)", []string{cmdKring, cmdShellName, cmdRunName, cmdReportName}},
-	{"KRING_LOG_LEVEL", "debug, info, warn or error (default info; the terminal: warn)", []string{cmdKring, cmdShellName, cmdRunName, cmdReportName}},
+	{"KRING_CONFIG", "school configuration file (default examples/school.yaml)", []string{cmdKring, cmdShellName, cmdRunName, cmdReportName, cmdRosterName, cmdLinkName}},
+	{"KRING_REDIS_URL", "Redis URL; without it Kring runs its embedded store (bench: default redis://127.0.0.1:6379/0)", []string{cmdKring, cmdShellName, cmdRunName, cmdBenchName, cmdReportName, cmdRosterName, cmdLinkName}},
+	{"KRING_DATA", "embedded store data file (default data/kring-SCHOOL.json)", []string{cmdKring, cmdShellName, cmdRunName, cmdReportName, cmdRosterName, cmdLinkName}},
+	{"KRING_PREFIX", "key prefix in Redis, one per deployment (default kring)", []string{cmdKring, cmdShellName, cmdRunName, cmdReportName, cmdRosterName, cmdLinkName}},
+	{"KRING_LOG_LEVEL", "debug, info, warn or error (default info; the terminal: warn)", []string{cmdKring, cmdShellName, cmdRunName, cmdReportName, cmdRosterName, cmdLinkName}},
 	{"KRING_METRICS_ADDR", "address of /healthz and /metrics (default 127.0.0.1:9090; empty: off)", []string{cmdKring, cmdRunName, cmdHealthName}},
 	{"DISCORD_TOKEN", "Discord bot token (kring without a command runs the platforms when set)", []string{cmdKring, cmdRunName}},
 	{"DISCORD_APP_ID", "Discord application id", []string{cmdKring, cmdRunName, cmdDiscordName}},
 	{"KRING_DISCORD_RATE", "Discord requests/s of this process at most (default 48; all processes together are paced at 48/s through Redis)", []string{cmdKring, cmdRunName}},
 	{"KRING_DISCORD_API_URL", "Discord REST base URL instead of https://discord.com (a shared rate-limit proxy; tests)", []string{cmdKring, cmdRunName}},
 	{"KRING_DISCORD_MESSAGE_CONTENT", "1: ask for the privileged Message Content intent, so typed answers in Kring's threads need no @Kring (default off)", []string{cmdKring, cmdRunName}},
-	{"SLACK_BOT_TOKEN", "Slack bot token, xoxb- (kring without a command runs the platforms when set)", []string{cmdKring, cmdRunName}},
+	{"SLACK_BOT_TOKEN", "Slack bot token, xoxb- (kring without a command runs the platforms when set)", []string{cmdKring, cmdRunName, cmdLinkName}},
 	{"SLACK_APP_TOKEN", "Slack app-level token, xapp- (Socket Mode)", []string{cmdKring, cmdRunName}},
 	{"SLACK_SIGNING_SECRET", "Slack signing secret (Events API over HTTP)", []string{cmdKring, cmdRunName}},
 	{"KRING_SLACK_MODE", "socket (default) or http (Events API)", []string{cmdKring, cmdRunName}},

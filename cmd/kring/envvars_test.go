@@ -20,8 +20,12 @@ func TestEveryHelpExitsZero(t *testing.T) {
 		cmdHealthName:  {"healthcheck", "--help"},
 		cmdBenchName:   {"bench", "--help"},
 		cmdReportName:  {"report", "--help"},
+		cmdRosterName:  {"roster", "status", "--help"},
+		cmdLinkName:    {"link", "slack-emails", "--help"},
 	}
-	extra := [][]string{{"help"}, {"-h"}, {"shell", "-h"}, {"config", "--help"}, {"discord", "--help"}, {"bench", "-h"}}
+	extra := [][]string{{"help"}, {"-h"}, {"shell", "-h"}, {"config", "--help"}, {"discord", "--help"}, {"bench", "-h"},
+		{"roster", "--help"}, {"roster", "import", "-h"}, {"roster", "export", "--help"}, {"link", "--help"},
+		{"link", "codes", "--help"}, {"link", "remove", "--help"}}
 	for cmd, args := range cmds {
 		out, errs, code := runKring(t, "", args...)
 		if code != 0 {

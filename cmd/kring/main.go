@@ -6,6 +6,8 @@
 //	kring run                connect the configured platforms
 //	kring config check FILE  validate a school configuration
 //	kring discord invite-url print the Discord invite link
+//	kring roster ...         import the school's export, export, link status
+//	kring link ...           link codes, Slack by e-mail, unlink
 //	kring report             a pupil's period report
 package main
 
@@ -47,6 +49,10 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return cmdHealthcheck(ctx, args[1:], stdout, stderr)
 	case "bench":
 		return cmdBench(ctx, args[1:], stdout, stderr)
+	case "roster":
+		return cmdRoster(ctx, args[1:], stdout, stderr)
+	case "link":
+		return cmdLink(ctx, args[1:], stdout, stderr)
 	case "report":
 		return cmdReport(ctx, args[1:], stdout, stderr)
 	case "help", "-h", "--help":
@@ -66,6 +72,11 @@ Usage:
   kring shell [flags]           the whole class in one terminal (try Kring in a minute)
   kring run [flags]             connect Discord and/or Slack (tokens from the environment)
   kring config check FILE       validate a school configuration, naming line and field of every problem
+  kring roster import FILE      bring in the school's own roster export (--dry-run first)
+  kring roster export|status    the roster with its linked accounts; who is linked where
+  kring link codes --class ID   one-time codes for pupils to link their own chat accounts
+  kring link slack-emails       link Slack accounts by the roster's e-mail addresses
+  kring link remove PERSON      unlink a person's chat account
   kring discord invite-url      print the link that adds Kring to a Discord server
   kring healthcheck             ask a running Kring's /healthz (for container health checks)
   kring bench [--quick]         measure Kring on this machine against Redis (see BENCHMARKS.md)

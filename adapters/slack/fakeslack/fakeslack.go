@@ -68,6 +68,11 @@ type Options struct {
 	// Unreachable users cannot be messaged: conversations.open answers with this error
 	// (e.g. "user_disabled").
 	Unreachable map[string]string
+	// Emails are the workspace's members by e-mail address, for users.lookupByEmail
+	// (which needs the users:read.email scope on the real Slack). Deactivated lists
+	// members whose account is deactivated (Slack still finds them, with deleted: true).
+	Emails      map[string]string
+	Deactivated map[string]bool
 }
 
 // Call is one recorded request.
@@ -634,6 +639,20 @@ func (s *Server) dispatchLocked(method, token string, c Call) (map[string]any, *
 			"team_id": s.opt.Team, "user_id": s.opt.BotUser, "bot_id": s.opt.BotID}, nil
 	case "apps.connections.open":
 		return map[string]any{"url": "ws" + strings.TrimPrefix(s.URL, "http") + "/socket"}, nil
+	case "users.lookupByEmail":
+		// Slack matches the address without regard to case and answers users_not_found
+		// for an address no member of the workspace has.
+		email := strings.ToLower(c.Form.Get("email"))
+		if email == "" {
+			return nil, bad("invalid_arguments")
+		}
+		for addr, id := range s.opt.Emails {
+			if strings.ToLower(addr) == email {
+				return map[string]any{"user": map[string]any{"id": id, "team_id": s.opt.Team, "name": strings.ToLower(id),
+					"deleted": s.opt.Deactivated[id], "is_bot": false, "profile": map[string]any{"email": addr}}}, nil
+			}
+		}
+		return nil, bad("users_not_found")
 	case "conversations.open":
 		user := c.Form.Get("users")
 		if user == "" || strings.Contains(user, ",") {
