@@ -19,6 +19,9 @@
 //     Redis), and how much starting them added.
 //  6. Period report: `kring report` for one pupil over a school year (190 days): read,
 //     figures, chart, HTML and Markdown: time, peak heap and round trips.
+//  7. Class conversations: 30 pupils answer one discussion prompt at the same moment,
+//     then vote in one debate, over two engines on one store: the time until all 30
+//     are committed and the p99 latency per pupil (every answer and vote checked).
 //
 // All keys live under a fresh prefix ("kring-bench-<random>-...") that is deleted at
 // the end; the benchmark never flushes a database.
@@ -236,6 +239,7 @@ func runTarget(ctx context.Context, rep *Report, col int, t *target, school *con
 		{"fan-out and memory", fanOut},
 		{"digest", digest},
 		{"period report", periodReport},
+		{"class conversations", classTalk},
 	}
 	for _, p := range parts {
 		if err := ctx.Err(); err != nil {

@@ -45,6 +45,7 @@ func TestQuickRunHasEveryRow(t *testing.T) {
 		"digest.time", "digest.allocs", "digest.rtt", "digest.pipelined.time", "digest.pipelined.rtt",
 		"memory.rss", "memory.rss.added", "memory.heap", "memory.heap.added",
 		"report.time", "report.peak", "report.bytes", "report.rtt",
+		"class.prompt.all", "class.prompt.p99", "class.debate.all", "class.debate.p99",
 	}
 	for _, key := range both {
 		row, ok := rep.Row(key)
@@ -90,8 +91,8 @@ func TestQuickRunHasEveryRow(t *testing.T) {
 	}
 
 	rdb, _ := storetest.Redis(t)
-	if len(rep.Prefixes) != 8 {
-		t.Errorf("prefixes %v, want four parts on two stores", rep.Prefixes)
+	if len(rep.Prefixes) != 10 {
+		t.Errorf("prefixes %v, want five parts on two stores", rep.Prefixes)
 	}
 	for _, p := range rep.Prefixes {
 		if keys, err := rdb.Keys(context.Background(), p+":*").Result(); err != nil || len(keys) > 0 {

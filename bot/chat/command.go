@@ -20,6 +20,8 @@ const (
 	OptChoice OptionKind = "choice"
 	// OptClass names a class id.
 	OptClass OptionKind = "class"
+	// OptWord is one word given by name ("at:13:45"), checked by the dialog.
+	OptWord OptionKind = "word"
 )
 
 // Command declares a command. Dialogs declare them (as dialog.CommandSpec), adapters

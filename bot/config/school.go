@@ -62,6 +62,9 @@ type School struct {
 		// Team is the Slack workspace (team) id this school runs on.
 		Team string `yaml:"team"`
 	} `yaml:"slack"`
+	// Prompts is the school's bank of discussion prompts per subject ("wiskunde": [...]),
+	// which a teacher posts with /discuss bank:SUBJECT.
+	Prompts map[string][]string `yaml:"prompts"`
 	// Roster optionally names a CSV file whose people are added to People.
 	Roster  string    `yaml:"roster"`
 	Classes []*Class  `yaml:"classes"`

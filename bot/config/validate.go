@@ -42,6 +42,42 @@ func (l *loader) validate(s *School) {
 	classIDs := l.validateClasses(s)
 	l.validatePeople(s, classIDs)
 	l.validateSubjects(s)
+	l.validatePrompts(s)
+}
+
+// MaxPrompt is the longest discussion prompt, in the bank or typed.
+const MaxPrompt = 500
+
+// MaxBankPrompts is the most prompts one subject of the bank holds (they are offered
+// as a numbered list).
+const MaxBankPrompts = 25
+
+func (l *loader) validatePrompts(s *School) {
+	subjects := make([]string, 0, len(s.Prompts))
+	for sub := range s.Prompts {
+		subjects = append(subjects, sub)
+	}
+	sort.Strings(subjects)
+	for _, sub := range subjects {
+		p := "prompts." + sub
+		switch {
+		case strings.TrimSpace(sub) == "" || strings.ContainsAny(sub, " |:"):
+			l.at(p, "%q is not a usable subject name; use one word, e.g. wiskunde", sub)
+			continue
+		case len(s.Prompts[sub]) == 0:
+			l.at(p, "the subject %s has no prompts; add at least one, or remove the subject", sub)
+		case len(s.Prompts[sub]) > MaxBankPrompts:
+			l.at(p, "the subject %s has %d prompts; at most %d per subject", sub, len(s.Prompts[sub]), MaxBankPrompts)
+		}
+		for i, q := range s.Prompts[sub] {
+			switch n := len([]rune(strings.TrimSpace(q))); {
+			case n == 0:
+				l.at(fmt.Sprintf("%s[%d]", p, i), "an empty prompt; write the question or remove the line")
+			case n > MaxPrompt:
+				l.at(fmt.Sprintf("%s[%d]", p, i), "the prompt has %d characters; at most %d", n, MaxPrompt)
+			}
+		}
+	}
 }
 
 func (l *loader) validateSchool(s *School) {

@@ -406,4 +406,5 @@ const (
 	OptPerson = chat.OptPerson
 	OptChoice = chat.OptChoice
 	OptClass  = chat.OptClass
+	OptWord   = chat.OptWord
 )

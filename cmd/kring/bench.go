@@ -32,9 +32,11 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 Measures Kring on this machine and prints a Markdown table: a pure dialog step, the
 engine step at 1, 8 and 64 pupils at once against Redis (with Redis's own SET/GET
 ceiling in the same run), the morning fan-out of a 10,000-pupil school through the
-Discord adapter to a local fake Discord with a rate limit, a mentor's digest, and
-memory. Progress goes to stderr. The full run takes about 12 minutes, most of it the
-fan-out at Discord's 50 requests/s. See BENCHMARKS.md.
+Discord adapter to a local fake Discord with a rate limit, a mentor's digest,
+memory, a pupil's period report, and a class of 30 answering one discussion prompt
+and voting in one debate at the same moment over two engines. Progress goes to
+stderr. The full run takes about 12 minutes, most of it the fan-out at Discord's 50
+requests/s. See BENCHMARKS.md.
 
 Never point it at a production Redis under load: it writes (under its own prefix,
 deleted afterwards) as fast as the server allows.

@@ -180,6 +180,78 @@ func TestHealthcheckFailsWithoutKring(t *testing.T) {
 	}
 }
 
+// TestClassConversationTranscripts plays examples/discussion.kring and
+// examples/debate.kring and compares them with their golden transcripts (rewrite with
+// -update after an intended change), then checks the story each must tell.
+func TestClassConversationTranscripts(t *testing.T) {
+	t.Setenv("KRING_REDIS_URL", "")
+	cases := []struct {
+		name string
+		must []string
+		not  []string
+	}{
+		{"discussion", []string{
+			"Anoniem antwoorden", // anonymity allowed
+			"Je antwoord is veranderd; alleen het nieuwe telt", // Sanne edits
+			"- Anoniem: Je wilt niet alleen zijn",              // classmates see no name
+			"] 💬 Anoniem: Je wilt niet alleen zijn",            // nor in the thread after reveal
+			"Niet geantwoord (alleen jij ziet dit): Milan Jansen",
+			"2 bijna gelijke antwoorden (Anna de Boer, Yusuf Öztürk)", // grouped in the digest
+			"Daan Visser (anoniem voor de klas)",                      // the teacher sees names
+			"Bewaard op de woordenlijst van de klas: “Groepsgevoel”",  // a term saved
+			"📖 Groepsgevoel",                                          // and looked up with a typo
+		}, []string{"] 💬 Daan"}},
+		{"debate", []string{
+			"Je stemde al Eens; die telt één keer",             // a double press is no second vote
+			"Tegen (3): Milan Jansen, Fleur Bos, Yusuf Öztürk", // balanced sides
+			"Vooraf: eens 2, oneens 2, weet niet 1",
+			"Achteraf: eens 1, oneens 3, weet niet 1",
+			"Verschuiving: −1 Eens, +1 Oneens",
+			"↪ antwoord op #anna-1", // which argument answers which
+			"Deden mee (4)",         // the teacher's report
+			"📖 Herhaling",           // a word-list look-up
+			"Ronde 3: slot",         // all rounds
+		}, []string{"[klas 2B] Yusuf Öztürk stemde"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			out, errs, code := runKring(t, "", "shell", "--config", "../../examples/school.yaml", "--script", "../../examples/"+c.name+".kring")
+			if code != 0 {
+				t.Fatalf("exit %d: %s", code, errs)
+			}
+			golden := filepath.Join("testdata", c.name+".golden")
+			if *update {
+				if err := os.WriteFile(golden, []byte(out), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatalf("%v (run go test ./cmd/kring -run ClassConversation -update to create it)", err)
+			}
+			if out != string(want) {
+				t.Fatalf("transcript differs from %s; rerun with -update if intended.\n--- got ---\n%s", golden, out)
+			}
+			for _, m := range c.must {
+				if !strings.Contains(out, m) {
+					t.Errorf("transcript lacks %q", m)
+				}
+			}
+			for _, m := range c.not {
+				if strings.Contains(out, m) {
+					t.Errorf("transcript has %q", m)
+				}
+			}
+			// Nothing a pupil typed reaches the class channel in a form that pings.
+			for _, line := range strings.Split(out, "\n") {
+				if strings.HasPrefix(line, "[klas") && strings.Contains(line, "<@") {
+					t.Errorf("a mention in the class channel: %s", line)
+				}
+			}
+		})
+	}
+}
+
 // TestSecondShellOnSharedRedisRefused: a terminal on a shared Redis holds a lock; a
 // second one on the same prefix is refused with a message saying why and what to do,
 // and a terminal that ends gives the lock back.

@@ -20,9 +20,12 @@ import (
 	"github.com/kring-school/kring/dialogs/alerts"
 	"github.com/kring-school/kring/dialogs/ask"
 	"github.com/kring-school/kring/dialogs/checkin"
+	"github.com/kring-school/kring/dialogs/debate"
 	"github.com/kring-school/kring/dialogs/digest"
+	"github.com/kring-school/kring/dialogs/discussion"
 	"github.com/kring-school/kring/dialogs/nod"
 	"github.com/kring-school/kring/dialogs/poll"
+	"github.com/kring-school/kring/dialogs/terms"
 )
 
 // dialogs are the conversations Kring runs; help is added by the runtime.
@@ -31,7 +34,7 @@ func dialogs(school *config.School) []dialog.Dialog {
 	ci := checkin.New()
 	// The check-in's help question becomes a question to the right teacher.
 	ci.Questions = questions
-	return []dialog.Dialog{ci, poll.New(), questions, alerts.New(), digest.New(school), nod.New()}
+	return []dialog.Dialog{ci, poll.New(), questions, alerts.New(), digest.New(school), nod.New(), discussion.New(), debate.New(), terms.New()}
 }
 
 func cmdShell(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
