@@ -18,6 +18,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/kring-school/kring/bot/chart"
 	"github.com/kring-school/kring/bot/chat"
 	"github.com/kring-school/kring/bot/config"
 	"github.com/kring-school/kring/bot/dialog"
@@ -42,6 +43,10 @@ const NodAction = "nod.nod"
 
 // maxButtons keeps a digest's buttons within what every platform shows.
 const maxButtons = 20
+
+// MaxCharts is how many mood charts one digest attaches (for the pupils who need
+// attention first), where the platform takes files; the rest have their sparkline.
+const MaxCharts = 3
 
 // MinAggregate is the fewest pupils a class figure may be computed over.
 const MinAggregate = 5
@@ -332,6 +337,44 @@ func (t *turn) send(ms []Mentee, from config.Date, head string) {
 		}
 	}
 	t.say(b.String(), choices...)
+	t.charts(ms, from)
+}
+
+// charts attaches a mood chart of each pupil who needs attention (at most MaxCharts)
+// where the mentor's platform takes files, each in a staff-only message of its own.
+func (t *turn) charts(ms []Mentee, from config.Date) {
+	if !t.in.Caps.Files {
+		return
+	}
+	L := t.in.L
+	n := 0
+	for _, m := range ms {
+		if n == MaxCharts || len(m.Attention) == 0 || m.Moods == 0 {
+			continue
+		}
+		title := L.T("report.chart.title")
+		if len(m.Days) >= chart.LongPeriod {
+			title = L.T("report.chart.title_long")
+		}
+		png, err := chart.Mood(m.Days, chart.Labels{
+			Title: title,
+			Moods: [5]string{L.T("report.chart.mood.1"), "2", "3", "4", L.T("report.chart.mood.5")},
+		})
+		if err != nil {
+			// A chart is a courtesy beside the sparkline already in the text.
+			continue
+		}
+		n++
+		name := chat.Literal(m.Pupil.Name)
+		t.res.Messages = append(t.res.Messages, chat.Message{
+			To:    chat.Target{Kind: chat.ToPerson, Person: t.in.Person.ID},
+			Text:  L.T("digest.chart", "Name", name),
+			Staff: true,
+			// The file name never holds the pupil's name.
+			Image: &chat.Image{Name: chart.FileName("mood", from, t.in.Today), PNG: png,
+				Alt: L.T("digest.chart_alt", "Name", name, "Spark", m.Spark)},
+		})
+	}
 }
 
 func steerKey(m Mentee) string {

@@ -244,3 +244,55 @@ func TestClassFiguresNeedFivePupils(t *testing.T) {
 		}
 	}
 }
+
+// TestDigestAttachesChartsWhereFilesWork: where the mentor's platform takes files, the
+// digest adds a mood chart for each pupil who needs attention (at most MaxCharts), in
+// staff-only messages whose file names hold no pupil's name; elsewhere only sparklines.
+func TestDigestAttachesChartsWhereFilesWork(t *testing.T) {
+	for _, files := range []bool{true, false} {
+		t.Run(fmt.Sprintf("files=%v", files), func(t *testing.T) {
+			t.Parallel()
+			s := school(t, 0)
+			friday := time.Date(2026, 11, 27, 7, 0, 0, 0, bottest.Monday0750.Location())
+			clk := clock.NewFake(friday)
+			rdb, prefix := bottest.Stores()[0].Open(t, clk)
+			seedTerm(t, rdb, prefix, s, config.DateOf(friday))
+			rec := &bottest.Recorder{Caps: chat.Capabilities{Buttons: true, Files: files}}
+			h := bottest.New(t, bottest.Options{School: s, Redis: rdb, Prefix: prefix, Clock: clk, Adapters: []chat.Adapter{rec},
+				Dialogs: []dialog.Dialog{checkin.New(), digest.New(s)}})
+			h.At("15:30")
+			h.Tick()
+			var charts []chat.Message
+			for _, m := range rec.To("devries") {
+				if m.Image != nil {
+					charts = append(charts, m)
+				}
+			}
+			if !files {
+				if len(charts) != 0 {
+					t.Fatalf("%d charts sent to a platform without files", len(charts))
+				}
+				return
+			}
+			if len(charts) == 0 || len(charts) > digest.MaxCharts {
+				t.Fatalf("%d charts, want 1..%d (bram needs attention)", len(charts), digest.MaxCharts)
+			}
+			bram := false
+			for _, m := range charts {
+				img := m.Image
+				if !m.Staff || len(img.PNG) < 1000 || string(img.PNG[:4]) != "\x89PNG" || img.Alt == "" {
+					t.Errorf("chart message = staff %v, %d bytes, alt %q", m.Staff, len(img.PNG), img.Alt)
+				}
+				for _, p := range s.People {
+					if strings.Contains(strings.ToLower(img.Name), strings.ToLower(p.ID)) {
+						t.Errorf("file name %q holds %s", img.Name, p.ID)
+					}
+				}
+				bram = bram || strings.Contains(m.Text, chat.Literal("Bram"))
+			}
+			if !bram {
+				t.Errorf("no chart for bram, who needs attention: %+v", charts)
+			}
+		})
+	}
+}
