@@ -2,36 +2,21 @@ package bot_test
 
 import (
 	"context"
-	"net"
-	"sync/atomic"
 	"testing"
 
+	"github.com/kring-school/kring/bench"
 	"github.com/kring-school/kring/bot/bottest"
 	"github.com/kring-school/kring/bot/chat"
 	"github.com/kring-school/kring/bot/dialog"
 	"github.com/kring-school/kring/dialogs/checkin"
 	"github.com/kring-school/kring/dialogs/poll"
-	"github.com/redis/go-redis/v9"
 )
-
-// roundTrips counts network round trips: one per command or pipeline sent.
-type roundTrips struct{ n atomic.Int64 }
-
-func (r *roundTrips) DialHook(next redis.DialHook) redis.DialHook {
-	return func(ctx context.Context, network, addr string) (net.Conn, error) { return next(ctx, network, addr) }
-}
-func (r *roundTrips) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
-	return func(ctx context.Context, cmd redis.Cmder) error { r.n.Add(1); return next(ctx, cmd) }
-}
-func (r *roundTrips) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
-	return func(ctx context.Context, cmds []redis.Cmder) error { r.n.Add(1); return next(ctx, cmds) }
-}
 
 // TestDialogStepCostsTwoRoundTrips holds the design's budget: a dialog step reads in one
 // round trip and commits state, effects and messages in one more.
 func TestDialogStepCostsTwoRoundTrips(t *testing.T) {
 	rdb, prefix := bottest.Stores()[0].Open(t, nil)
-	counter := &roundTrips{}
+	counter := &bench.RoundTrips{}
 	rdb.AddHook(counter)
 	h := bottest.New(t, bottest.Options{Redis: rdb, Prefix: prefix, Adapters: []chat.Adapter{&bottest.Recorder{}}})
 	ctx := context.Background()
@@ -41,17 +26,17 @@ func TestDialogStepCostsTwoRoundTrips(t *testing.T) {
 		{ID: "rt2", Platform: chat.Shell, User: "anna", DM: true, Kind: chat.KindButton, Action: "checkin.mood", Value: "5"},
 	}
 	for _, ev := range steps {
-		before := counter.n.Load()
+		before := counter.Count()
 		if r := h.Engine.Handle(ctx, ev); len(r) > 0 {
 			t.Fatalf("%s: %s", ev.ID, r[0].Text)
 		}
-		if got := counter.n.Load() - before; got != 2 {
+		if got := counter.Count() - before; got != 2 {
 			t.Fatalf("step %s took %d round trips, want 2", ev.ID, got)
 		}
 	}
-	before := counter.n.Load()
+	before := counter.Count()
 	h.Engine.Handle(ctx, steps[0]) // a retried event: found in the first read, nothing written
-	if got := counter.n.Load() - before; got != 1 {
+	if got := counter.Count() - before; got != 1 {
 		t.Fatalf("a duplicate event took %d round trips, want 1", got)
 	}
 }
@@ -60,7 +45,7 @@ func TestDialogStepCostsTwoRoundTrips(t *testing.T) {
 // one pipelined index read and one MGET, plus the audit entry, however many mentees.
 func TestMentorHomeReadsInFewRoundTrips(t *testing.T) {
 	rdb, prefix := bottest.Stores()[0].Open(t, nil)
-	counter := &roundTrips{}
+	counter := &bench.RoundTrips{}
 	rdb.AddHook(counter)
 	h := bottest.New(t, bottest.Options{Redis: rdb, Prefix: prefix, Adapters: []chat.Adapter{&bottest.Recorder{}}})
 	ctx := context.Background()
@@ -68,12 +53,12 @@ func TestMentorHomeReadsInFewRoundTrips(t *testing.T) {
 	for _, p := range []string{"anna", "daan"} {
 		h.Engine.Handle(ctx, chat.Event{ID: "away-" + p, Platform: chat.Shell, User: p, DM: true, Kind: chat.KindCommand, Command: "away"})
 	}
-	before := counter.n.Load()
+	before := counter.Count()
 	home, err := h.Engine.Home(ctx, "devries")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := counter.n.Load() - before; got != 3 {
+	if got := counter.Count() - before; got != 3 {
 		t.Fatalf("mentor home took %d round trips for %d mentees, want 3", got, len(home.Mentees))
 	}
 	if len(home.Mentees) != 6 {
@@ -86,7 +71,7 @@ func TestMentorHomeReadsInFewRoundTrips(t *testing.T) {
 // reaches a conversation listening on a shared record.
 func TestSharedRecordStepCostsTwoRoundTrips(t *testing.T) {
 	rdb, prefix := bottest.Stores()[0].Open(t, nil)
-	counter := &roundTrips{}
+	counter := &bench.RoundTrips{}
 	rdb.AddHook(counter)
 	rec := &bottest.Recorder{}
 	h := bottest.New(t, bottest.Options{Redis: rdb, Prefix: prefix, Adapters: []chat.Adapter{rec},
@@ -102,11 +87,11 @@ func TestSharedRecordStepCostsTwoRoundTrips(t *testing.T) {
 		typed("rt-typed", "daan", "2"),
 		inThread("rt-thread", "sanne", "poll:"+id, "ja"),
 	} {
-		before := counter.n.Load()
+		before := counter.Count()
 		if r := h.Engine.Handle(ctx, ev); len(r) > 0 {
 			t.Fatalf("%s: %s", ev.ID, r[0].Text)
 		}
-		if got := counter.n.Load() - before; got != 2 {
+		if got := counter.Count() - before; got != 2 {
 			t.Errorf("step %s took %d round trips, want 2", ev.ID, got)
 		}
 	}
