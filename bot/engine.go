@@ -368,26 +368,31 @@ func (e *Engine) step(ctx context.Context, r stepRequest) []chat.Message {
 	mu := &e.stripes[stripe(r.person.ID)]
 	mu.Lock()
 	defer mu.Unlock()
+	// What a step reads depends on the event alone, so it is worked out once, not per attempt.
+	var declared []dialog.Ref
+	var declaredKeys []string
+	if rd, ok := r.dialog.(dialog.Reader); ok {
+		seen := map[string]bool{}
+		for _, ref := range rd.Reads(e.input(r, class, store.Snapshot{}, r.dialog)) {
+			k, err := e.sharedKey(ref)
+			if err != nil {
+				r.log.Error("dialog reads an undeclared record", "dialog", r.dialog.Name(), "err", err)
+				return []chat.Message{e.reply(r.ev, r.L, "core.busy")}
+			}
+			if !seen[k] {
+				seen[k] = true
+				declared = append(declared, ref)
+				declaredKeys = append(declaredKeys, k)
+			}
+		}
+	}
 	for attempt := 0; attempt < MaxAttempts; attempt++ {
 		start := e.clk.Now()
-		req := store.LoadRequest{Event: r.ev.ID, Person: r.person.ID, Class: classID}
-		refs := map[string]dialog.Ref{}
-		if r.dialog != nil {
-			if rd, ok := r.dialog.(dialog.Reader); ok {
-				for _, ref := range rd.Reads(e.input(r, class, store.Snapshot{}, r.dialog)) {
-					k, err := e.sharedKey(ref)
-					if err != nil {
-						r.log.Error("dialog reads an undeclared record", "dialog", r.dialog.Name(), "err", err)
-						return []chat.Message{e.reply(r.ev, r.L, "core.busy")}
-					}
-					if _, ok := refs[k]; !ok {
-						refs[k] = ref
-						req.Shared = append(req.Shared, k)
-					}
-				}
-			}
-		} else {
-			req.Listening = true
+		req := store.LoadRequest{Event: r.ev.ID, Person: r.person.ID, Class: classID,
+			Shared: append([]string(nil), declaredKeys...), Listening: r.dialog == nil}
+		refs := make(map[string]dialog.Ref, len(declared))
+		for i, ref := range declared {
+			refs[declaredKeys[i]] = ref
 		}
 		if r.timer != nil {
 			req.Shared = append(req.Shared, timerBodyKey(r.timer.ID))
