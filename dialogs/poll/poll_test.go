@@ -1,202 +1,37 @@
 package poll
 
 import (
-	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/kring-school/kring/bot/chat"
-	"github.com/kring-school/kring/bot/config"
 	"github.com/kring-school/kring/bot/dialog"
-	"github.com/kring-school/kring/bot/i18n"
-	"github.com/kring-school/kring/bot/record"
+	"github.com/kring-school/kring/dialogs/internal/dialogtest"
 )
 
-// sim plays the Engine for the poll: it keeps each person's state and the shared
-// records, applies effects the way the Engine's commit does, and fires timers.
+// sim plays the Engine for the poll (dialogtest), with short names for its tests.
 type sim struct {
-	t      *testing.T
-	d      *Dialog
-	school *config.School
-	cat    *i18n.Catalog
-	now    time.Time
-	state  map[string][]byte
-	listen map[string]bool
-	shared map[dialog.Ref]*dialog.Shared
-	timers map[string]dialog.SetTimer // key -> timer (person filled in)
-	out    []chat.Message
-	audits []record.Audit
-}
-
-func school(t *testing.T, pupils int) *config.School {
-	s := &config.School{ID: "t", Locale: "nl", Classes: []*config.Class{{ID: "2B", Name: "2B"}}}
-	s.People = append(s.People,
-		&config.Person{ID: "bakker", Name: "Mevr. Bakker", Roles: []config.Role{config.Teacher}, Classes: []string{"2B"}},
-		&config.Person{ID: "devries", Name: "Dhr. de Vries", Roles: []config.Role{config.Mentor}, Locale: "en"},
-		&config.Person{ID: "mulder", Name: "Mw. Mulder", Roles: []config.Role{config.Care}},
-		&config.Person{ID: "jansen", Name: "Dhr. Jansen", Roles: []config.Role{config.Teacher}, Classes: []string{"3A"}},
-	)
-	for i := 1; i <= pupils; i++ {
-		s.People = append(s.People, &config.Person{ID: fmt.Sprintf("p%02d", i), Name: fmt.Sprintf("Pupil %02d", i),
-			Roles: []config.Role{config.Pupil}, Classes: []string{"2B"}, Mentor: "devries"})
-	}
-	if err := s.Prepare(); err != nil {
-		t.Fatal(err)
-	}
-	return s
+	*dialogtest.Sim
 }
 
 func newSim(t *testing.T, pupils int) *sim {
-	cat, err := i18n.Load()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &sim{t: t, d: New(), school: school(t, pupils), cat: cat,
-		now:   time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC),
-		state: map[string][]byte{}, listen: map[string]bool{}, shared: map[dialog.Ref]*dialog.Shared{},
-		timers: map[string]dialog.SetTimer{}}
+	return &sim{dialogtest.New(t, dialogtest.School(t, pupils), New())}
 }
 
-func (s *sim) step(id string, in dialog.Input) dialog.Result {
-	s.t.Helper()
-	p, ok := s.school.Person(id)
-	if !ok {
-		s.t.Fatalf("no person %s", id)
-	}
-	c, _ := s.school.Class(p.Class())
-	in.Now, in.Today, in.School, in.Person, in.Class = s.now, config.DateOf(s.now), s.school, p, c
-	in.L = s.cat.For(s.school.LocaleFor(p))
-	in.LocalizerFor = func(q *config.Person) *i18n.Localizer { return s.cat.For(s.school.LocaleFor(q)) }
-	in.Caps = chat.Capabilities{Buttons: true}
-	in.State = s.state[id]
-	in.Alerts = func(text string) []string {
-		if strings.Contains(text, "gepest") {
-			return []string{"gepest"}
-		}
-		return nil
-	}
-	if in.Event == "" {
-		in.Event = fmt.Sprintf("ev-%d", len(s.out))
-	}
-	// Reads, as the Engine does before loading.
-	in.Shared = map[dialog.Ref]dialog.Shared{}
-	for _, r := range s.d.Reads(in) {
-		if sh, ok := s.shared[r]; ok {
-			in.Shared[r] = *sh
-		}
-	}
-	if s.listen[id] {
-		var st state
-		_ = jsonUnmarshal(s.state[id], &st)
-		if r := ref(st.Poll); s.shared[r] != nil {
-			in.Shared[r] = *s.shared[r]
-		}
-	}
-	res, err := s.d.Step(in)
-	if err != nil {
-		s.t.Fatal(err)
-	}
-	switch {
-	case res.Clear:
-		delete(s.state, id)
-	case res.State != nil:
-		s.state[id] = res.State
-	}
-	s.listen[id] = res.Listen
-	for _, ef := range res.Effects {
-		s.apply(id, ef)
-	}
-	for _, m := range res.Messages {
-		if m.Staff && m.To.Kind != chat.ToPerson {
-			s.t.Fatalf("staff message to %s", m.To.Kind)
-		}
-	}
-	s.out = append(s.out, res.Messages...)
-	return res
-}
+func (s *sim) step(id string, in dialog.Input) dialog.Result { return s.Step(Name, id, in) }
 
-func (s *sim) rec(r dialog.Ref) *dialog.Shared {
-	if s.shared[r] == nil {
-		s.shared[r] = &dialog.Shared{Ref: r, Fields: map[string]string{}, Members: map[string]string{}}
-	}
-	s.shared[r].Exists = true
-	return s.shared[r]
-}
-
-func (s *sim) apply(actor string, ef dialog.Effect) {
-	switch x := ef.(type) {
-	case dialog.SetShared:
-		for k, v := range x.Fields {
-			s.rec(x.Ref).Fields[k] = v
-		}
-	case dialog.SetMember:
-		s.rec(x.Ref).Members[x.Member] = x.Value
-	case dialog.SetTimer:
-		if x.Person == "" {
-			x.Person = actor
-		}
-		s.timers[x.Key] = x
-	case dialog.CancelTimer:
-		delete(s.timers, x.Key)
-	case dialog.Audit:
-		s.audits = append(s.audits, x.Entry)
-	case dialog.SetProfile:
-		// Only a safeguarding alert's open marker on the pupil's profile.
-		for k := range x.Fields {
-			if !strings.HasPrefix(k, "alert:") {
-				s.t.Fatalf("unexpected profile write %+v", x)
-			}
-		}
-	default:
-		s.t.Fatalf("unexpected effect %T", ef)
-	}
-}
-
-// fire runs every timer due by now.
-func (s *sim) fire() {
-	for k, tm := range s.timers {
-		if !tm.At.After(s.now) {
-			delete(s.timers, k)
-			s.step(tm.Person, dialog.Input{Kind: dialog.Wake, Payload: tm.Payload, Timer: tm.Key})
-		}
-	}
-}
-
-func (s *sim) to(id string) []chat.Message {
-	var out []chat.Message
-	for _, m := range s.out {
-		if m.To.Kind == chat.ToPerson && m.To.Person == id {
-			out = append(out, m)
-		}
-	}
-	return out
-}
-
-func (s *sim) last(id string) chat.Message {
-	s.t.Helper()
-	ms := s.to(id)
-	if len(ms) == 0 {
-		s.t.Fatalf("nothing sent to %s", id)
-	}
-	return ms[len(ms)-1]
-}
-
-func (s *sim) T(id, key string, kv ...any) string {
-	p, _ := s.school.Person(id)
-	return s.cat.For(s.school.LocaleFor(p)).T(key, kv...)
-}
+func (s *sim) last(id string) chat.Message { return s.Last(id) }
 
 func (s *sim) create(q string) (string, chat.Message) {
-	s.t.Helper()
+	s.T.Helper()
 	s.step("bakker", dialog.Input{Kind: dialog.Command, Command: "poll", Args: map[string]string{"poll": q}})
-	for _, m := range s.out {
+	for _, m := range s.Out {
 		if m.To.Kind == chat.ToThread {
 			return strings.TrimPrefix(m.To.Thread, Name+":"), m
 		}
 	}
-	s.t.Fatalf("no thread post; sent %+v", s.out)
+	s.T.Fatalf("no thread post; sent %+v", s.Out)
 	return "", chat.Message{}
 }
 
@@ -206,8 +41,8 @@ func TestClassPollEndToEnd(t *testing.T) {
 	if post.To.Class != "2B" || len(post.Choices) != 4 || post.Choices[3].Action != Name+".private" {
 		t.Fatalf("post = %+v", post)
 	}
-	if len(s.timers) != 1 {
-		t.Fatalf("timers = %v, want the close timer", s.timers)
+	if len(s.Timers) != 1 {
+		t.Fatalf("timers = %v, want the close timer", s.Timers)
 	}
 	want := map[int]int{}
 	for i := 1; i <= 30; i++ {
@@ -226,14 +61,13 @@ func TestClassPollEndToEnd(t *testing.T) {
 			t.Fatalf("%s got %q", p, got)
 		}
 	}
-	if got := len(s.shared[ref(id)].Members); got != 30 {
+	if got := len(s.Shared[ref(id)].Members); got != 30 {
 		t.Fatalf("%d answers kept, want 30", got)
 	}
-	s.now = s.now.Add(PollDuration)
-	s.fire()
+	s.Advance(PollDuration)
 	report := s.last("bakker").Text
 	for n, opt := range []string{"Breuken", "Procenten", "Grafieken"} {
-		line := s.T("bakker", "poll.tally_line", "Option", chat.Literal(opt), "Count", want[n+1])
+		line := s.Tr("bakker", "poll.tally_line", "Option", chat.Literal(opt), "Count", want[n+1])
 		if !strings.Contains(report, line) {
 			t.Errorf("report lacks %q:\n%s", line, report)
 		}
@@ -246,7 +80,7 @@ func TestClassPollEndToEnd(t *testing.T) {
 	}
 	// The class sees only totals, in the thread.
 	var result chat.Message
-	for _, m := range s.out {
+	for _, m := range s.Out {
 		if m.To.Kind == chat.ToThread && strings.Contains(m.Text, "gesloten") {
 			result = m
 		}
@@ -259,8 +93,8 @@ func TestClassPollEndToEnd(t *testing.T) {
 	if got := s.last("p01").Text; !strings.Contains(got, "gesloten") {
 		t.Errorf("late vote answered %q", got)
 	}
-	if s.shared[ref(id)].Members["p01"] != "2" {
-		t.Errorf("late vote changed the answer to %q", s.shared[ref(id)].Members["p01"])
+	if s.Shared[ref(id)].Members["p01"] != "2" {
+		t.Errorf("late vote changed the answer to %q", s.Shared[ref(id)].Members["p01"])
 	}
 }
 
@@ -279,8 +113,8 @@ func TestPollPrivateConversationAndMissing(t *testing.T) {
 	if res.Listen || !res.Clear {
 		t.Fatalf("answered: the conversation should end: %+v", res)
 	}
-	if s.shared[ref(id)].Members["p01"] != "2" {
-		t.Fatalf("answer = %q", s.shared[ref(id)].Members["p01"])
+	if s.Shared[ref(id)].Members["p01"] != "2" {
+		t.Fatalf("answer = %q", s.Shared[ref(id)].Members["p01"])
 	}
 	// p02 changes their mind; p03 never answers.
 	s.step("p02", dialog.Input{Kind: dialog.Choice, Action: Name + ".vote", Value: id + ":1"})
@@ -290,20 +124,20 @@ func TestPollPrivateConversationAndMissing(t *testing.T) {
 	}
 	// The teacher closes early.
 	s.step("bakker", dialog.Input{Kind: dialog.Choice, Action: Name + ".close", Value: id})
-	if len(s.timers) != 0 {
-		t.Errorf("closing by hand should cancel the timer: %v", s.timers)
+	if len(s.Timers) != 0 {
+		t.Errorf("closing by hand should cancel the timer: %v", s.Timers)
 	}
 	report := s.last("bakker").Text
 	if !strings.Contains(report, "2 van de 3") || !strings.Contains(report, "Pupil 03") || strings.Contains(report, "Pupil 01") {
 		t.Errorf("report = %q", report)
 	}
-	for _, m := range s.out {
+	for _, m := range s.Out {
 		if m.To.Kind != chat.ToPerson && strings.Contains(m.Text, "Pupil 03") {
 			t.Errorf("who did not answer reached the class: %q", m.Text)
 		}
 	}
 	s.step("bakker", dialog.Input{Kind: dialog.Choice, Action: Name + ".close", Value: id})
-	if got := s.last("bakker").Text; got != s.T("bakker", "poll.already_closed") {
+	if got := s.last("bakker").Text; got != s.Tr("bakker", "poll.already_closed") {
 		t.Errorf("second close answered %q", got)
 	}
 }
@@ -320,11 +154,11 @@ func TestPollRules(t *testing.T) {
 	}
 	id, _ := s.create("V? | a | b")
 	s.step("bakker", dialog.Input{Kind: dialog.Choice, Action: Name + ".vote", Value: id + ":1"})
-	if got := s.last("bakker").Text; got != s.T("bakker", "poll.not_for_you") {
+	if got := s.last("bakker").Text; got != s.Tr("bakker", "poll.not_for_you") {
 		t.Errorf("teacher vote answered %q", got)
 	}
 	s.step("p01", dialog.Input{Kind: dialog.Choice, Action: Name + ".close", Value: id})
-	if got := s.last("p01").Text; got != s.T("p01", "poll.only_teacher") {
+	if got := s.last("p01").Text; got != s.Tr("p01", "poll.only_teacher") {
 		t.Errorf("pupil close answered %q", got)
 	}
 	// Worrying words typed in the thread reach the mentor (in English) and care, never the class.
@@ -339,17 +173,10 @@ func TestPollRules(t *testing.T) {
 		t.Errorf("pupil got %q", got)
 	}
 	var told bool
-	for _, m := range s.out {
+	for _, m := range s.Out {
 		told = told || (m.To.Person == "p02" && !m.Staff && strings.Contains(m.Text, "0800-0432"))
 	}
-	if !told || len(s.audits) != 1 || s.audits[0].Action != "safeguard-alert" {
-		t.Errorf("pupil not told where to find help (%v) or alert not audited (%+v)", told, s.audits)
+	if !told || len(s.Audits) != 1 || s.Audits[0].Action != "safeguard-alert" {
+		t.Errorf("pupil not told where to find help (%v) or alert not audited (%+v)", told, s.Audits)
 	}
-}
-
-func jsonUnmarshal(b []byte, v any) error {
-	if len(b) == 0 {
-		return nil
-	}
-	return json.Unmarshal(b, v)
 }

@@ -7,6 +7,7 @@ package dialogtest
 import (
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -15,6 +16,7 @@ import (
 	"github.com/kring-school/kring/bot/config"
 	"github.com/kring-school/kring/bot/dialog"
 	"github.com/kring-school/kring/bot/i18n"
+	"github.com/kring-school/kring/bot/record"
 )
 
 // Sim is one simulated deployment running dialogs.
@@ -33,7 +35,9 @@ type Sim struct {
 	Shared      map[dialog.Ref]*dialog.Shared
 	Timers      map[string]Timer
 	Out         []chat.Message
-	seq         int
+	// Audits are the audit entries the steps wrote, in order.
+	Audits []record.Audit
+	seq    int
 }
 
 // Timer is an armed timer.
@@ -200,7 +204,8 @@ func (s *Sim) apply(d, actor string, ef dialog.Effect) {
 				r.Fields[k] = v
 			}
 		}
-		r.Version = fmt.Sprint(len(r.Version) + 1)
+		v, _ := strconv.Atoi(r.Version)
+		r.Version = strconv.Itoa(v + 1)
 	case dialog.SetMember:
 		if x.Value == "" {
 			delete(s.rec(x.Ref).Members, x.Member)
@@ -240,7 +245,9 @@ func (s *Sim) apply(d, actor string, ef dialog.Effect) {
 			x.Person = actor
 		}
 		delete(s.Timers, d+"/"+x.Person+"/"+x.Key)
-	case dialog.Put, dialog.Audit, dialog.SetProfile, dialog.SetClass:
+	case dialog.Audit:
+		s.Audits = append(s.Audits, x.Entry)
+	case dialog.Put, dialog.SetProfile, dialog.SetClass:
 	default:
 		s.T.Fatalf("unexpected effect %T", ef)
 	}
