@@ -562,7 +562,12 @@ func (e *Engine) known(stack []dialog.Open) []dialog.Open {
 func (e *Engine) askWhich(ctx context.Context, r stepRequest, snap store.Snapshot, cands []dialog.Open) (replies []chat.Message, retry bool) {
 	now := e.clk.Now()
 	b := e.st.NewBatch(r.person.ID, r.ev.ID, snap.Version())
-	b.SetFields(e.st.PersonKey(r.person.ID), map[string]string{pendingField: r.ev.Text})
+	// Text typed before the person answered an earlier "which one?" is kept with it.
+	pending := r.ev.Text
+	if prev := snap.Person[pendingField]; prev != "" {
+		pending = prev + "\n" + pending
+	}
+	b.SetFields(e.st.PersonKey(r.person.ID), map[string]string{pendingField: pending})
 	var topics []string
 	var choices []chat.Choice
 	for _, o := range cands {
