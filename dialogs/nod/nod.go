@@ -11,7 +11,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"strings"
-	"time"
 
 	"github.com/kring-school/kring/bot/chat"
 	"github.com/kring-school/kring/bot/config"
@@ -33,19 +32,15 @@ const (
 	MaxWords = 1000
 )
 
-// The record kinds.
+// The record kinds (declared in bot/record, which the period report reads).
 const (
-	KindNod   = "nod"
-	KindRelay = "relay"
+	KindNod   = record.KindNod
+	KindRelay = record.KindRelay
+	KindNote  = record.KindNote
 )
 
-// Note is a nod or one relayed message, kept in the pupil's record.
-type Note struct {
-	From string    `json:"from"`
-	To   string    `json:"to"`
-	Text string    `json:"text,omitempty"`
-	Time time.Time `json:"time"`
-}
+// Note is a nod, one relayed message or a mentor's note, kept in the pupil's record.
+type Note = record.Note
 
 // Dialog is the nod and the relayed reply.
 type Dialog struct {
@@ -69,15 +64,8 @@ func (*Dialog) Commands() []dialog.CommandSpec {
 	}
 }
 
-// Records implements dialog.Recorder: nods and relayed messages are the pupil's.
-func (*Dialog) Records() []record.Kind {
-	return []record.Kind{
-		{Name: KindNod, Key: "nod:{owner}:{id}", Shape: record.Document, Index: "nodix:{owner}", IndexUnit: record.Millis,
-			Owners: record.OwnedByOwner, Readers: []string{"mentor of the pupil", "care coordinator"}},
-		{Name: KindRelay, Key: "relay:{owner}:{id}", Shape: record.Document, Index: "relayix:{owner}", IndexUnit: record.Millis,
-			Owners: record.OwnedByOwner, PupilWords: true, Readers: []string{"mentor of the pupil", "care coordinator"}},
-	}
-}
+// Records implements dialog.Recorder: nods, relayed messages and notes are the pupil's.
+func (*Dialog) Records() []record.Kind { return record.MentorKinds() }
 
 type state struct {
 	// Mentor is who the pupil's next typed text goes back to.
