@@ -123,6 +123,10 @@ type PupilPeriod struct {
 	// OpenAlerts are the concerns of each safeguarding alert about the pupil nobody has
 	// handled yet.
 	OpenAlerts []string
+	// Questions are the pupil's questions to teachers asked in the period or still
+	// waiting for an answer, oldest first (anonymous ones included: the step decides
+	// who may see them).
+	Questions []record.Question
 }
 
 // AlertsIn checks text for safeguarding phrases (nil when none, or without a matcher).

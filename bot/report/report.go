@@ -42,6 +42,13 @@ type Data struct {
 	CheckIns []record.CheckIn
 	// Help are the period's help requests, oldest first.
 	Help []record.HelpRequest
+	// Questions are the pupil's questions to teachers asked in the period, or before
+	// it and still waiting for an answer, oldest first; anonymous ones included (who
+	// may see those is the renderer's to decide).
+	Questions []record.Question
+	// Nods, Relays and Notes are the mentor's nods, the messages relayed between
+	// mentor and pupil (both ways), and the mentor's notes, of the period, oldest first.
+	Nods, Relays, Notes []record.Note
 	// OpenAlerts are the concerns of each safeguarding alert about the pupil that no
 	// staff member has handled yet (profile fields alert:ID), whatever the period.
 	OpenAlerts []string

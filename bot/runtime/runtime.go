@@ -130,7 +130,7 @@ func New(o Options) (*Runtime, error) {
 			}
 			out := make([]dialog.PupilPeriod, len(ds))
 			for i, d := range ds {
-				out[i] = dialog.PupilPeriod{Pupil: d.Pupil.ID, CheckIns: d.CheckIns, Help: d.Help, OpenAlerts: d.OpenAlerts}
+				out[i] = dialog.PupilPeriod{Pupil: d.Pupil.ID, CheckIns: d.CheckIns, Help: d.Help, OpenAlerts: d.OpenAlerts, Questions: d.Questions}
 			}
 			return out, nil
 		},
