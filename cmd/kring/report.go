@@ -34,8 +34,11 @@ func cmdReport(ctx context.Context, args []string, stdout, stderr io.Writer) int
 
 Writes the period report of a pupil, for the progress conversation with pupil and
 parents: mood over the period (chart and sparkline), check-ins answered, missed and
-away, goals and how they went, help requests, and the pupil's own words. Two files per
+away, goals and how they went, help requests, the pupil's own words, their questions to
+teachers, nods and messages with the mentor, and the mentor's notes. Two files per
 pupil in --out: report-ID-FROM-TO.html (self-contained, printable) and .md.
+An anonymous question is shown to the pupil, and to staff only when
+policy.teacher_sees_anonymous_name is true.
 
 Only the pupil, their mentor, the care contacts, and the class's teachers when
 policy.teachers_see_checkins is true may get a pupil's report; every report written is
