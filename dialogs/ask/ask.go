@@ -306,7 +306,7 @@ func (t *turn) flush() {
 	for q := range t.dirty {
 		if q.Status != Draft {
 			t.effect(dialog.Put{Kind: record.KindQuestion, Owner: q.Asker, ID: q.ID, Score: float64(q.Created.UnixMilli()),
-				Doc: record.Question{ID: q.ID, Person: q.Asker, Class: q.Class, Subject: q.Subject, Text: q.Text(),
+				Doc: record.Question{ID: q.ID, Person: q.Asker, Class: q.Class, Subject: q.Subject, To: q.To, Text: q.Text(),
 					Anon: q.Anon, Status: q.Status, Created: q.Created, Updated: t.in.Now}})
 		}
 		doc, _ := json.Marshal(q)

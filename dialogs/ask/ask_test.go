@@ -605,7 +605,7 @@ func TestThePupilKeepsACopyThatFollowsTheQuestion(t *testing.T) {
 	s := newSim(t)
 	q := s.ask("anna", "Hoe deel je breuken?", "wiskunde", true)
 	c := s.copies["anna|"+q.ID]
-	if c.Status != Open || c.Text != "Hoe deel je breuken?" || c.Subject != "wiskunde" || !c.Anon || c.Class != "2B" || !c.Created.Equal(q.Created) {
+	if c.Status != Open || c.Text != "Hoe deel je breuken?" || c.Subject != "wiskunde" || c.To != "bakker" || !c.Anon || c.Class != "2B" || !c.Created.Equal(q.Created) {
 		t.Fatalf("copy = %+v, want the open question", c)
 	}
 	s.answer("bakker", q, "Omkeren en vermenigvuldigen.")
