@@ -17,6 +17,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/kring-school/kring/bot/chart"
 	"github.com/kring-school/kring/bot/chat"
@@ -290,6 +291,7 @@ func (t *turn) summarise(since config.Date) []Mentee {
 		if !ok {
 			continue
 		}
+		pp.Questions = Visible(t.in.School, t.in.Person, p.ID, pp.Questions)
 		out = append(out, Summarise(p, c, pp, from, t.in.Today, since, p.Level))
 		if p.ID != t.in.Person.ID {
 			t.res.Effects = append(t.res.Effects, dialog.Audit{Entry: record.Audit{Time: t.in.Now, Actor: t.in.Person.ID,
@@ -317,7 +319,7 @@ func (t *turn) send(ms []Mentee, from config.Date, head string) {
 			b.WriteString("\n\n" + L.T("digest.attention"))
 			attention = true
 		}
-		b.WriteString("\n" + Line(L, m))
+		b.WriteString("\n" + Line(L, t.in.School, m))
 		if t.in.Person.ID == m.Pupil.Mentor && len(choices) < maxButtons {
 			choices = append(choices, chat.Choice{Action: NodAction, Value: m.Pupil.ID,
 				Label: L.T("digest.nod", "Name", chat.Literal(firstName(m.Pupil)))})
@@ -390,8 +392,9 @@ func firstName(p *config.Person) string {
 }
 
 // Line is one pupil's line in a digest: new mark, name, sparkline, check-ins, mood,
-// goals, help requests, and why they need attention.
-func Line(L *i18n.Localizer, m Mentee) string {
+// goals, help requests, open questions, and why they need attention. Names of the
+// staff a question waits on come from s.
+func Line(L *i18n.Localizer, s *config.School, m Mentee) string {
 	avg := "–"
 	if m.Moods > 0 {
 		avg = fmt.Sprintf("%.1f", m.Average())
@@ -400,7 +403,7 @@ func Line(L *i18n.Localizer, m Mentee) string {
 	if m.New > 0 {
 		mark = L.T("digest.new") + " "
 	}
-	s := L.T("digest.line", "Mark", mark, "Name", chat.Literal(m.Pupil.Name), "Spark", m.Spark,
+	line := L.T("digest.line", "Mark", mark, "Name", chat.Literal(m.Pupil.Name), "Spark", m.Spark,
 		"Answered", m.Answered, "Days", m.SchoolDays, "Missed", m.Missed, "Away", m.Away, "Avg", avg,
 		"Met", m.Met, "Partly", m.Partly, "Not", m.NotMet, "Help", len(m.Help))
 	var why []string
@@ -416,12 +419,28 @@ func Line(L *i18n.Localizer, m Mentee) string {
 		why = append(why, L.T("digest.why."+w))
 	}
 	if len(why) > 0 {
-		s += "\n   " + L.T("digest.why", "Why", strings.Join(why, ", "))
+		line += "\n   " + L.T("digest.why", "Why", strings.Join(why, ", "))
 	}
 	for _, h := range m.Help {
-		s += "\n   " + L.T("digest.help_item", "Text", chat.Literal(h.Text))
+		line += "\n   " + L.T("digest.help_item", "Text", chat.Literal(h.Text))
 	}
-	return s
+	loc := time.UTC
+	if c, ok := s.Class(m.Pupil.Class()); ok && c.Location != nil {
+		loc = c.Location
+	}
+	for _, q := range m.Questions {
+		to := q.To
+		if p, ok := s.Person(q.To); ok {
+			to = p.Name
+		}
+		subject := q.Subject
+		if subject == "" {
+			subject = L.T("digest.question_no_subject")
+		}
+		line += "\n   " + L.T("digest.question_item", "To", chat.Literal(to), "Subject", chat.Literal(subject),
+			"Since", config.DateOf(q.Created.In(loc)).String(), "Text", chat.Literal(q.Text))
+	}
+	return line
 }
 
 // setFrequency is /digest daily|weekly|off.
