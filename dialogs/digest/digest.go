@@ -26,6 +26,7 @@ import (
 	"github.com/kring-school/kring/bot/i18n"
 	"github.com/kring-school/kring/bot/record"
 	"github.com/kring-school/kring/bot/safeguard"
+	"github.com/kring-school/kring/dialogs/nod"
 )
 
 // Name is the dialog's name.
@@ -38,9 +39,6 @@ const (
 	ProfileDigest = "digest"
 	ActionLevel   = Name + ".level"
 )
-
-// NodAction is the nod button of dialogs/nod ("your mentor has seen your check-in").
-const NodAction = "nod.nod"
 
 // maxButtons keeps a digest's buttons within what every platform shows.
 const maxButtons = 20
@@ -321,7 +319,7 @@ func (t *turn) send(ms []Mentee, from config.Date, head string) {
 		}
 		b.WriteString("\n" + Line(L, t.in.School, m))
 		if t.in.Person.ID == m.Pupil.Mentor && len(choices) < maxButtons {
-			choices = append(choices, chat.Choice{Action: NodAction, Value: m.Pupil.ID,
+			choices = append(choices, chat.Choice{Action: nod.ActionNod, Value: m.Pupil.ID,
 				Label: L.T("digest.nod", "Name", chat.Literal(firstName(m.Pupil)))})
 		}
 		if m.Level != "" && t.in.Person.ID == m.Pupil.Mentor {
