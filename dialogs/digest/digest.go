@@ -334,6 +334,12 @@ func (t *turn) send(ms []Mentee, from config.Date, head string) {
 		for _, m := range quiet {
 			b.WriteString("\n" + L.T("digest.quiet_line", "Name", chat.Literal(m.Pupil.Name), "Spark", m.Spark,
 				"Answered", m.Answered, "Days", m.SchoolDays, "Away", m.Away))
+			// A quiet week of check-ins deserves a nod too; those who need attention
+			// got their buttons first, so the cap never drops one of theirs.
+			if t.in.Person.ID == m.Pupil.Mentor && m.Answered > 0 && len(choices) < maxButtons {
+				choices = append(choices, chat.Choice{Action: nod.ActionNod, Value: m.Pupil.ID,
+					Label: L.T("digest.nod", "Name", chat.Literal(firstName(m.Pupil)))})
+			}
 		}
 	}
 	t.say(b.String(), choices...)
