@@ -32,6 +32,8 @@ type Question struct {
 	Person  string `json:"person"`
 	Class   string `json:"class"`
 	Subject string `json:"subject,omitempty"`
+	// To is the roster id of the staff member it is routed to ("" while unrouted).
+	To string `json:"to,omitempty"`
 	// Text is the question as first asked.
 	Text string `json:"text"`
 	// Anon: the pupil asked anonymously; a staff reader sees it only when the school's

@@ -95,10 +95,13 @@ func (*Dialog) Commands() []dialog.CommandSpec {
 	}
 }
 
-// Records implements dialog.Recorder: one shared record per class holds its questions.
+// Records implements dialog.Recorder: one shared record per class holds its questions,
+// and each pupil keeps a copy of theirs (record.KindQuestion) for the mentor's digest,
+// the period report, export and erase, after the class record has let it go.
 func (*Dialog) Records() []record.Kind {
 	return []record.Kind{{Name: Name, Key: "ask:{id}", Shape: record.SharedRecord, Owners: record.OwnedByMembers,
-		PupilWords: true, Readers: []string{"the teacher it is routed to", "the mentor (escalated)", "care and admin: who asked, with a reason (audited)"}}}
+		PupilWords: true, Readers: []string{"the teacher it is routed to", "the mentor (escalated)", "care and admin: who asked, with a reason (audited)"}},
+		record.QuestionKind()}
 }
 
 // Jobs implements dialog.Scheduled: each school morning, with the check-in, the class's
@@ -301,6 +304,11 @@ func (t *turn) put(q *Question) {
 func (t *turn) flush() {
 	byClass := map[string]map[string]string{}
 	for q := range t.dirty {
+		if q.Status != Draft {
+			t.effect(dialog.Put{Kind: record.KindQuestion, Owner: q.Asker, ID: q.ID, Score: float64(q.Created.UnixMilli()),
+				Doc: record.Question{ID: q.ID, Person: q.Asker, Class: q.Class, Subject: q.Subject, To: q.To, Text: q.Text(),
+					Anon: q.Anon, Status: q.Status, Created: q.Created, Updated: t.in.Now}})
+		}
 		doc, _ := json.Marshal(q)
 		if byClass[q.Class] == nil {
 			byClass[q.Class] = map[string]string{}

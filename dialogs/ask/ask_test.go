@@ -601,6 +601,30 @@ func TestEscalationPastTheMentorGoesToCare(t *testing.T) {
 	}
 }
 
+func TestThePupilKeepsACopyThatFollowsTheQuestion(t *testing.T) {
+	s := newSim(t)
+	q := s.ask("anna", "Hoe deel je breuken?", "wiskunde", true)
+	c := s.copies["anna|"+q.ID]
+	if c.Status != Open || c.Text != "Hoe deel je breuken?" || c.Subject != "wiskunde" || c.To != "bakker" || !c.Anon || c.Class != "2B" || !c.Created.Equal(q.Created) {
+		t.Fatalf("copy = %+v, want the open question", c)
+	}
+	s.answer("bakker", q, "Omkeren en vermenigvuldigen.")
+	if c := s.copies["anna|"+q.ID]; c.Status != Answered || c.Waiting() {
+		t.Fatalf("copy after the answer = %+v", c)
+	}
+	// The sweep drops the class's copy after a month; the pupil's stays (until retention).
+	s.now = s.now.Add(KeepFinished + 24*time.Hour)
+	s.step("@2B", dialog.Input{Kind: dialog.Start, Job: JobSweep})
+	if questions(*s.rec(ref("2B")))[q.ID] != nil || s.copies["anna|"+q.ID].Status != Answered {
+		t.Fatal("the sweep should drop the class's record and leave the pupil's copy")
+	}
+	for k := range s.copies {
+		if !strings.HasPrefix(k, "anna|") {
+			t.Fatalf("copy %s under someone else", k)
+		}
+	}
+}
+
 func TestSweepDropsFinishedQuestionsAfterAMonth(t *testing.T) {
 	s := newSim(t)
 	done := s.ask("anna", "Hoe deel je breuken?", "wiskunde", true)

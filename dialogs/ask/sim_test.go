@@ -30,7 +30,9 @@ type sim struct {
 	audits  []record.Audit
 	offline map[string]bool
 	forms   map[string]bool
-	n       int
+	// copies are the pupils' own copies of their questions (owner|id).
+	copies map[string]record.Question
+	n      int
 }
 
 // testSchool is class 2B: Bakker teaches wiskunde, De Vries (mentor) geschiedenis,
@@ -63,7 +65,8 @@ func newSim(t *testing.T) *sim {
 	return &sim{t: t, d: New(), school: testSchool(t), cat: cat,
 		now:   time.Date(2026, 11, 23, 10, 0, 0, 0, loc), // a Monday
 		state: map[string][]byte{}, listen: map[string]bool{}, shared: map[dialog.Ref]*dialog.Shared{},
-		timers: map[string]dialog.SetTimer{}, offline: map[string]bool{}, forms: map[string]bool{}}
+		timers: map[string]dialog.SetTimer{}, offline: map[string]bool{}, forms: map[string]bool{},
+		copies: map[string]record.Question{}}
 }
 
 func (s *sim) person(id string) *config.Person {
@@ -172,6 +175,12 @@ func (s *sim) apply(actor string, ef dialog.Effect) {
 		delete(s.timers, x.Person+"|"+x.Key)
 	case dialog.Audit:
 		s.audits = append(s.audits, x.Entry)
+	case dialog.Put:
+		q, ok := x.Doc.(record.Question)
+		if x.Kind != record.KindQuestion || !ok || x.Owner != q.Person || x.ID != q.ID {
+			s.t.Fatalf("unexpected record %+v", x)
+		}
+		s.copies[x.Owner+"|"+x.ID] = q
 	case dialog.SetProfile:
 		// Only a safeguarding alert's open marker on the pupil's profile.
 		for k := range x.Fields {

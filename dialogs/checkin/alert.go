@@ -12,6 +12,7 @@ import (
 	"github.com/kring-school/kring/bot/dialog"
 	"github.com/kring-school/kring/bot/i18n"
 	"github.com/kring-school/kring/bot/safeguard"
+	"github.com/kring-school/kring/dialogs/nod"
 )
 
 // ProfileLowRun is the profile field counting the pupil's consecutive check-ins with mood 1.
@@ -29,12 +30,22 @@ func (t *turn) reachableWith(r config.Role) []string {
 }
 
 // staff sends a staff-only message to id, written in their own language.
-func (t *turn) staff(id string, text func(L *i18n.Localizer) string) {
+func (t *turn) staff(id string, text func(L *i18n.Localizer) string) *chat.Message {
 	t.res.Messages = append(t.res.Messages, chat.Message{
 		To:    chat.Target{Kind: chat.ToPerson, Person: id},
 		Text:  text(t.in.For(id)),
 		Staff: true,
 	})
+	return &t.res.Messages[len(t.res.Messages)-1]
+}
+
+// withNod puts the nod button under a staff copy of the pupil's check-in: one press
+// tells the pupil "your mentor has seen your check-in" (dialogs/nod, which allows the
+// pupil's mentor and the care contacts).
+func (t *turn) withNod(m *chat.Message, staff string) {
+	L := t.in.For(staff)
+	m.Choices = append(m.Choices, chat.Choice{Action: nod.ActionNod, Value: t.in.Person.ID,
+		Label: L.T("checkin.help.nod", "Name", chat.Literal(firstName(t.in.Person)))})
 }
 
 // toMentor sends text privately to the pupil's mentor only (a help request is no
@@ -44,13 +55,16 @@ func (t *turn) staff(id string, text func(L *i18n.Localizer) string) {
 // ("mentor", "care", "admin"; "" for nobody), so the pupil can be told the truth.
 func (t *turn) toMentor(text func(L *i18n.Localizer) string) string {
 	if m := t.in.Person.Mentor; m != "" && t.in.CanReach(m) {
-		t.staff(m, text)
+		t.withNod(t.staff(m, text), m)
 		return "mentor"
 	}
 	for _, r := range []config.Role{config.Care, config.Admin} {
 		if ids := t.reachableWith(r); len(ids) > 0 {
 			for _, id := range ids {
-				t.staff(id, text)
+				msg := t.staff(id, text)
+				if r == config.Care {
+					t.withNod(msg, id)
+				}
 			}
 			return string(r)
 		}

@@ -10,6 +10,7 @@ import (
 	"github.com/kring-school/kring/bot/config"
 	"github.com/kring-school/kring/bot/dialog"
 	"github.com/kring-school/kring/bot/record"
+	"github.com/kring-school/kring/dialogs/nod"
 )
 
 func TestCommandsAndJobs(t *testing.T) {
@@ -692,7 +693,11 @@ func TestHelpRequest(t *testing.T) {
 	}
 	// The request reaches a person today: the mentor, privately, with the pupil's words.
 	if len(relay) != 1 || relay[0].To.Person != "mees" || !strings.Contains(relay[0].Text, chat.Literal("Ik snap breuken niet")) {
-		t.Errorf("help request relayed as %+v, want one staff message to the mentor quoting it", relay)
+		t.Fatalf("help request relayed as %+v, want one staff message to the mentor quoting it", relay)
+	}
+	// One press nods to the pupil (dialogs/nod): "your mentor has seen your check-in".
+	if c := relay[0].Choices; len(c) != 1 || c[0].Action != nod.ActionNod || c[0].Value != "cas" {
+		t.Errorf("the mentor's copy offers %+v, want the nod to cas", c)
 	}
 }
 

@@ -35,6 +35,9 @@ func TestHelpForAnUnreachableMentorReachesTheCareContact(t *testing.T) {
 	if len(relay) != 1 || relay[0].To.Person != "zoe" || !strings.Contains(relay[0].Text, chat.Literal("Ik snap breuken niet")) {
 		t.Fatalf("help relayed as %+v, want one staff message to the care contact", relay)
 	}
+	if len(relay[0].Choices) != 1 {
+		t.Errorf("the care contact's copy offers %+v, want the nod (care may nod)", relay[0].Choices)
+	}
 	if !hasText(closing, s.T("cas", "delivery.help_to_care")) || hasText(closing, s.T("cas", "checkin.done.help")) {
 		t.Errorf("the pupil was not told the care contact got it: %q", closing.Text)
 	}
@@ -52,6 +55,9 @@ func TestHelpFallsToTheAdminThenTellsTheTruth(t *testing.T) {
 	for _, m := range relay {
 		if p, _ := s.school.Person(m.To.Person); p == nil || !p.Has(config.Admin) {
 			t.Errorf("help relayed to %s, not an admin", m.To.Person)
+		}
+		if len(m.Choices) != 0 {
+			t.Errorf("an admin's copy offers %+v; only the mentor or care may nod", m.Choices)
 		}
 	}
 	if !hasText(closing, s.T("cas", "delivery.help_to_admin")) {

@@ -14,6 +14,7 @@ import (
 	"github.com/kring-school/kring/bot/i18n"
 	"github.com/kring-school/kring/bot/record"
 	"github.com/kring-school/kring/bot/safeguard"
+	"github.com/kring-school/kring/dialogs/nod"
 )
 
 var loadCatalog = sync.OnceValues(i18n.Load)
@@ -231,7 +232,7 @@ func (s *sim) checkMessages(in dialog.Input, msgs []chat.Message) {
 			if k := missingKey.FindString(c.Label); k != "" {
 				s.t.Errorf("missing catalog key %s in a label", k)
 			}
-			if !strings.HasPrefix(c.Action, Name+".") && c.Action != safeguard.ActionHandle {
+			if !strings.HasPrefix(c.Action, Name+".") && c.Action != safeguard.ActionHandle && c.Action != nod.ActionNod {
 				s.t.Errorf("choice action %q lacks the dialog prefix", c.Action)
 			}
 		}

@@ -17,6 +17,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/kring-school/kring/bot/chart"
 	"github.com/kring-school/kring/bot/chat"
@@ -25,6 +26,7 @@ import (
 	"github.com/kring-school/kring/bot/i18n"
 	"github.com/kring-school/kring/bot/record"
 	"github.com/kring-school/kring/bot/safeguard"
+	"github.com/kring-school/kring/dialogs/nod"
 )
 
 // Name is the dialog's name.
@@ -37,9 +39,6 @@ const (
 	ProfileDigest = "digest"
 	ActionLevel   = Name + ".level"
 )
-
-// NodAction is the nod button of dialogs/nod ("your mentor has seen your check-in").
-const NodAction = "nod.nod"
 
 // maxButtons keeps a digest's buttons within what every platform shows.
 const maxButtons = 20
@@ -290,6 +289,7 @@ func (t *turn) summarise(since config.Date) []Mentee {
 		if !ok {
 			continue
 		}
+		pp.Questions = Visible(t.in.School, t.in.Person, p.ID, pp.Questions)
 		out = append(out, Summarise(p, c, pp, from, t.in.Today, since, p.Level))
 		if p.ID != t.in.Person.ID {
 			t.res.Effects = append(t.res.Effects, dialog.Audit{Entry: record.Audit{Time: t.in.Now, Actor: t.in.Person.ID,
@@ -317,9 +317,9 @@ func (t *turn) send(ms []Mentee, from config.Date, head string) {
 			b.WriteString("\n\n" + L.T("digest.attention"))
 			attention = true
 		}
-		b.WriteString("\n" + Line(L, m))
+		b.WriteString("\n" + Line(L, t.in.School, m))
 		if t.in.Person.ID == m.Pupil.Mentor && len(choices) < maxButtons {
-			choices = append(choices, chat.Choice{Action: NodAction, Value: m.Pupil.ID,
+			choices = append(choices, chat.Choice{Action: nod.ActionNod, Value: m.Pupil.ID,
 				Label: L.T("digest.nod", "Name", chat.Literal(firstName(m.Pupil)))})
 		}
 		if m.Level != "" && t.in.Person.ID == m.Pupil.Mentor {
@@ -334,6 +334,12 @@ func (t *turn) send(ms []Mentee, from config.Date, head string) {
 		for _, m := range quiet {
 			b.WriteString("\n" + L.T("digest.quiet_line", "Name", chat.Literal(m.Pupil.Name), "Spark", m.Spark,
 				"Answered", m.Answered, "Days", m.SchoolDays, "Away", m.Away))
+			// A quiet week of check-ins deserves a nod too; those who need attention
+			// got their buttons first, so the cap never drops one of theirs.
+			if t.in.Person.ID == m.Pupil.Mentor && m.Answered > 0 && len(choices) < maxButtons {
+				choices = append(choices, chat.Choice{Action: nod.ActionNod, Value: m.Pupil.ID,
+					Label: L.T("digest.nod", "Name", chat.Literal(firstName(m.Pupil)))})
+			}
 		}
 	}
 	t.say(b.String(), choices...)
@@ -390,8 +396,9 @@ func firstName(p *config.Person) string {
 }
 
 // Line is one pupil's line in a digest: new mark, name, sparkline, check-ins, mood,
-// goals, help requests, and why they need attention.
-func Line(L *i18n.Localizer, m Mentee) string {
+// goals, help requests, open questions, and why they need attention. Names of the
+// staff a question waits on come from s.
+func Line(L *i18n.Localizer, s *config.School, m Mentee) string {
 	avg := "–"
 	if m.Moods > 0 {
 		avg = fmt.Sprintf("%.1f", m.Average())
@@ -400,7 +407,7 @@ func Line(L *i18n.Localizer, m Mentee) string {
 	if m.New > 0 {
 		mark = L.T("digest.new") + " "
 	}
-	s := L.T("digest.line", "Mark", mark, "Name", chat.Literal(m.Pupil.Name), "Spark", m.Spark,
+	line := L.T("digest.line", "Mark", mark, "Name", chat.Literal(m.Pupil.Name), "Spark", m.Spark,
 		"Answered", m.Answered, "Days", m.SchoolDays, "Missed", m.Missed, "Away", m.Away, "Avg", avg,
 		"Met", m.Met, "Partly", m.Partly, "Not", m.NotMet, "Help", len(m.Help))
 	var why []string
@@ -416,12 +423,28 @@ func Line(L *i18n.Localizer, m Mentee) string {
 		why = append(why, L.T("digest.why."+w))
 	}
 	if len(why) > 0 {
-		s += "\n   " + L.T("digest.why", "Why", strings.Join(why, ", "))
+		line += "\n   " + L.T("digest.why", "Why", strings.Join(why, ", "))
 	}
 	for _, h := range m.Help {
-		s += "\n   " + L.T("digest.help_item", "Text", chat.Literal(h.Text))
+		line += "\n   " + L.T("digest.help_item", "Text", chat.Literal(h.Text))
 	}
-	return s
+	loc := time.UTC
+	if c, ok := s.Class(m.Pupil.Class()); ok && c.Location != nil {
+		loc = c.Location
+	}
+	for _, q := range m.Questions {
+		to := q.To
+		if p, ok := s.Person(q.To); ok {
+			to = p.Name
+		}
+		subject := q.Subject
+		if subject == "" {
+			subject = L.T("digest.question_no_subject")
+		}
+		line += "\n   " + L.T("digest.question_item", "To", chat.Literal(to), "Subject", chat.Literal(subject),
+			"Since", config.DateOf(q.Created.In(loc)).String(), "Text", chat.Literal(q.Text))
+	}
+	return line
 }
 
 // setFrequency is /digest daily|weekly|off.

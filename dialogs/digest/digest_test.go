@@ -296,3 +296,62 @@ func TestDigestAttachesChartsWhereFilesWork(t *testing.T) {
 		})
 	}
 }
+
+// TestOpenQuestionsInTheDigest: a mentee's question still waiting for an answer is in
+// the mentor's digest with whom it waits on, and puts the pupil among those who need
+// attention; an answered one is not; an anonymous one is left out for the mentor (the
+// policy does not show teachers who asked) but is in the pupil's own summary.
+func TestOpenQuestionsInTheDigest(t *testing.T) {
+	for _, st := range bottest.Stores() {
+		t.Run(st.Name, func(t *testing.T) {
+			t.Parallel()
+			s := school(t, 0)
+			friday := time.Date(2026, 11, 27, 7, 0, 0, 0, bottest.Monday0750.Location())
+			clk := clock.NewFake(friday)
+			rdb, prefix := st.Open(t, clk)
+			seedTerm(t, rdb, prefix, s, config.DateOf(friday))
+			ctx := context.Background()
+			wednesday := friday.AddDate(0, 0, -2).Add(3 * time.Hour)
+			for _, q := range []record.Question{
+				// Asked before the digest's week and still waiting: it must still show.
+				{ID: "q1", Person: "cas", Class: "2B", Subject: "wiskunde", To: "bakker", Text: "Hoe deel je breuken <b>echt</b>?", Status: "open", Created: wednesday.AddDate(0, 0, -14)},
+				{ID: "q2", Person: "cas", Class: "2B", To: "bakker", Text: "Een geheime vraag", Anon: true, Status: "open", Created: wednesday},
+				{ID: "q3", Person: "anna", Class: "2B", Subject: "wiskunde", To: "bakker", Text: "Al beantwoord", Status: "answered", Created: wednesday},
+			} {
+				doc, _ := json.Marshal(q)
+				rdb.Set(ctx, prefix+":{digest}:qa:"+q.Person+":"+q.ID, doc, 0)
+				rdb.ZAdd(ctx, prefix+":{digest}:qaix:"+q.Person, redis.Z{Score: float64(q.Created.UnixMilli()), Member: q.ID})
+			}
+			rec := &bottest.Recorder{}
+			h := bottest.New(t, bottest.Options{School: s, Redis: rdb, Prefix: prefix, Clock: clk, Adapters: []chat.Adapter{rec},
+				Dialogs: []dialog.Dialog{checkin.New(), digest.New(s)}})
+			h.At("15:30")
+			h.Tick()
+			var text string
+			for _, m := range rec.To("devries") {
+				if strings.Contains(m.Text, "Overzicht van je mentorleerlingen") {
+					text = m.Text
+				}
+			}
+			quiet := strings.Index(text, "Rustig")
+			cas := strings.Index(text, chat.Literal("Cas"))
+			if cas < 0 || (quiet >= 0 && cas > quiet) || !strings.Contains(text[cas:], "een vraag wacht op antwoord") {
+				t.Fatalf("cas's open question does not put her among those who need attention:\n%s", text)
+			}
+			if !strings.Contains(text, "vraag aan Mevr. Bakker (wiskunde), wacht sinds 2026-11-11: "+chat.Literal("Hoe deel je breuken <b>echt</b>?")) {
+				t.Errorf("the open question is not listed as waiting on the teacher:\n%s", text)
+			}
+			if strings.Contains(text, "geheime") || strings.Contains(text, "Al beantwoord") {
+				t.Errorf("an anonymous or answered question is in the mentor's digest:\n%s", text)
+			}
+			if r := h.Engine.Handle(ctx, cmd("s1", "cas", "summary", "")); len(r) > 0 {
+				t.Fatal(r[0].Text)
+			}
+			h.Tick()
+			own := rec.To("cas")
+			if len(own) == 0 || !strings.Contains(own[len(own)-1].Text, chat.Literal("Een geheime vraag")) {
+				t.Errorf("the pupil's own summary lacks her anonymous question: %+v", own)
+			}
+		})
+	}
+}

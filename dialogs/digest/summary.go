@@ -25,6 +25,9 @@ type Mentee struct {
 	Met, Partly, NotMet int
 	// Help are the help requests of the period.
 	Help []record.HelpRequest
+	// Questions are the pupil's questions to teachers still waiting for an answer,
+	// oldest first (only those the reader may see: see Visible).
+	Questions []record.Question
 	// New counts check-ins and help requests after the last digest.
 	New int
 	// Attention lists why the pupil needs attention (catalog keys digest.why.*).
@@ -90,6 +93,15 @@ func Summarise(p *config.Person, c *config.Class, pp dialog.PupilPeriod, from, t
 			}
 		}
 	}
+	for _, q := range pp.Questions {
+		if !q.Waiting() {
+			continue
+		}
+		m.Questions = append(m.Questions, q)
+		if d := config.DateOf(q.Created.In(c.Location)); !since.IsZero() && since.Before(d) {
+			m.New++
+		}
+	}
 	days := chart.SchoolDays(c, from, to)
 	m.Days = chart.Series(days, moods)
 	m.Spark = chart.Sparkline(m.Days)
@@ -121,8 +133,28 @@ func Summarise(p *config.Person, c *config.Class, pp dialog.PupilPeriod, from, t
 	if m.NotMet >= 2 {
 		m.Attention = append(m.Attention, "goals")
 	}
+	if len(m.Questions) > 0 {
+		m.Attention = append(m.Attention, "question")
+	}
 	m.Level = Steer(results, level)
 	return m
+}
+
+// Visible keeps the questions reader may see in a digest or summary: the pupil sees
+// all of their own; staff see an anonymous question only when the school's policy
+// shows teachers who asked one (the pupil chose not to be named, so it is left out,
+// not counted).
+func Visible(s *config.School, reader *config.Person, pupil string, qs []record.Question) []record.Question {
+	if reader != nil && reader.ID == pupil {
+		return qs
+	}
+	var out []record.Question
+	for _, q := range qs {
+		if !q.Anon || s.Policy.TeacherSeesAnonymousName {
+			out = append(out, q)
+		}
+	}
+	return out
 }
 
 // SteerRun is how many goal results in a row suggest a level change.

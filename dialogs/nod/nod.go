@@ -2,8 +2,10 @@
 // mentor has seen your check-in", with the mentor's own words, from a button in the
 // digest or /nod, /knik) and the relayed reply (/reply, /antwoord): the mentor's words
 // reach the pupil, and what the pupil types back goes to the mentor, through the
-// pupil's conversation stack. Both are kept in the pupil's record (kinds "nod" and
-// "relay"), and every word the pupil types back is checked for safeguarding phrases.
+// pupil's conversation stack. The mentor may also keep a note for the progress
+// conversation (/note, /notitie). All three are kept in the pupil's record (kinds
+// "nod", "relay" and "note"), and every word the pupil types back is checked for
+// safeguarding phrases.
 package nod
 
 import (
@@ -61,6 +63,8 @@ func (*Dialog) Commands() []dialog.CommandSpec {
 			{Name: "pupil", Kind: dialog.OptPerson, Required: true}, {Name: "words", Kind: dialog.OptText}}},
 		{Name: "reply", Roles: staff, Options: []dialog.OptionSpec{
 			{Name: "pupil", Kind: dialog.OptPerson, Required: true}, {Name: "words", Kind: dialog.OptText, Required: true}}},
+		{Name: "note", Roles: staff, Options: []dialog.OptionSpec{
+			{Name: "pupil", Kind: dialog.OptPerson, Required: true}, {Name: "words", Kind: dialog.OptText, Required: true}}},
 	}
 }
 
@@ -103,6 +107,8 @@ func (d *Dialog) Step(in dialog.Input) (dialog.Result, error) {
 		t.nod(in.Value, "")
 	case in.Kind == dialog.Command && in.Command == "reply":
 		t.relayOut()
+	case in.Kind == dialog.Command && in.Command == "note":
+		t.note()
 	case in.Kind == dialog.Wake && in.Timer == TimerRelay:
 		t.deliver()
 	case in.Kind == dialog.Text:
@@ -198,6 +204,26 @@ func (t *turn) relayOut() {
 		dialog.SetTimer{Key: TimerRelay, Person: p.ID, At: t.in.Now, Payload: string(doc)},
 	)
 	t.say("nod.reply_sent", "Name", chat.Literal(p.Name))
+}
+
+// note keeps the mentor's note in the pupil's record, for the progress conversation.
+// Nothing is sent to the pupil now; the mentor is told the note appears in the period
+// report, which the pupil and their parents read.
+func (t *turn) note() {
+	p, ok := t.pupil(t.in.Args["pupil"])
+	if !ok {
+		return
+	}
+	w, ok := t.words(t.in.Args["words"])
+	if !ok || w == "" {
+		if ok {
+			t.say("nod.note_usage", "Command", t.in.L.T("cmd.note.name"))
+		}
+		return
+	}
+	t.effect(dialog.Put{Kind: KindNote, Owner: p.ID, ID: t.id(), Score: float64(t.in.Now.UnixMilli()),
+		Doc: Note{From: t.in.Person.ID, To: p.ID, Text: w, Time: t.in.Now}})
+	t.say("nod.note_saved", "Name", chat.Literal(p.Name))
 }
 
 // deliver is the pupil's side: the mentor's words, and the conversation waits for the

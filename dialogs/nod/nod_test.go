@@ -136,3 +136,50 @@ func TestRelayedAnswerIsChecked(t *testing.T) {
 		t.Error("a worrying answer to the mentor did not alert the care coordinator")
 	}
 }
+
+// TestMentorNote: a note is kept in the pupil's record and nothing reaches the pupil;
+// the mentor is told who will read it; another mentor may not write one; a note
+// without words gets the usage line.
+func TestMentorNote(t *testing.T) {
+	for _, st := range bottest.Stores() {
+		t.Run(st.Name, func(t *testing.T) {
+			t.Parallel()
+			clk := clock.NewFake(bottest.Monday0750)
+			rdb, prefix := st.Open(t, clk)
+			rec := &bottest.Recorder{}
+			h := bottest.New(t, bottest.Options{School: school(t), Redis: rdb, Prefix: prefix, Clock: clk,
+				Adapters: []chat.Adapter{rec}, Dialogs: []dialog.Dialog{nod.New()}})
+			ctx := context.Background()
+			n := ev("n1", "devries")
+			n.Kind, n.Command, n.ArgText = chat.KindCommand, "note", "anna Gesproken over plannen"
+			run(t, h, n)
+			if got := last(t, rec, "devries"); !strings.Contains(got, "periodeverslag") {
+				t.Errorf("mentor told %q, want where the note appears", got)
+			}
+			if ms := rec.To("anna"); len(ms) != 0 {
+				t.Errorf("the pupil got %q for a note", ms[0].Text)
+			}
+			keys := rdb.Keys(ctx, prefix+":{nod}:note:anna:*").Val()
+			if len(keys) != 1 || !strings.Contains(rdb.Get(ctx, keys[0]).Val(), "Gesproken over plannen") {
+				t.Fatalf("note records %v, want 1 with the words", keys)
+			}
+			if n := rdb.ZCard(ctx, prefix+":{nod}:noteix:anna").Val(); n != 1 {
+				t.Errorf("note index holds %d, want 1", n)
+			}
+			o := ev("n2", "jansen")
+			o.Kind, o.Command, o.ArgText = chat.KindCommand, "note", "anna iets"
+			run(t, h, o)
+			if got := last(t, rec, "jansen"); !strings.Contains(got, "niet jouw mentorleerling") {
+				t.Errorf("another mentor's note answered %q", got)
+			}
+			e := ev("n3", "devries")
+			e.Kind, e.Command, e.ArgText = chat.KindCommand, "note", "anna"
+			if r := h.Engine.Handle(ctx, e); len(r) != 1 || !strings.Contains(r[0].Text, "/notitie <leerling> <notitie>") {
+				t.Errorf("an empty note answered %+v, want the usage line", r)
+			}
+			if keys := rdb.Keys(ctx, prefix+":{nod}:note:anna:*").Val(); len(keys) != 1 {
+				t.Errorf("note records %v after refusals, want still 1", keys)
+			}
+		})
+	}
+}
