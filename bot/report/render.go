@@ -235,6 +235,9 @@ func buildQuestions(p *Page, d *Data, L *i18n.Localizer, by *config.Person) {
 			subject = L.T("report.question.subject_none")
 		}
 		status := questionStatus(L, q.Status)
+		if q.Waiting() && q.To != "" {
+			status = L.T("report.question.status.open_to", "Who", name(d, q.To))
+		}
 		if q.Anon {
 			status = L.T("report.question.anon", "Status", status)
 		}
@@ -258,15 +261,6 @@ func questionStatus(L *i18n.Localizer, status string) string {
 
 // buildMentor fills the sections of nods and messages, and of the mentor's notes.
 func buildMentor(p *Page, d *Data, L *i18n.Localizer) {
-	name := func(id string) string {
-		if d.School != nil {
-			if person, ok := d.School.Person(id); ok && person.Name != "" {
-				return person.Name
-			}
-		}
-		// Gone from the roster (or never on it): the id is all the page can say.
-		return id
-	}
 	type said struct {
 		record.Note
 		nod bool
@@ -281,11 +275,11 @@ func buildMentor(p *Page, d *Data, L *i18n.Localizer) {
 	sort.SliceStable(contact, func(a, b int) bool { return contact[a].Time.Before(contact[b].Time) })
 	p.Contact.Heading = L.T("report.section.contact")
 	for _, c := range contact {
-		who := L.T("report.contact.relay", "From", name(c.From), "To", name(c.To))
+		who := L.T("report.contact.relay", "From", name(d, c.From), "To", name(d, c.To))
 		if c.nod {
-			who = L.T("report.contact.nod", "Who", name(c.From))
+			who = L.T("report.contact.nod", "Who", name(d, c.From))
 			if strings.TrimSpace(c.Text) == "" {
-				who = L.T("report.contact.nod_silent", "Who", name(c.From))
+				who = L.T("report.contact.nod_silent", "Who", name(d, c.From))
 			}
 		}
 		p.Contact.Items = append(p.Contact.Items, Said{Date: dateOf(L, d, c.Time), Who: who, Text: c.Text})
@@ -295,11 +289,22 @@ func buildMentor(p *Page, d *Data, L *i18n.Localizer) {
 	}
 	p.Notes.Heading = L.T("report.section.notes")
 	for _, n := range d.Notes {
-		p.Notes.Items = append(p.Notes.Items, Said{Date: dateOf(L, d, n.Time), Who: L.T("report.notes.by", "Who", name(n.From)), Text: n.Text})
+		p.Notes.Items = append(p.Notes.Items, Said{Date: dateOf(L, d, n.Time), Who: L.T("report.notes.by", "Who", name(d, n.From)), Text: n.Text})
 	}
 	if len(p.Notes.Items) == 0 {
 		p.Notes.Lines = []string{L.T("report.notes.none")}
 	}
+}
+
+// name is the roster name of id. Someone gone from the roster (or never on it) shows
+// as the id: that is all the page can say about them.
+func name(d *Data, id string) string {
+	if d.School != nil {
+		if person, ok := d.School.Person(id); ok && person.Name != "" {
+			return person.Name
+		}
+	}
+	return id
 }
 
 // dateOf is the day of t in the class's time zone, as the pupil lived it.

@@ -399,9 +399,10 @@ func seedMentorPeriod(t *testing.T, ctx context.Context, st *store.Store, loc *t
 	q := func(id, date, subject, text, status string, anon bool) record.Question {
 		return record.Question{ID: id, Person: "anna", Class: "2B", Subject: subject, Text: text, Status: status, Anon: anon, Created: at(date, 10*60)}
 	}
+	routed := func(q record.Question, to string) record.Question { q.To = to; return q }
 	qs := map[string]any{
 		"q-in":     q("q-in", "2027-02-10", "wiskunde", markup, "answered", false),
-		"q-old":    q("q-old", "2027-01-20", "", "Wanneer is de toets?", "open", false),
+		"q-old":    routed(q("q-old", "2027-01-20", "", "Wanneer is de toets?", "open", false), "bakker"),
 		"q-closed": q("q-closed", "2027-01-15", "engels", "Oude vraag", "closed", false),
 		"q-anon":   q("q-anon", "2027-02-24", "biologie", "Anonieme vraag over mijn lichaam", "open", true),
 		"q-gone":   q("q-gone", "2027-03-09", "", "Na de periode", "open", false),
@@ -529,7 +530,7 @@ func TestQuestionsNodsAndNotes(t *testing.T) {
 			h, m := render(cat.For("nl"), mentor)
 			for _, want := range []string{
 				`id="questions"`, "<h2>Vragen aan docenten</h2>", "Vragen gesteld in deze periode, en eerdere die nog op antwoord wachten:",
-				`<td class="date">20 januari 2027</td><td>geen vak</td><td class="quote">Wanneer is de toets?</td><td>wacht op antwoord</td>`,
+				`<td class="date">20 januari 2027</td><td>geen vak</td><td class="quote">Wanneer is de toets?</td><td>wacht op antwoord van Mevr. Bakker</td>`,
 				`<td class="date">10 februari 2027</td><td>wiskunde</td>`, "<td>beantwoord</td>", "Laat maar</td><td>ingetrokken</td>",
 				`id="contact"`, "<h2>Knikjes en berichten met de mentor</h2>",
 				`<span class="date">9 februari 2027</span> Dhr. De Vries knikte: <span class="quote">Goed bezig!</span>`,
@@ -559,7 +560,7 @@ func TestQuestionsNodsAndNotes(t *testing.T) {
 			}
 			for _, want := range []string{
 				"## Vragen aan docenten", "| Datum | Vak | Vraag | Stand |",
-				"| 20 januari 2027 | geen vak | Wanneer is de toets? | wacht op antwoord |",
+				"| 20 januari 2027 | geen vak | Wanneer is de toets? | wacht op antwoord van Mevr. Bakker |",
 				"| wiskunde | \\<script\\>alert(2)\\</script\\> \\[link\\](http\\://x.example) @everyone | beantwoord |",
 				"## Knikjes en berichten met de mentor", "- **9 februari 2027**: Dhr. De Vries knikte\\: Goed bezig\\!",
 				"- **23 februari 2027**: Dhr. De Vries knikte, zonder woorden.",
