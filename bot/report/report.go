@@ -84,6 +84,16 @@ func Allowed(s *config.School, viewer, pupil *config.Person) error {
 // pipeline, then all records in a second one. The digest reads through it too, so a new
 // kind of record joins those two pipelines rather than adding a third.
 func Load(ctx context.Context, st *store.Store, school *config.School, pupils []*config.Person, from, to config.Date) ([]*Data, error) {
+	return load(ctx, st, school, pupils, from, to, true)
+}
+
+// LoadSummary is Load without the nods, relayed messages and mentor notes, which a
+// mentor's digest does not show: the same two round trips, a third less to decode.
+func LoadSummary(ctx context.Context, st *store.Store, school *config.School, pupils []*config.Person, from, to config.Date) ([]*Data, error) {
+	return load(ctx, st, school, pupils, from, to, false)
+}
+
+func load(ctx context.Context, st *store.Store, school *config.School, pupils []*config.Person, from, to config.Date, exchanges bool) ([]*Data, error) {
 	if to.Before(from) {
 		return nil, fmt.Errorf("the period ends (%s) before it starts (%s)", to, from)
 	}
@@ -116,7 +126,10 @@ func Load(ctx context.Context, st *store.Store, school *config.School, pupils []
 		start, end := span(c, from, to)
 		helpIdx[id] = pipe.ZRangeByScore(ctx, st.Key("hq:"+id), &redis.ZRangeBy{Min: strconv.FormatInt(start, 10), Max: strconv.FormatInt(end, 10)})
 	}
-	mentorKinds := record.MentorKinds()
+	var mentorKinds []record.Kind
+	if exchanges {
+		mentorKinds = record.MentorKinds()
+	}
 	questions := record.QuestionKind()
 	// A question asked before the period that still waits belongs in it, so the whole
 	// index is read (tens a year) and the period is applied once the records are in.
@@ -217,7 +230,7 @@ func Load(ctx context.Context, st *store.Store, school *config.School, pupils []
 		}); err != nil {
 			return nil, fmt.Errorf("decode a question of %s: %w", d.Pupil.ID, err)
 		}
-		for k, dst := range []*[]record.Note{&d.Nods, &d.Relays, &d.Notes} {
+		for k, dst := range []*[]record.Note{&d.Nods, &d.Relays, &d.Notes}[:len(mentorKinds)] {
 			if err := decodeEach(mentorDocs[i][k], func(n record.Note) { *dst = append(*dst, n) }); err != nil {
 				return nil, fmt.Errorf("decode a %s of %s: %w", mentorKinds[k].Name, d.Pupil.ID, err)
 			}
