@@ -179,20 +179,20 @@ func Build(d *Data, L *i18n.Localizer, by *config.Person, now time.Time) (*Page,
 		p.Goals.Lines = []string{L.T("report.goals.summary", "Goals", f.Goals, "Met", f.Met, "Partly", f.Partly, "Not", f.Not, "Unknown", f.Unknown)}
 		p.Goals.Head = [3]string{L.T("report.goals.date"), L.T("report.goals.goal"), L.T("report.goals.result")}
 		for _, g := range Goals(d) {
-			p.Goals.Rows = append(p.Goals.Rows, GoalRow{Date: date(g.Date), Goal: g.Text, Result: goalResult(L, g.Result)})
+			p.Goals.Rows = append(p.Goals.Rows, GoalRow{Date: date(g.Date), Goal: pupilText(d, L, g.Text), Result: goalResult(L, g.Result)})
 		}
 	}
 
 	p.Help.Heading = L.T("report.section.help")
 	for _, h := range HelpTexts(d) {
-		p.Help.Items = append(p.Help.Items, Dated{Date: date(h.Date), Text: h.Text})
+		p.Help.Items = append(p.Help.Items, Dated{Date: date(h.Date), Text: pupilText(d, L, h.Text)})
 	}
 	if len(p.Help.Items) == 0 {
 		p.Help.Lines = []string{L.T("report.help.none")}
 	}
 	p.Words.Heading = L.T("report.section.words")
 	for _, w := range OwnWords(d) {
-		p.Words.Items = append(p.Words.Items, Dated{Date: date(w.Date), Text: w.Text})
+		p.Words.Items = append(p.Words.Items, Dated{Date: date(w.Date), Text: pupilText(d, L, w.Text)})
 	}
 	if len(p.Words.Items) == 0 {
 		p.Words.Lines = []string{L.T("report.words.none")}
@@ -241,7 +241,7 @@ func buildQuestions(p *Page, d *Data, L *i18n.Localizer, by *config.Person) {
 		if q.Anon {
 			status = L.T("report.question.anon", "Status", status)
 		}
-		p.Questions.Rows = append(p.Questions.Rows, QuestionRow{Date: dateOf(L, d, q.Created), Subject: subject, Text: q.Text, Status: status})
+		p.Questions.Rows = append(p.Questions.Rows, QuestionRow{Date: dateOf(L, d, q.Created), Subject: subject, Text: pupilText(d, L, q.Text), Status: status})
 	}
 	if len(p.Questions.Rows) == 0 {
 		p.Questions.Lines = []string{L.T("report.questions.none")}
@@ -282,7 +282,11 @@ func buildMentor(p *Page, d *Data, L *i18n.Localizer) {
 				who = L.T("report.contact.nod_silent", "Who", name(d, c.From))
 			}
 		}
-		p.Contact.Items = append(p.Contact.Items, Said{Date: dateOf(L, d, c.Time), Who: who, Text: c.Text})
+		text := c.Text
+		if c.From == d.Pupil.ID {
+			text = pupilText(d, L, text)
+		}
+		p.Contact.Items = append(p.Contact.Items, Said{Date: dateOf(L, d, c.Time), Who: who, Text: text})
 	}
 	if len(p.Contact.Items) == 0 {
 		p.Contact.Lines = []string{L.T("report.contact.none")}
@@ -294,6 +298,15 @@ func buildMentor(p *Page, d *Data, L *i18n.Localizer) {
 	if len(p.Notes.Items) == 0 {
 		p.Notes.Lines = []string{L.T("report.notes.none")}
 	}
+}
+
+// pupilText is what the report shows of a text the pupil wrote: the text, or a line
+// saying it was withheld because it went to the mentor and care as an alert.
+func pupilText(d *Data, L *i18n.Localizer, s string) string {
+	if d.Sensitive != nil && d.Sensitive(s) {
+		return L.T("report.withheld")
+	}
+	return s
 }
 
 // name is the roster name of id. Someone gone from the roster (or never on it) shows

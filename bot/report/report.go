@@ -51,6 +51,11 @@ type Data struct {
 	// it and still waiting for an answer, oldest first; anonymous ones included (who
 	// may see those is the renderer's to decide).
 	Questions []record.Question
+	// Sensitive reports whether a pupil's text holds a safeguarding phrase. Such a text
+	// reached the mentor and the care contacts as an alert; the report is read with the
+	// parents (who may be what the pupil wrote about), so it is withheld there, with a
+	// line saying so. Nil: nothing is withheld.
+	Sensitive func(text string) bool
 	// Nods, Relays and Notes are the mentor's nods, the messages relayed between
 	// mentor and pupil (both ways), and the mentor's notes, of the period, oldest first.
 	Nods, Relays, Notes []record.Note

@@ -630,3 +630,50 @@ func TestAnonymousQuestionIsNotCounted(t *testing.T) {
 		}
 	}
 }
+
+// TestAlertingWordsAreWithheld: what the pupil wrote that holds a safeguarding phrase
+// (it went to the mentor and care as an alert) is not in the report read with the
+// parents, wherever it stood; a line says why. Other words and the mentor's are kept.
+func TestAlertingWordsAreWithheld(t *testing.T) {
+	s := school(t, false)
+	anna, _ := s.Person("anna")
+	mentor, _ := s.Person("devries")
+	class, _ := s.Class("2B")
+	from, _ := config.ParseDate("2027-03-01")
+	to, _ := config.ParseDate("2027-03-05")
+	at := time.Date(2027, 3, 2, 10, 0, 0, 0, time.UTC)
+	const bad = "mijn vader slaat me"
+	d := &Data{Pupil: anna, Class: class, School: s, From: from, To: to, Days: chart.Series(chart.SchoolDays(class, from, to), nil),
+		CheckIns: []record.CheckIn{
+			{Person: "anna", Class: "2B", Date: "2027-03-01", Status: record.Done, Open: bad, Goal: bad, Help: bad},
+			{Person: "anna", Class: "2B", Date: "2027-03-02", Status: record.Done, Open: "lekker geslapen", Goal: "hoofdstuk 4"},
+		},
+		Questions: []record.Question{{ID: "q", Person: "anna", Text: bad, Status: "open", Created: at}},
+		Relays: []record.Note{
+			{From: "anna", To: "devries", Text: bad, Time: at},
+			{From: "devries", To: "anna", Text: "wil je erover praten? " + bad + "?", Time: at.Add(time.Minute)},
+		},
+		Sensitive: func(text string) bool { return strings.Contains(text, bad) && !strings.HasPrefix(text, "wil je") },
+	}
+	cat, _ := i18n.Load()
+	page, err := Build(d, cat.For("nl"), mentor, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var h, m bytes.Buffer
+	if err := page.HTML(&h); err != nil {
+		t.Fatal(err)
+	}
+	if err := page.Markdown(&m); err != nil {
+		t.Fatal(err)
+	}
+	for name, out := range map[string]string{"html": h.String(), "markdown": m.String()} {
+		// Open answer, goal, help, question and the pupil's relayed message: five places.
+		if n := strings.Count(out, "gingen als zorgsignaal naar de mentor"); n != 5 {
+			t.Errorf("%s: %d texts withheld, want 5:\n%s", name, n, out)
+		}
+		if strings.Count(out, bad) != 1 || !strings.Contains(out, "lekker geslapen") || !strings.Contains(out, "hoofdstuk 4") {
+			t.Errorf("%s: want only the mentor's message to keep the words, and the other texts kept:\n%s", name, out)
+		}
+	}
+}

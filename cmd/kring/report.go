@@ -14,6 +14,7 @@ import (
 	"github.com/kring-school/kring/bot/config"
 	"github.com/kring-school/kring/bot/i18n"
 	"github.com/kring-school/kring/bot/report"
+	"github.com/kring-school/kring/bot/safeguard"
 	"github.com/kring-school/kring/bot/store"
 )
 
@@ -134,7 +135,12 @@ Flags:
 	if err != nil {
 		return exitErr(stderr, err)
 	}
+	guard, err := (&safeguard.Cache{}).For(school)
+	if err != nil {
+		return exitErr(stderr, fmt.Errorf("safeguarding phrases: %w", err))
+	}
 	for _, d := range data {
+		d.Sensitive = func(text string) bool { return len(guard.Match(text)) > 0 }
 		l := *lang
 		if l == "" {
 			l = school.LocaleFor(d.Pupil)
