@@ -322,6 +322,58 @@ func TestTypedTextFindsItsConversation(t *testing.T) {
 	})
 }
 
+// TestTextForAClosedPollGoesOn: a pupil's private poll question that closed before
+// they answered no longer swallows what they type: a late vote is told the poll
+// closed, and other words go on to the next conversation on the stack (the check-in),
+// or to the inbox when there is none.
+func TestTextForAClosedPollGoesOn(t *testing.T) {
+	forEachStore(t, func(t *testing.T, rdb redis.UniversalClient, prefix string, clk *clock.Fake) {
+		rec := &bottest.Recorder{}
+		h := bottest.New(t, bottest.Options{Redis: rdb, Prefix: prefix, Clock: clk, Adapters: []chat.Adapter{rec},
+			Dialogs: []dialog.Dialog{checkin.New(), poll.New()}})
+		nl := h.Catalog.For("nl")
+
+		// Before the check-ins: Anna's only conversation is the poll.
+		mustHandle(t, h, command("c1", "bakker", "poll", "Klaar voor de toets? | Ja | Nee"))
+		h.Tick()
+		id := pollID(t, rec)
+		mustHandle(t, h, button("a1", "anna", "poll.private", id))
+		mustHandle(t, h, button("d1", "daan", "poll.private", id))
+		mustHandle(t, h, button("c2", "bakker", "poll.close", id))
+		h.Tick()
+		mustHandle(t, h, typed("a2", "anna", "mag ik in de pauze binnen blijven?"))
+		h.Tick()
+		if got := lastTo(t, rec, "anna"); got.Text != nl.T("inbox.offer") || len(got.Choices) != 3 {
+			t.Fatalf("text after the poll closed should reach the inbox; anna got %+v", got)
+		}
+		mustHandle(t, h, typed("d2", "daan", "ja"))
+		h.Tick()
+		if got := lastTo(t, rec, "daan").Text; !strings.Contains(got, "al gesloten") {
+			t.Fatalf("a late vote should be told the poll closed; daan got %q", got)
+		}
+
+		// After the check-ins went out: Sanne's poll is on top of her check-in.
+		h.At("08:15")
+		clk.Advance(10 * time.Minute) // past the moment two conversations asked at once
+		mustHandle(t, h, command("c3", "bakker", "poll", "Uitje naar het museum? | Ja | Nee"))
+		h.Tick()
+		var id2 string
+		for _, d := range rec.Sent() {
+			if d.Message.To.Kind == chat.ToThread && len(d.Message.Choices) > 0 && strings.Contains(d.Message.Text, "museum") {
+				id2, _, _ = strings.Cut(d.Message.Choices[0].Value, ":")
+			}
+		}
+		mustHandle(t, h, button("s1", "sanne", "poll.private", id2))
+		mustHandle(t, h, button("c4", "bakker", "poll.close", id2))
+		h.Tick()
+		mustHandle(t, h, typed("s2", "sanne", "Ik ben een beetje moe."))
+		h.Tick()
+		if got := lastTo(t, rec, "sanne").Text; !strings.Contains(got, nl.T("checkin.mood.question")) {
+			t.Fatalf("text after the poll closed should answer the check-in below it; sanne got %q", got)
+		}
+	})
+}
+
 // stepCounter counts the steps of its jobs and timers per person.
 type stepCounter struct {
 	mu    sync.Mutex

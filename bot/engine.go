@@ -337,6 +337,10 @@ type stepRequest struct {
 	periods []dialog.PupilPeriod
 }
 
+// MaxPasses bounds how often one typed text is handed on (dialog.Result.Pass): each
+// pass takes a conversation off the stack, so a real stack never needs more.
+const MaxPasses = 8
+
 // step loads, decides and commits, retrying on a concurrent commit of the same person
 // or of a shared record the step read. Its replies are only for failures; everything
 // else goes through the outbox.
@@ -386,6 +390,7 @@ func (e *Engine) step(ctx context.Context, r stepRequest) []chat.Message {
 			}
 		}
 	}
+	passes := 0
 	for attempt := 0; attempt < MaxAttempts; attempt++ {
 		start := e.clk.Now()
 		req := store.LoadRequest{Event: r.ev.ID, Person: r.person.ID, Class: classID,
@@ -468,6 +473,12 @@ func (e *Engine) step(ctx context.Context, r stepRequest) []chat.Message {
 		if errors.Is(err, errPanic) {
 			return e.afterPanic(ctx, r, d)
 		}
+		// Only text the stack routed can go on to the next conversation; the inbox is
+		// the last one and keeps what it gets.
+		pass := res.Pass && r.dialog == nil && in.Kind == dialog.Text && d.Name() != e.inbox && passes < MaxPasses
+		if pass {
+			res.Listen = false
+		}
 		if err != nil {
 			r.log.Error("dialog step failed", "dialog", d.Name(), "err", err)
 			if e.obs != nil {
@@ -505,6 +516,17 @@ func (e *Engine) step(ctx context.Context, r stepRequest) []chat.Message {
 			}
 			e.countAlerts(d.Name(), res.Messages)
 			e.afterStep(ctx, r, snap)
+			if pass {
+				// The same text, as a new event (the first is marked done), for whoever
+				// listens next now that this conversation left the stack.
+				passes++
+				r.log.Debug("typed text passed on", "dialog", d.Name())
+				r.ev.ID += "/pass"
+				r.ev.Text = text
+				r.route = false
+				attempt = -1
+				continue
+			}
 			return nil
 		case errors.Is(err, store.ErrConflict):
 			if e.obs != nil {

@@ -214,6 +214,13 @@ type Result struct {
 	// ListenRefs are the shared records to load with the person's state when typed
 	// text reaches this dialog while it listens.
 	ListenRefs []Ref
+	// Pass hands typed text back unread: the conversation no longer expects it (what it
+	// waited for has closed or gone), so the text must not end here. The Engine commits
+	// the step (the conversation leaves the stack, whatever Listen says) and gives the
+	// same text to the next conversation on the stack, or the inbox. A passing step
+	// should say nothing about the text and must not check it for alerts: the receiver
+	// does. Honoured only for typed direct-message text the Engine routed by the stack.
+	Pass bool
 	Messages   []chat.Message
 	Effects    []Effect
 }

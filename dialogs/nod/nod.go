@@ -247,7 +247,10 @@ func (t *turn) relayBack() {
 	p := t.in.Person
 	mentor, ok := t.in.School.Person(t.st.Mentor)
 	if !ok || !p.Has(config.Pupil) {
+		// The mentor left the roster: nobody to relay to, so the words go on to the
+		// next conversation or the inbox instead of ending here.
 		t.st.Mentor = ""
+		t.res.Pass = true
 		return
 	}
 	text := strings.TrimSpace(t.in.Text)

@@ -314,12 +314,23 @@ func (t *turn) text() {
 	if !inThread {
 		id = t.st.Poll
 	}
+	p := load(t.in.Record(ref(id)))
+	p.ID = id
+	if !inThread && (id == "" || !p.Exists || p.Closed) {
+		if _, vote := prompt.Match(t.in.Text, voteChoices(p.ID, p.Options), prompt.By{Number: true}); id != "" && p.Exists && vote {
+			t.vote(p, 0) // a late vote: told the poll closed
+			return
+		}
+		// What this conversation waited for is gone, and the words are not a vote: they
+		// were meant for someone else, so the next conversation (or the inbox) gets them.
+		t.forget(id)
+		t.res.Pass = true
+		return
+	}
 	if t.in.Person.Has(config.Pupil) {
 		t.alert()
 	}
-	p := load(t.in.Record(ref(id)))
 	if id == "" || !p.Exists || p.Closed {
-		p.ID = id
 		t.vote(p, 0)
 		return
 	}
