@@ -148,6 +148,8 @@ type Adapter struct {
 	school *config.School
 	cat    *i18n.Catalog
 	kv     chat.KV
+	// owner names this process in claims shared with the deployment's other processes.
+	owner string
 
 	appMu sync.RWMutex
 	appID string
@@ -224,7 +226,7 @@ func New(o Options) (*Adapter, error) {
 	a := &Adapter{
 		o: o, log: o.Log, clock: o.Clock,
 		guard:  o.Guard,
-		school: o.School, cat: o.Catalog, kv: kv, appID: o.AppID,
+		school: o.School, cat: o.Catalog, kv: kv, appID: o.AppID, owner: chat.NewOwner(),
 		ready: make(chan struct{}), seen: newSeenSet(8192), forms: newFormCache(2048), stopping: make(chan struct{}),
 	}
 	if a.guard == nil {

@@ -170,6 +170,24 @@ func (k *countKV) Set(_ context.Context, key, value string, _ time.Duration) err
 	return nil
 }
 
+// SetNX makes countKV a chat.OnceKV, as the store's KV is: claims are shared.
+func (k *countKV) SetNX(_ context.Context, key, value string, _ time.Duration) (bool, error) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if _, ok := k.m[key]; ok {
+		return false, nil
+	}
+	k.m[key] = value
+	k.sets++
+	return true, nil
+}
+
+func (k *countKV) del(key string) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	delete(k.m, key)
+}
+
 func (k *countKV) get(key string) string {
 	k.mu.Lock()
 	defer k.mu.Unlock()

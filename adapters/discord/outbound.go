@@ -148,6 +148,9 @@ func (a *Adapter) dmChannel(ctx context.Context, user string) (string, bool, err
 	return c.ID, false, nil
 }
 
+// threadClaim is how long one process may take to start a thread before another may.
+const threadClaim = 15 * time.Second
+
 // thread returns the Discord thread for a dialog's thread, creating it on first use.
 func (a *Adapter) thread(ctx context.Context, addr chat.Address, to chat.Target) (string, error) {
 	key := to.Thread
@@ -167,6 +170,13 @@ func (a *Adapter) thread(ctx context.Context, addr chat.Address, to chat.Target)
 		return "", &chat.RetryError{After: 5 * time.Second, Err: fmt.Errorf("read thread cache: %w", err)}
 	} else if ok && id != "" {
 		return id, nil
+	}
+	// Two processes delivering to a new thread at once would each start one: the one
+	// that claims it starts it, the other tries again when the id is cached.
+	if won, err := chat.Claim(ctx, a.kv, "threadclaim:"+addr.Channel+":"+key, a.owner, threadClaim); err != nil {
+		return "", &chat.RetryError{After: 5 * time.Second, Err: fmt.Errorf("claim thread: %w", err)}
+	} else if !won {
+		return "", &chat.RetryError{After: 2 * time.Second, Err: errors.New("another Kring process is starting this thread")}
 	}
 	name := strings.TrimSpace(to.ThreadTitle)
 	if name == "" {

@@ -1,6 +1,7 @@
 package discord
 
 import (
+	"errors"
 	"strings"
 	"testing"
 
@@ -117,5 +118,42 @@ func TestContentIntentNotGrantedEndsRunWithAHint(t *testing.T) {
 	err := e.a.Run(e.ctx, e.h)
 	if err == nil || !strings.Contains(err.Error(), "KRING_DISCORD_MESSAGE_CONTENT") {
 		t.Errorf("Run = %v", err)
+	}
+}
+
+// Several Kring processes share one bot: while another process holds the claim to start
+// a class thread, this one starts none and tries again later; once the claim is gone it
+// starts the thread, exactly one.
+func TestThreadIsStartedByOneProcess(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	claim := "threadclaim:" + classChan + ":poll:abc"
+	if err := e.kv.Set(e.ctx, claim, "another-process", threadClaim); err != nil {
+		t.Fatal(err)
+	}
+	m := chat.Message{ID: "m1", Text: "Vraag?", To: chat.Target{Kind: chat.ToThread, Class: "2b", Thread: "poll:abc", ThreadTitle: "Vraag"}}
+	d := chat.Delivery{Message: m, Address: chat.Address{Tenant: guildID, Channel: classChan}, Attempt: 1}
+	err := e.a.Send(e.ctx, d)
+	var re *chat.RetryError
+	if !errors.As(err, &re) || re.After <= 0 {
+		t.Fatalf("send while another process starts the thread = %v, want a retry", err)
+	}
+	if ths := e.fake.ThreadsOf(classChan); len(ths) != 0 {
+		t.Fatalf("a second thread was started: %v", ths)
+	}
+	e.kv.del(claim) // the other process died before starting it: its claim expired
+	d.Attempt = 2
+	if err := e.a.Send(e.ctx, d); err != nil {
+		t.Fatal(err)
+	}
+	d.Message.ID = "m2"
+	if err := e.a.Send(e.ctx, d); err != nil {
+		t.Fatal(err)
+	}
+	if ths := e.fake.ThreadsOf(classChan); len(ths) != 1 {
+		t.Fatalf("threads = %v, want exactly one", ths)
+	}
+	if got := e.kv.get(claim); got != e.a.owner {
+		t.Errorf("claim held by %q, want this process", got)
 	}
 }

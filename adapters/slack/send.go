@@ -182,12 +182,28 @@ func (a *Adapter) dmChannel(ctx context.Context, user string) (string, error) {
 	return ch.ID, nil
 }
 
+// threadClaim is how long one process may take to post a thread's parent before
+// another may.
+const threadClaim = 15 * time.Second
+
 // threadTS returns the ts of the parent message of a logical thread, posting the
 // parent (the thread's title) on first use.
 func (a *Adapter) threadTS(ctx context.Context, to chat.Target, channel string) (string, error) {
 	key := kvThread + to.Class + ":" + to.Thread
-	if v, ok, err := a.store().Get(ctx, key); err == nil && ok && v != "" {
+	v, ok, err := a.store().Get(ctx, key)
+	if err != nil {
+		// Not knowing whether the thread exists, posting a parent could start a second one.
+		return "", &chat.RetryError{After: 5 * time.Second, Err: fmt.Errorf("read thread cache: %w", err)}
+	}
+	if ok && v != "" {
 		return v, nil
+	}
+	// Two processes delivering to a new thread at once would each post a parent: the
+	// one that claims it posts, the other tries again when the ts is cached.
+	if won, err := chat.Claim(ctx, a.store(), "threadclaim:"+to.Class+":"+to.Thread, a.owner, threadClaim); err != nil {
+		return "", &chat.RetryError{After: 5 * time.Second, Err: fmt.Errorf("claim thread: %w", err)}
+	} else if !won {
+		return "", &chat.RetryError{After: 2 * time.Second, Err: errors.New("another Kring process is starting this thread")}
 	}
 	loc := a.cat.For(a.langForClass(to.Class))
 	title := to.ThreadTitle

@@ -252,6 +252,36 @@ func TestThreadParentPostedOnce(t *testing.T) {
 	}
 }
 
+// Several Kring processes share one bot: while another process holds the claim to post
+// a thread's parent, this one posts nothing and tries again later; the claim's holder
+// (here this process, retrying) posts exactly one parent.
+func TestThreadParentClaimedByOneProcess(t *testing.T) {
+	h := newHTTPRig(t)
+	to := chat.Target{Kind: chat.ToThread, Class: "2b", Thread: "prompt:8", ThreadTitle: "Stelling"}
+	claim := "threadclaim:2b:prompt:8"
+	if err := h.a.store().Set(h.ctx, claim, "another-process", threadClaim); err != nil {
+		t.Fatal(err)
+	}
+	d := chat.Delivery{Message: chat.Message{ID: "c1", To: to, Text: "Antwoord"}, Address: chat.Address{Channel: "C02B", Thread: to.Thread}}
+	err := h.a.Send(h.ctx, d)
+	var re *chat.RetryError
+	if !errors.As(err, &re) || re.After <= 0 {
+		t.Fatalf("send while another process posts the parent = %v, want a retry", err)
+	}
+	if ms := h.fake.Messages("C02B"); len(ms) != 0 {
+		t.Fatalf("posted %+v while another process holds the thread", ms)
+	}
+	if err := h.a.store().Set(h.ctx, claim, h.a.owner, threadClaim); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.a.Send(h.ctx, d); err != nil {
+		t.Fatal(err)
+	}
+	if ms := h.fake.Messages("C02B"); len(ms) != 2 || ms[1].ThreadTS != ms[0].TS {
+		t.Fatalf("thread messages = %+v, want one parent and the reply", ms)
+	}
+}
+
 func TestSpentResponseURLFallsBackToDM(t *testing.T) {
 	h := newHTTPRig(t)
 	dm := h.fake.DM("U0ANNA")

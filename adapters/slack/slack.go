@@ -167,6 +167,8 @@ type Adapter struct {
 	pace  *pacer
 	cat   *i18n.Catalog
 	parts atomic.Pointer[parts]
+	// owner names this process in claims shared with the deployment's other processes.
+	owner string
 
 	handler atomic.Pointer[handlerRef]
 	botUser atomic.Value // string
@@ -277,6 +279,7 @@ func New(opt Options) (*Adapter, error) {
 		cat:   opt.Catalog,
 		seen:  newSeenSet(opt.Clock, 10*time.Minute),
 		ready: make(chan struct{}),
+		owner: chat.NewOwner(),
 	}
 	a.botUser.Store("")
 	kv := opt.KV
