@@ -197,6 +197,10 @@ func (f *Found) addKey(what, key string) {
 	f.wholeKeys[what] = append(f.wholeKeys[what], key)
 }
 
+// engineSet are the sorted sets of the outbox and the timers: their entries are
+// counted with the messages and timers they list.
+var engineSet = map[string]bool{"ob": true, "obdead": true, "tm": true}
+
 // Count is how much of one kind of data was found.
 type Count struct {
 	What string
@@ -238,8 +242,10 @@ func (f *Found) Counts() []Count {
 		out = append(out, Count{What: "queued messages", N: len(f.outbox), Unit: "messages"})
 	}
 	n := 0
-	for _, ix := range f.zrem {
-		n += len(ix)
+	for ix, members := range f.zrem {
+		if !engineSet[ix] {
+			n += len(members)
+		}
 	}
 	if n > 0 {
 		out = append(out, Count{What: "class index entries", N: n, Unit: "entries"})
@@ -855,7 +861,9 @@ func (p *Privacy) readAudit(ctx context.Context, f *Found, keys []string) error 
 				if json.Unmarshal([]byte(raw), &a) != nil {
 					continue
 				}
-				sole := a.Actor == f.Person || a.Subject == f.Person
+				// The record of an export or erasure is the school's answer to the
+				// request: it stays, whoever asks to remove entries about the person.
+				sole := (a.Actor == f.Person || a.Subject == f.Person) && !strings.HasPrefix(a.Action, "privacy-")
 				listed := false
 				for _, s := range strings.Split(a.Subject, ",") {
 					listed = listed || s == f.Person

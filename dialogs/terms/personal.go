@@ -8,10 +8,10 @@ import (
 	"github.com/kring-school/kring/bot/dialog"
 )
 
-// Personal implements dialog.PersonalData: an approved term names the pupil who
-// proposed it. A teacher approved it into the class's word list, so erasing the pupil
-// keeps the term for the class and removes only their name from it; an export gives
-// the terms they proposed.
+// Personal implements dialog.PersonalData: an approved term named from a pupil's
+// answer or proposal holds their words and names them as its proposer. It is theirs:
+// an export gives it, and erasing them removes it from the class's word list (a
+// teacher may add the term again in their own words).
 func (*Dialog) Personal(kind string, rec dialog.Shared, person string) dialog.Personal {
 	if kind != Name || person == "" {
 		return dialog.Personal{}
@@ -22,19 +22,9 @@ func (*Dialog) Personal(kind string, rec dialog.Shared, person string) dialog.Pe
 			continue
 		}
 		var t Term
-		if json.Unmarshal([]byte(v), &t) != nil || t.Proposer != person {
-			continue
+		if json.Unmarshal([]byte(v), &t) == nil && t.Proposer == person {
+			p.Fields = append(p.Fields, f)
 		}
-		t.Proposer = ""
-		doc, err := json.Marshal(t)
-		if err != nil {
-			continue
-		}
-		if p.Erase == nil {
-			p.Erase = map[string]string{}
-		}
-		p.Fields = append(p.Fields, f)
-		p.Erase[f] = string(doc)
 	}
 	sort.Strings(p.Fields)
 	return p
