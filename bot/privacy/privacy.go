@@ -373,7 +373,7 @@ func (p *Privacy) Find(ctx context.Context, person string) (*Found, error) {
 
 	// One pass over the school's keys for everything no index lists.
 	var (
-		unowned   []string            // documents whose key does not name the owner
+		unowned   []string              // documents whose key does not name the owner
 		candidate = map[string]string{} // shared record key -> kind
 		groupIx   = map[string]string{} // class index key -> kind
 		msgs      []string
