@@ -78,7 +78,8 @@ type EraseOptions struct {
 	Audit bool
 }
 
-// Erased says what an erasure removed.
+// Erased says what an erasure removed: whole keys, hash fields, sorted-set entries
+// (index, outbox and timer entries) and audit entries.
 type Erased struct {
 	Keys, Fields, Entries, AuditEntries int
 }

@@ -167,7 +167,8 @@ type Found struct {
 	// Accounts are their fields of the links hash (PLATFORM:ID and @PLATFORM:USER).
 	Accounts map[string]string
 	Timers   []Timer
-	// ToThem are queued messages addressed to them (outbox entries as stored).
+	// ToThem are queued messages addressed to them (outbox entries, without the
+	// platform's reply handle).
 	ToThem []json.RawMessage
 	Audit  []AuditEntry
 
@@ -274,11 +275,6 @@ func (f *Found) Summary() string {
 	all, _ := f.AuditCounts()
 	parts = append(parts, fmt.Sprintf("audit_entries:%d", all))
 	return strings.Join(parts, " ")
-}
-
-// Empty reports whether nothing but audit entries was found.
-func (f *Found) Empty() bool {
-	return len(f.Counts()) == 0
 }
 
 // batch is how many commands one pipeline round trip carries.
@@ -755,7 +751,12 @@ func (p *Privacy) readMessages(ctx context.Context, f *Found, keys []string, nam
 		var e outbox.Entry
 		to := json.Unmarshal([]byte(body), &e) == nil && e.Delivery.Message.To.Person == f.Person
 		if to {
-			f.ToThem = append(f.ToThem, json.RawMessage(body))
+			// The platform's reply handle answers a click in place: a short-lived
+			// credential, not the person's data, so it stays out of the export.
+			e.Delivery.Message.ReplyRef = ""
+			if doc, err := json.Marshal(e); err == nil {
+				f.ToThem = append(f.ToThem, doc)
+			}
 		}
 		if to || strings.Contains(body, quoted) || (name != "" && strings.Contains(body, name)) {
 			id := strings.TrimPrefix(keys[i], "om:")
