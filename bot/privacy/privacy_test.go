@@ -32,7 +32,7 @@ func TestPlacesOutsideRecords(t *testing.T) {
 			now := bottest.Monday0750
 			for _, who := range []string{"anna", "annabel"} {
 				help, _ := json.Marshal(record.HelpRequest{ID: who + "-2026-11-23", Person: who, Class: "2B", Text: who + " needs help with fractions"})
-				msg := `{"platform":"discord","delivery":{"message":{"id":"m-` + who + `","to":{"kind":"person","person":"` + who + `"},"text":"hello ` + who + `"},"address":{"user":"u-` + who + `"}}}`
+				msg := `{"platform":"discord","delivery":{"message":{"id":"m-` + who + `","to":{"kind":"person","person":"` + who + `"},"text":"hello ` + who + `","replyRef":"secret-handle"},"address":{"user":"u-` + who + `"}}}`
 				audit := func(actor, subject string) string {
 					b, _ := json.Marshal(record.Audit{Time: now, Actor: actor, Action: "set-level", Subject: subject})
 					return string(b)
@@ -74,10 +74,13 @@ func TestPlacesOutsideRecords(t *testing.T) {
 			}
 			b, _ := json.Marshal(f.Bundle("demo", now))
 			export := string(b)
-			for _, want := range []string{"anna's goal", "anna needs help with fractions", "hello anna", "a message for anna", `"discord:anna":"u-anna"`} {
+			for _, want := range []string{"anna's goal", "anna needs help with fractions", "hello anna", "m-anna", "a message for anna", `"discord:anna":"u-anna"`} {
 				if !strings.Contains(export, want) {
 					t.Errorf("export lacks %q", want)
 				}
+			}
+			if strings.Contains(export, "secret-handle") {
+				t.Error("export holds a platform's reply handle")
 			}
 			if strings.Contains(export, "annabel") {
 				t.Errorf("export holds annabel's data: %s", export)
