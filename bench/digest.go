@@ -192,7 +192,7 @@ func dialogDigest(ctx context.Context, rep *Report, col int, t *target, st *stor
 			var m0, m1 runtime.MemStats
 			runtime.ReadMemStats(&m0)
 			start := time.Now()
-			ds, err := report.Load(ctx, st, school, mentees, v.from, to)
+			ds, err := report.LoadSummary(ctx, st, school, mentees, v.from, to)
 			if err != nil {
 				return err
 			}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	htmltemplate "html/template"
 	"io"
+	"sort"
 	"strconv"
 	"strings"
 	texttemplate "text/template"
@@ -45,9 +46,16 @@ type Page struct {
 		Head [3]string
 		Rows []GoalRow
 	}
-	Help   DatedSection
-	Words  DatedSection
-	Months struct {
+	Help      DatedSection
+	Words     DatedSection
+	Questions struct {
+		Section
+		Head [4]string
+		Rows []QuestionRow
+	}
+	// Contact are the nods and relayed messages, Notes the mentor's notes, in time order.
+	Contact, Notes SaidSection
+	Months         struct {
 		Heading string
 		Head    [5]string
 		Rows    [][5]string
@@ -69,6 +77,19 @@ type Row struct {
 // GoalRow is one goal line.
 type GoalRow struct{ Date, Goal, Result string }
 
+// QuestionRow is one question to a teacher; Status is in words.
+type QuestionRow struct{ Date, Subject, Text, Status string }
+
+// Said is one nod, message or note: when, who said it (to whom) as a lead-in, and the
+// words (empty for a nod without words).
+type Said struct{ Date, Who, Text string }
+
+// SaidSection lists what mentor and pupil said, in time order.
+type SaidSection struct {
+	Section
+	Items []Said
+}
+
 // DatedSection lists a pupil's texts by date.
 type DatedSection struct {
 	Section
@@ -76,6 +97,9 @@ type DatedSection struct {
 }
 
 // Build lays out the report of d in L's language; by and now say who made it and when.
+// by is also the reader the page is for: an anonymous question of the pupil is shown to
+// the pupil themselves, and to anyone else only when the school's policy
+// teacher_sees_anonymous_name says so.
 func Build(d *Data, L *i18n.Localizer, by *config.Person, now time.Time) (*Page, error) {
 	f := Compute(d)
 	date := func(s string) string {
@@ -155,26 +179,29 @@ func Build(d *Data, L *i18n.Localizer, by *config.Person, now time.Time) (*Page,
 		p.Goals.Lines = []string{L.T("report.goals.summary", "Goals", f.Goals, "Met", f.Met, "Partly", f.Partly, "Not", f.Not, "Unknown", f.Unknown)}
 		p.Goals.Head = [3]string{L.T("report.goals.date"), L.T("report.goals.goal"), L.T("report.goals.result")}
 		for _, g := range Goals(d) {
-			p.Goals.Rows = append(p.Goals.Rows, GoalRow{Date: date(g.Date), Goal: g.Text, Result: goalResult(L, g.Result)})
+			p.Goals.Rows = append(p.Goals.Rows, GoalRow{Date: date(g.Date), Goal: pupilText(d, L, g.Text), Result: goalResult(L, g.Result)})
 		}
 	}
 
 	p.Help.Heading = L.T("report.section.help")
 	for _, h := range HelpTexts(d) {
-		p.Help.Items = append(p.Help.Items, Dated{Date: date(h.Date), Text: h.Text})
+		p.Help.Items = append(p.Help.Items, Dated{Date: date(h.Date), Text: pupilText(d, L, h.Text)})
 	}
 	if len(p.Help.Items) == 0 {
 		p.Help.Lines = []string{L.T("report.help.none")}
 	}
 	p.Words.Heading = L.T("report.section.words")
 	for _, w := range OwnWords(d) {
-		p.Words.Items = append(p.Words.Items, Dated{Date: date(w.Date), Text: w.Text})
+		p.Words.Items = append(p.Words.Items, Dated{Date: date(w.Date), Text: pupilText(d, L, w.Text)})
 	}
 	if len(p.Words.Items) == 0 {
 		p.Words.Lines = []string{L.T("report.words.none")}
 	} else {
 		p.Words.Lines = []string{L.T("report.words.intro", "Name", firstName(d.Pupil))}
 	}
+
+	buildQuestions(p, d, L, by)
+	buildMentor(p, d, L)
 
 	if len(d.Days) >= chart.LongPeriod {
 		p.Months.Heading = L.T("report.section.months")
@@ -192,6 +219,113 @@ func Build(d *Data, L *i18n.Localizer, by *config.Person, now time.Time) (*Page,
 		}
 	}
 	return p, nil
+}
+
+// buildQuestions fills the questions section for reader by. An anonymous question the
+// reader may not see is left out, not counted or hinted at: a count would tell it.
+func buildQuestions(p *Page, d *Data, L *i18n.Localizer, by *config.Person) {
+	p.Questions.Heading = L.T("report.section.questions")
+	seesAnon := (by != nil && by.ID == d.Pupil.ID) || (d.School != nil && d.School.Policy.TeacherSeesAnonymousName)
+	for _, q := range d.Questions {
+		if q.Anon && !seesAnon {
+			continue
+		}
+		subject := q.Subject
+		if subject == "" {
+			subject = L.T("report.question.subject_none")
+		}
+		status := questionStatus(L, q.Status)
+		if q.Waiting() && q.To != "" {
+			status = L.T("report.question.status.open_to", "Who", name(d, q.To))
+		}
+		if q.Anon {
+			status = L.T("report.question.anon", "Status", status)
+		}
+		p.Questions.Rows = append(p.Questions.Rows, QuestionRow{Date: dateOf(L, d, q.Created), Subject: subject, Text: pupilText(d, L, q.Text), Status: status})
+	}
+	if len(p.Questions.Rows) == 0 {
+		p.Questions.Lines = []string{L.T("report.questions.none")}
+		return
+	}
+	p.Questions.Lines = []string{L.T("report.questions.intro")}
+	p.Questions.Head = [4]string{L.T("report.questions.date"), L.T("report.questions.subject"), L.T("report.questions.question"), L.T("report.questions.status")}
+}
+
+func questionStatus(L *i18n.Localizer, status string) string {
+	switch status {
+	case "open", "answered", "closed", "withdrawn":
+		return L.T("report.question.status." + status)
+	}
+	return L.T("report.question.status.unknown")
+}
+
+// buildMentor fills the sections of nods and messages, and of the mentor's notes.
+func buildMentor(p *Page, d *Data, L *i18n.Localizer) {
+	type said struct {
+		record.Note
+		nod bool
+	}
+	var contact []said
+	for _, n := range d.Nods {
+		contact = append(contact, said{n, true})
+	}
+	for _, n := range d.Relays {
+		contact = append(contact, said{n, false})
+	}
+	sort.SliceStable(contact, func(a, b int) bool { return contact[a].Time.Before(contact[b].Time) })
+	p.Contact.Heading = L.T("report.section.contact")
+	for _, c := range contact {
+		who := L.T("report.contact.relay", "From", name(d, c.From), "To", name(d, c.To))
+		if c.nod {
+			who = L.T("report.contact.nod", "Who", name(d, c.From))
+			if strings.TrimSpace(c.Text) == "" {
+				who = L.T("report.contact.nod_silent", "Who", name(d, c.From))
+			}
+		}
+		text := c.Text
+		if c.From == d.Pupil.ID {
+			text = pupilText(d, L, text)
+		}
+		p.Contact.Items = append(p.Contact.Items, Said{Date: dateOf(L, d, c.Time), Who: who, Text: text})
+	}
+	if len(p.Contact.Items) == 0 {
+		p.Contact.Lines = []string{L.T("report.contact.none")}
+	}
+	p.Notes.Heading = L.T("report.section.notes")
+	for _, n := range d.Notes {
+		p.Notes.Items = append(p.Notes.Items, Said{Date: dateOf(L, d, n.Time), Who: L.T("report.notes.by", "Who", name(d, n.From)), Text: n.Text})
+	}
+	if len(p.Notes.Items) == 0 {
+		p.Notes.Lines = []string{L.T("report.notes.none")}
+	}
+}
+
+// pupilText is what the report shows of a text the pupil wrote: the text, or a line
+// saying it was withheld because it went to the mentor and care as an alert.
+func pupilText(d *Data, L *i18n.Localizer, s string) string {
+	if d.Sensitive != nil && d.Sensitive(s) {
+		return L.T("report.withheld")
+	}
+	return s
+}
+
+// name is the roster name of id. Someone gone from the roster (or never on it) shows
+// as the id: that is all the page can say about them.
+func name(d *Data, id string) string {
+	if d.School != nil {
+		if person, ok := d.School.Person(id); ok && person.Name != "" {
+			return person.Name
+		}
+	}
+	return id
+}
+
+// dateOf is the day of t in the class's time zone, as the pupil lived it.
+func dateOf(L *i18n.Localizer, d *Data, t time.Time) string {
+	if d.Class != nil && d.Class.Location != nil {
+		t = t.In(d.Class.Location)
+	}
+	return formatDate(L, config.DateOf(t))
 }
 
 func goalResult(L *i18n.Localizer, r record.GoalResult) string {

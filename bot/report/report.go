@@ -1,12 +1,13 @@
 // Package report builds the period report of one pupil, for the progress conversation
 // with pupil and parents: mood over the period (a chart and a sparkline), check-ins
-// answered, missed and away, goals and how they went, help requests, and the pupil's
-// own words (their answers to the open question). It renders the same content as a
+// answered, missed and away, goals and how they went, help requests, the pupil's own
+// words (their answers to the open question), their questions to teachers, the nods and
+// messages between mentor and pupil, and the mentor's notes. It renders the same content as a
 // self-contained, printable HTML page (html/template, the chart embedded as a data
 // URI) and as Markdown.
 //
-// Reading is pipelined: every pupil's check-in index and every class's help index in
-// one round trip, every record in a second, however many pupils (Load). Access is the
+// Reading is pipelined: every pupil's indexes and every class's help index in one
+// round trip, every record in a second, however many pupils (Load). Access is the
 // caller's to check with Allowed before loading, and each report is audited (Audit).
 package report
 
@@ -33,6 +34,10 @@ import (
 type Data struct {
 	Pupil *config.Person
 	Class *config.Class
+	// School is the school file the data was read with: its roster names the people of
+	// nods, messages and notes, and its policy says whether staff see anonymous
+	// questions. Nil: ids stand for names, and staff see no anonymous question.
+	School *config.School
 	// Mentor is the pupil's mentor, nil if none is on the roster.
 	Mentor   *config.Person
 	From, To config.Date
@@ -46,6 +51,11 @@ type Data struct {
 	// it and still waiting for an answer, oldest first; anonymous ones included (who
 	// may see those is the renderer's to decide).
 	Questions []record.Question
+	// Sensitive reports whether a pupil's text holds a safeguarding phrase. Such a text
+	// reached the mentor and the care contacts as an alert; the report is read with the
+	// parents (who may be what the pupil wrote about), so it is withheld there, with a
+	// line saying so. Nil: nothing is withheld.
+	Sensitive func(text string) bool
 	// Nods, Relays and Notes are the mentor's nods, the messages relayed between
 	// mentor and pupil (both ways), and the mentor's notes, of the period, oldest first.
 	Nods, Relays, Notes []record.Note
@@ -76,8 +86,19 @@ func Allowed(s *config.School, viewer, pupil *config.Person) error {
 }
 
 // Load reads the period's records of every pupil in two round trips: all indexes in one
-// pipeline, then all records in a second one.
+// pipeline, then all records in a second one. The digest reads through it too, so a new
+// kind of record joins those two pipelines rather than adding a third.
 func Load(ctx context.Context, st *store.Store, school *config.School, pupils []*config.Person, from, to config.Date) ([]*Data, error) {
+	return load(ctx, st, school, pupils, from, to, true)
+}
+
+// LoadSummary is Load without the nods, relayed messages and mentor notes, which a
+// mentor's digest does not show: the same two round trips, a third less to decode.
+func LoadSummary(ctx context.Context, st *store.Store, school *config.School, pupils []*config.Person, from, to config.Date) ([]*Data, error) {
+	return load(ctx, st, school, pupils, from, to, false)
+}
+
+func load(ctx context.Context, st *store.Store, school *config.School, pupils []*config.Person, from, to config.Date, exchanges bool) ([]*Data, error) {
 	if to.Before(from) {
 		return nil, fmt.Errorf("the period ends (%s) before it starts (%s)", to, from)
 	}
@@ -90,7 +111,7 @@ func Load(ctx context.Context, st *store.Store, school *config.School, pupils []
 			return nil, fmt.Errorf("pupil %s has no class in the school file", p.ID)
 		}
 		classes[c.ID] = c
-		d := &Data{Pupil: p, Class: c, From: from, To: to}
+		d := &Data{Pupil: p, Class: c, School: school, From: from, To: to}
 		if m, ok := school.Person(p.Mentor); ok {
 			d.Mentor = m
 		}
@@ -107,17 +128,36 @@ func Load(ctx context.Context, st *store.Store, school *config.School, pupils []
 	}
 	helpIdx := map[string]*redis.StringSliceCmd{}
 	for id, c := range classes {
-		start := from.On(c.Location).UnixMilli()
-		end := to.AddDays(1).On(c.Location).UnixMilli() - 1
+		start, end := span(c, from, to)
 		helpIdx[id] = pipe.ZRangeByScore(ctx, st.Key("hq:"+id), &redis.ZRangeBy{Min: strconv.FormatInt(start, 10), Max: strconv.FormatInt(end, 10)})
 	}
+	var mentorKinds []record.Kind
+	if exchanges {
+		mentorKinds = record.MentorKinds()
+	}
+	questions := record.QuestionKind()
+	// A question asked before the period that still waits belongs in it, so the whole
+	// index is read (tens a year) and the period is applied once the records are in.
+	qaIdx := make([]*redis.StringSliceCmd, len(pupils))
+	mentorIdx := make([][]*redis.StringSliceCmd, len(pupils))
+	for i, p := range pupils {
+		qaIdx[i] = pipe.ZRange(ctx, st.Key(questions.IndexFor(p.ID, "")), 0, -1)
+		start, end := span(out[i].Class, from, to)
+		by := &redis.ZRangeBy{Min: strconv.FormatInt(start, 10), Max: strconv.FormatInt(end, 10)}
+		mentorIdx[i] = make([]*redis.StringSliceCmd, len(mentorKinds))
+		for k, kind := range mentorKinds {
+			mentorIdx[i][k] = pipe.ZRangeByScore(ctx, st.Key(kind.IndexFor(p.ID, "")), by)
+		}
+	}
 	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
-		return nil, fmt.Errorf("read check-in indexes: %w", err)
+		return nil, fmt.Errorf("read the period's indexes: %w", err)
 	}
 
 	pipe = rdb.Pipeline()
 	docs := make([]*redis.SliceCmd, len(pupils))
 	helps := make([]*redis.SliceCmd, len(pupils))
+	qaDocs := make([]*redis.SliceCmd, len(pupils))
+	mentorDocs := make([][]*redis.SliceCmd, len(pupils))
 	for i, p := range pupils {
 		dates := idx[i].Val()
 		if len(dates) > 0 {
@@ -137,9 +177,14 @@ func Load(ctx context.Context, st *store.Store, school *config.School, pupils []
 		if len(keys) > 0 {
 			helps[i] = pipe.MGet(ctx, keys...)
 		}
+		qaDocs[i] = mgetIDs(ctx, pipe, st, questions, p.ID, qaIdx[i].Val())
+		mentorDocs[i] = make([]*redis.SliceCmd, len(mentorKinds))
+		for k, kind := range mentorKinds {
+			mentorDocs[i][k] = mgetIDs(ctx, pipe, st, kind, p.ID, mentorIdx[i][k].Val())
+		}
 	}
 	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
-		return nil, fmt.Errorf("read check-ins: %w", err)
+		return nil, fmt.Errorf("read the period's records: %w", err)
 	}
 
 	for i, d := range out {
@@ -181,11 +226,65 @@ func Load(ctx context.Context, st *store.Store, school *config.School, pupils []
 				}
 			}
 		}
+		start, end := span(d.Class, from, to)
+		if err := decodeEach(qaDocs[i], func(q record.Question) {
+			created := q.Created.UnixMilli()
+			if created <= end && (created >= start || q.Waiting()) {
+				d.Questions = append(d.Questions, q)
+			}
+		}); err != nil {
+			return nil, fmt.Errorf("decode a question of %s: %w", d.Pupil.ID, err)
+		}
+		for k, dst := range []*[]record.Note{&d.Nods, &d.Relays, &d.Notes}[:len(mentorKinds)] {
+			if err := decodeEach(mentorDocs[i][k], func(n record.Note) { *dst = append(*dst, n) }); err != nil {
+				return nil, fmt.Errorf("decode a %s of %s: %w", mentorKinds[k].Name, d.Pupil.ID, err)
+			}
+			sort.SliceStable(*dst, func(a, b int) bool { return (*dst)[a].Time.Before((*dst)[b].Time) })
+		}
+		sort.SliceStable(d.Questions, func(a, b int) bool { return d.Questions[a].Created.Before(d.Questions[b].Created) })
 		sort.Slice(d.CheckIns, func(a, b int) bool { return d.CheckIns[a].Date < d.CheckIns[b].Date })
 		sort.Slice(d.Help, func(a, b int) bool { return d.Help[a].Created.Before(d.Help[b].Created) })
 		d.Days = chart.Series(chart.SchoolDays(d.Class, from, to), moods)
 	}
 	return out, nil
+}
+
+// span is the period in Unix milliseconds, from the start of from to the end of to in
+// the class's time zone: the unit of the help, question and mentor indexes.
+func span(c *config.Class, from, to config.Date) (start, end int64) {
+	return from.On(c.Location).UnixMilli(), to.AddDays(1).On(c.Location).UnixMilli() - 1
+}
+
+// mgetIDs queues the read of owner's records of kind named by ids (nil when none).
+func mgetIDs(ctx context.Context, pipe redis.Pipeliner, st *store.Store, kind record.Kind, owner string, ids []string) *redis.SliceCmd {
+	if len(ids) == 0 {
+		return nil
+	}
+	keys := make([]string, len(ids))
+	for j, id := range ids {
+		keys[j] = st.Key(kind.KeyFor(owner, id))
+	}
+	return pipe.MGet(ctx, keys...)
+}
+
+// decodeEach hands each JSON document of an MGET to add; a record that expired between
+// the index read and the MGET is nil there and is skipped.
+func decodeEach[T any](cmd *redis.SliceCmd, add func(T)) error {
+	if cmd == nil {
+		return nil
+	}
+	for _, v := range cmd.Val() {
+		s, ok := v.(string)
+		if !ok {
+			continue
+		}
+		var x T
+		if err := json.Unmarshal([]byte(s), &x); err != nil {
+			return err
+		}
+		add(x)
+	}
+	return nil
 }
 
 // openAlertPrefix is safeguard.ProfileAlertPrefix (bot/safeguard imports the dialog

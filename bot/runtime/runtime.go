@@ -124,7 +124,7 @@ func New(o Options) (*Runtime, error) {
 		Dialogs: dialogs, Adapters: o.Adapters, Log: o.Log, Observer: o.EngineObserver,
 		JobWorkers: jobWorkers, Inbox: inbox.Name, Alerts: o.Alerts,
 		Periods: func(ctx context.Context, pupils []*config.Person, from, to config.Date) ([]dialog.PupilPeriod, error) {
-			ds, err := report.Load(ctx, st, o.School, pupils, from, to)
+			ds, err := report.LoadSummary(ctx, st, o.School, pupils, from, to)
 			if err != nil {
 				return nil, err
 			}

@@ -286,7 +286,8 @@ func TestSecondShellOnSharedRedisRefused(t *testing.T) {
 
 // TestMentorTranscript plays examples/mentor.kring, a week as a mentor: check-ins, a
 // self-harm phrase and its handling (re-sent and escalated, then taken), a silent
-// pupil, the weekly digest, a nod and a relayed reply. Run with -update after an
+// pupil, open questions, the weekly digest, nods (button and command), a relayed reply
+// and a mentor's note. Run with -update after an
 // intended change.
 func TestMentorTranscript(t *testing.T) {
 	t.Setenv("KRING_REDIS_URL", "")
@@ -316,10 +317,21 @@ func TestMentorTranscript(t *testing.T) {
 		"Overzicht van je mentorleerlingen",
 		"heeft je check-in gezien",
 		"Anna de Boer schrijft terug",
+		"vraag aan Mevr. Bakker (nederlands), wacht sinds 2026-11-26", // an open question in the digest
+		"Verstuurd: Fleur Bos weet dat je de check-in zag",            // the nod from the digest's button
+		"Genoteerd bij Anna de Boer",                                  // the mentor's note
 	} {
 		if !strings.Contains(out, must) {
 			t.Errorf("mentor transcript lacks %q", must)
 		}
+	}
+	// Every check-in of the week goes through: a script answer the check-in did not
+	// expect would show as a re-asked question.
+	if n := strings.Count(out, "Kies een van de mogelijkheden"); n != 0 {
+		t.Errorf("the script's answers were refused %d times", n)
+	}
+	if strings.Contains(out, "Knikje aan Milan") {
+		t.Error("a nod button for a pupil who gave no check-in")
 	}
 	digest := out[strings.Index(out, "Overzicht van je mentorleerlingen"):]
 	if a, q := strings.Index(digest, "Milan"), strings.Index(digest, "Rustig"); a < 0 || q < a {

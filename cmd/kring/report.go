@@ -14,6 +14,7 @@ import (
 	"github.com/kring-school/kring/bot/config"
 	"github.com/kring-school/kring/bot/i18n"
 	"github.com/kring-school/kring/bot/report"
+	"github.com/kring-school/kring/bot/safeguard"
 	"github.com/kring-school/kring/bot/store"
 )
 
@@ -34,8 +35,11 @@ func cmdReport(ctx context.Context, args []string, stdout, stderr io.Writer) int
 
 Writes the period report of a pupil, for the progress conversation with pupil and
 parents: mood over the period (chart and sparkline), check-ins answered, missed and
-away, goals and how they went, help requests, and the pupil's own words. Two files per
+away, goals and how they went, help requests, the pupil's own words, their questions to
+teachers, nods and messages with the mentor, and the mentor's notes. Two files per
 pupil in --out: report-ID-FROM-TO.html (self-contained, printable) and .md.
+An anonymous question is shown to the pupil, and to staff only when
+policy.teacher_sees_anonymous_name is true.
 
 Only the pupil, their mentor, the care contacts, and the class's teachers when
 policy.teachers_see_checkins is true may get a pupil's report; every report written is
@@ -131,7 +135,12 @@ Flags:
 	if err != nil {
 		return exitErr(stderr, err)
 	}
+	guard, err := (&safeguard.Cache{}).For(school)
+	if err != nil {
+		return exitErr(stderr, fmt.Errorf("safeguarding phrases: %w", err))
+	}
 	for _, d := range data {
+		d.Sensitive = func(text string) bool { return len(guard.Match(text)) > 0 }
 		l := *lang
 		if l == "" {
 			l = school.LocaleFor(d.Pupil)

@@ -318,7 +318,8 @@ func (t *turn) send(ms []Mentee, from config.Date, head string) {
 			attention = true
 		}
 		b.WriteString("\n" + Line(L, t.in.School, m))
-		if t.in.Person.ID == m.Pupil.Mentor && len(choices) < maxButtons {
+		// A nod says "your mentor has seen your check-in": only for a pupil who gave one.
+		if t.in.Person.ID == m.Pupil.Mentor && m.Answered > 0 && len(choices) < maxButtons {
 			choices = append(choices, chat.Choice{Action: nod.ActionNod, Value: m.Pupil.ID,
 				Label: L.T("digest.nod", "Name", chat.Literal(firstName(m.Pupil)))})
 		}

@@ -338,7 +338,7 @@ func TestOpenQuestionsInTheDigest(t *testing.T) {
 			if cas < 0 || (quiet >= 0 && cas > quiet) || !strings.Contains(text[cas:], "een vraag wacht op antwoord") {
 				t.Fatalf("cas's open question does not put her among those who need attention:\n%s", text)
 			}
-			if !strings.Contains(text, "vraag aan Mevr. Bakker (wiskunde), wacht sinds 2026-11-11: "+chat.Literal("Hoe deel je breuken <b>echt</b>?")) {
+			if !strings.Contains(text, "vraag aan "+chat.Literal("Mevr. Bakker")+" ("+chat.Literal("wiskunde")+"), wacht sinds 2026-11-11: "+chat.Literal("Hoe deel je breuken <b>echt</b>?")) {
 				t.Errorf("the open question is not listed as waiting on the teacher:\n%s", text)
 			}
 			if strings.Contains(text, "geheime") || strings.Contains(text, "Al beantwoord") {
