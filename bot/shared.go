@@ -133,3 +133,23 @@ func restack(stack []dialog.Open, d string, res dialog.Result, asked bool, now t
 	out[pos] = o
 	return out
 }
+
+// DecodeShared turns a shared record's hash into what a dialog sees, for tooling that
+// reads records outside a step (export and erase in bot/privacy).
+func DecodeShared(r dialog.Ref, h map[string]string) dialog.Shared { return decodeShared(r, h) }
+
+// WholeField is the hash field of a shared record's whole-record field name.
+func WholeField(name string) string { return fieldPrefix + name }
+
+// MemberField is the hash field of person's value in a shared record.
+func MemberField(person string) string { return memberPrefix + person }
+
+// SetEntry splits a hash field of a shared record into set and item when it records set
+// membership (ok false for every other field).
+func SetEntry(field string) (set, item string, ok bool) {
+	rest, found := strings.CutPrefix(field, setPrefix)
+	if !found {
+		return "", "", false
+	}
+	return strings.Cut(rest, ":")
+}

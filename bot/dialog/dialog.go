@@ -360,6 +360,30 @@ type Recorder interface {
 	Records() []record.Kind
 }
 
+// PersonalData is implemented by dialogs whose shared records hold a person's data in
+// whole-record fields (Shared.Fields), where privacy tooling cannot see it: a class's
+// question list with the asker inside each question, an alert about one pupil. The
+// person's member field (Members[person]) and the set entries naming them
+// (Sets[set] holding person) are found without it.
+type PersonalData interface {
+	// Personal says which whole-record fields of rec, a record of one of the dialog's
+	// kinds, hold person's data, and how erasing person changes them.
+	Personal(kind string, rec Shared, person string) Personal
+}
+
+// Personal is a person's share of the whole-record fields of one shared record.
+type Personal struct {
+	// Fields are the names (as in Shared.Fields) of the fields holding the person's
+	// data, for an export: only theirs, never another person's.
+	Fields []string
+	// Erase is what erasing the person writes: field name to new value, "" deletes
+	// the field. Nil deletes every field of Fields.
+	Erase map[string]string
+	// Whole means the record is about the person alone (an alert about them): export
+	// gives all of it and erase deletes it.
+	Whole bool
+}
+
 // Scheduled is implemented by dialogs that run jobs on a class schedule.
 type Scheduled interface {
 	Jobs(c *config.Class) []Job

@@ -30,14 +30,15 @@ const (
 	cmdReportName  = "report"
 	cmdRosterName  = "roster"
 	cmdLinkName    = "link"
+	cmdPrivacyName = "privacy"
 )
 
 var envVars = []envVar{
-	{"KRING_CONFIG", "school configuration file (default examples/school.yaml)", []string{cmdKring, cmdShellName, cmdRunName, cmdReportName, cmdRosterName, cmdLinkName}},
-	{"KRING_REDIS_URL", "Redis URL; without it Kring runs its embedded store (bench: default redis://127.0.0.1:6379/0)", []string{cmdKring, cmdShellName, cmdRunName, cmdBenchName, cmdReportName, cmdRosterName, cmdLinkName}},
-	{"KRING_DATA", "embedded store data file (default data/kring-SCHOOL.json)", []string{cmdKring, cmdShellName, cmdRunName, cmdReportName, cmdRosterName, cmdLinkName}},
-	{"KRING_PREFIX", "key prefix in Redis, one per deployment (default kring)", []string{cmdKring, cmdShellName, cmdRunName, cmdReportName, cmdRosterName, cmdLinkName}},
-	{"KRING_LOG_LEVEL", "debug, info, warn or error (default info; the terminal: warn)", []string{cmdKring, cmdShellName, cmdRunName, cmdReportName, cmdRosterName, cmdLinkName}},
+	{"KRING_CONFIG", "school configuration file (default examples/school.yaml)", []string{cmdKring, cmdShellName, cmdRunName, cmdReportName, cmdRosterName, cmdLinkName, cmdPrivacyName}},
+	{"KRING_REDIS_URL", "Redis URL; without it Kring runs its embedded store (bench: default redis://127.0.0.1:6379/0)", []string{cmdKring, cmdShellName, cmdRunName, cmdBenchName, cmdReportName, cmdRosterName, cmdLinkName, cmdPrivacyName}},
+	{"KRING_DATA", "embedded store data file (default data/kring-SCHOOL.json)", []string{cmdKring, cmdShellName, cmdRunName, cmdReportName, cmdRosterName, cmdLinkName, cmdPrivacyName}},
+	{"KRING_PREFIX", "key prefix in Redis, one per deployment (default kring)", []string{cmdKring, cmdShellName, cmdRunName, cmdReportName, cmdRosterName, cmdLinkName, cmdPrivacyName}},
+	{"KRING_LOG_LEVEL", "debug, info, warn or error (default info; the terminal: warn)", []string{cmdKring, cmdShellName, cmdRunName, cmdReportName, cmdRosterName, cmdLinkName, cmdPrivacyName}},
 	{"KRING_METRICS_ADDR", "address of /healthz and /metrics (default 127.0.0.1:9090; empty: off)", []string{cmdKring, cmdRunName, cmdHealthName}},
 	{"DISCORD_TOKEN", "Discord bot token (kring without a command runs the platforms when set)", []string{cmdKring, cmdRunName}},
 	{"DISCORD_APP_ID", "Discord application id", []string{cmdKring, cmdRunName, cmdDiscordName}},
@@ -49,7 +50,7 @@ var envVars = []envVar{
 	{"SLACK_SIGNING_SECRET", "Slack signing secret (Events API over HTTP)", []string{cmdKring, cmdRunName}},
 	{"KRING_SLACK_MODE", "socket (default) or http (Events API)", []string{cmdKring, cmdRunName}},
 	{"KRING_SLACK_LISTEN", "listen address in http mode (default :3000)", []string{cmdKring, cmdRunName}},
-	{"KRING_AS", "your roster id, for kring report (who asks; checked and audited)", []string{cmdReportName}},
+	{"KRING_AS", "your roster id, for kring report and kring privacy (who asks; checked and audited)", []string{cmdReportName, cmdPrivacyName}},
 	{"KRING_SLACK_COMMAND", "the slash command (default /kring)", []string{cmdKring, cmdRunName}},
 	{"KRING_SLACK_API_URL", "Slack Web API base URL instead of https://slack.com/api/ (a proxy; tests)", []string{cmdKring, cmdRunName}},
 }

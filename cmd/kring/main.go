@@ -9,6 +9,7 @@
 //	kring roster ...         import the school's export, export, link status
 //	kring link ...           link codes, Slack by e-mail, unlink
 //	kring report             a pupil's period report
+//	kring privacy ...        export or erase one person's data
 package main
 
 import (
@@ -55,6 +56,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return cmdLink(ctx, args[1:], stdout, stderr)
 	case "report":
 		return cmdReport(ctx, args[1:], stdout, stderr)
+	case "privacy":
+		return cmdPrivacy(ctx, args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		envHelp(stdout, cmdKring)
@@ -82,6 +85,10 @@ Usage:
   kring bench [--quick]         measure Kring on this machine against Redis (see BENCHMARKS.md)
   kring report --as ID --pupil ID [--from DATE] [--to DATE]
                                 a pupil's period report (HTML and Markdown) for a progress conversation
+  kring privacy export --as ID --person ID [--out DIR]
+                                everything Kring keeps about one person, as JSON (access request)
+  kring privacy erase --as ID --person ID [--confirm] [--force] [--audit]
+                                erase one person's data (erasure request; a dry run without --confirm)
 
 Run "kring COMMAND --help" for the flags of a command.
 `
