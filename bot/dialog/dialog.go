@@ -220,9 +220,9 @@ type Result struct {
 	// same text to the next conversation on the stack, or the inbox. A passing step
 	// should say nothing about the text and must not check it for alerts: the receiver
 	// does. Honoured only for typed direct-message text the Engine routed by the stack.
-	Pass bool
-	Messages   []chat.Message
-	Effects    []Effect
+	Pass     bool
+	Messages []chat.Message
+	Effects  []Effect
 }
 
 // Effect is a change the Engine applies atomically with the new state.
