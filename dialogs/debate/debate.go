@@ -851,6 +851,10 @@ func (t *turn) text() {
 		t.finishNaming(in.Text, "")
 	case t.st.Arguing != "":
 		t.giveArgument(t.st.Arguing, in.Text)
+	case !in.Channel:
+		// Not waiting for anything (an old conversation): the words are for whoever
+		// listens next, or the inbox, which checks them.
+		t.Res.Pass = true
 	default:
 		t.CheckAlerts(in.Text, "debate.alert")
 		t.Say("debate.not_waiting", "Command", in.L.T("cmd.debate.name"))

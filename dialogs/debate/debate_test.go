@@ -309,3 +309,14 @@ func TestArgumentsLimitsRepliesAndPanel(t *testing.T) {
 		t.Errorf("other teacher: %q", got)
 	}
 }
+
+// TestTextNotWaitedForIsPassedOn: a private text reaching a debate that waits for
+// nothing (a stale conversation) is handed back unread, so the next conversation or
+// the inbox gets it and checks it.
+func TestTextNotWaitedForIsPassedOn(t *testing.T) {
+	s := dialogtest.New(t, dialogtest.School(t, 3), New())
+	res := s.Type(Name, "p01", "ik word gepest")
+	if !res.Pass || len(res.Messages) != 0 || len(res.Effects) != 0 {
+		t.Fatalf("stale conversation answered %+v, want the text passed on untouched", res)
+	}
+}

@@ -628,8 +628,11 @@ func (t *turn) text() {
 		p := load(in.Record(ref(t.st.Answering)))
 		p.ID = t.st.Answering
 		t.giveAnswer(p, in.Text, t.st.Anon)
+	case !in.Channel:
+		// Not waiting for anything (an old conversation): the words are for whoever
+		// listens next, or the inbox, which checks them.
+		t.Res.Pass = true
 	default:
-		// Not waiting for anything (an old conversation): keep nothing silently.
 		t.CheckAlerts(in.Text, "discussion.alert")
 		t.Say("discussion.not_waiting", "Command", in.L.T("cmd.discuss.name"))
 	}

@@ -491,3 +491,14 @@ func TestTeacherListBuildOnAndNamingByForm(t *testing.T) {
 		t.Errorf("late cancel: %q", got)
 	}
 }
+
+// TestTextNotWaitedForIsPassedOn: a private text reaching a discussion that waits for
+// nothing (a stale conversation) is handed back unread, not answered and dropped, so
+// the next conversation or the inbox gets it and checks it.
+func TestTextNotWaitedForIsPassedOn(t *testing.T) {
+	s := newSim(t, 3)
+	res := s.Type(Name, "p01", "ik word gepest")
+	if !res.Pass || len(res.Messages) != 0 || len(res.Effects) != 0 {
+		t.Fatalf("stale conversation answered %+v, want the text passed on untouched", res)
+	}
+}
