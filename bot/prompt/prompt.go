@@ -9,10 +9,9 @@ import (
 	"strconv"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/kring-school/kring/bot/chat"
-	"golang.org/x/text/runes"
-	"golang.org/x/text/transform"
 	"golang.org/x/text/unicode/norm"
 )
 
@@ -20,15 +19,38 @@ import (
 // "Niet zo goed!", "niet zo goed" and the label "🙁 Niet zo goed" compare equal, and
 // "é" matches "e".
 func Normalize(s string) string {
-	t := transform.Chain(norm.NFD, runes.Remove(runes.In(unicode.Mn)), norm.NFC)
-	plain, _, err := transform.String(t, s)
-	if err != nil {
-		plain = s
-	}
+	s = FoldAccents(s)
 	var b strings.Builder
-	for _, r := range plain {
+	b.Grow(len(s))
+	for _, r := range s {
 		if unicode.IsLetter(r) || unicode.IsDigit(r) {
 			b.WriteRune(unicode.ToLower(r))
+		}
+	}
+	return b.String()
+}
+
+// FoldAccents drops accents ("é" becomes "e", "ï" "i"): the text decomposed (NFD)
+// without its combining marks. Typed answers are matched many times a step, so plain
+// ASCII, the common case, is returned as is, and no transform chain (which allocates
+// kilobytes of buffers per call) is built.
+func FoldAccents(s string) string {
+	ascii := true
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			ascii = false
+			break
+		}
+	}
+	if ascii {
+		return s
+	}
+	d := norm.NFD.String(s)
+	var b strings.Builder
+	b.Grow(len(d))
+	for _, r := range d {
+		if !unicode.Is(unicode.Mn, r) {
+			b.WriteRune(r)
 		}
 	}
 	return b.String()

@@ -104,3 +104,22 @@ func TestSharedEmojiAsksRatherThanGuesses(t *testing.T) {
 		t.Errorf("BareNumber = %d %v", n, ok)
 	}
 }
+
+func TestFoldAccents(t *testing.T) {
+	for in, want := range map[string]string{
+		"":                "",
+		"Niet zo goed!":   "Niet zo goed!",
+		"Suïcide":         "Suicide",
+		"één café, naïef": "een cafe, naief",
+		"Öztürk":          "Ozturk",
+		"ø and ß stay":    "ø and ß stay", // no decomposition: kept as they are
+		"🙁 Niet zo goed":  "🙁 Niet zo goed",
+	} {
+		if got := FoldAccents(in); got != want {
+			t.Errorf("FoldAccents(%q) = %q, want %q", in, got, want)
+		}
+	}
+	if Normalize("🙁 Niet zo GOED") != Normalize("niet zo goed") || Normalize("Één") != "een" {
+		t.Error("Normalize no longer ignores case, accents and punctuation")
+	}
+}

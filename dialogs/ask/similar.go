@@ -5,9 +5,7 @@ import (
 	"strings"
 	"unicode"
 
-	"golang.org/x/text/runes"
-	"golang.org/x/text/transform"
-	"golang.org/x/text/unicode/norm"
+	"github.com/kring-school/kring/bot/prompt"
 )
 
 // Similar is the similarity from which a new question is offered to its teacher as
@@ -44,9 +42,7 @@ func Similarity(a, b string) float64 {
 // dropped.
 func Words(s string) []string {
 	// Accents folded once for the whole text (as prompt.Normalize does per word).
-	if folded, _, err := transform.String(transform.Chain(norm.NFD, runes.Remove(runes.In(unicode.Mn)), norm.NFC), s); err == nil {
-		s = folded
-	}
+	s = prompt.FoldAccents(s)
 	var out []string
 	for _, w := range strings.FieldsFunc(strings.ToLower(s), func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) }) {
 		if !stopWords[w] {
