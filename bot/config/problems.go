@@ -18,12 +18,30 @@ type Problem struct {
 	Col int
 	// Source is the text of the line, quoted under the message with a caret at Col.
 	Source string
-	// Msg says what is wrong and, where it can, how to fix it.
+	// Msg says what is wrong and, where it can, how to fix it, in English: the text of
+	// Error(), logs and tests.
 	Msg string
+	// Key is the catalog message (config.*) that says Msg in the reader's language,
+	// rendered with Args (name/value pairs) as its template data; "" when the sentence
+	// has no message yet and Msg is all there is.
+	Key  string
+	Args []any
 }
 
 // String writes "file:line: field: message", leaving out the parts that are unknown.
-func (p Problem) String() string {
+func (p Problem) String() string { return p.format(p.Msg) }
+
+// Render is String in the reader's language: t renders a catalog message with its
+// template data (an i18n Localizer's T). Config does not load catalogs itself, so
+// that Load stays usable, and its errors readable, without them.
+func (p Problem) Render(t func(key string, kv ...any) string) string {
+	if p.Key == "" || t == nil {
+		return p.String()
+	}
+	return p.format(t(p.Key, p.Args...))
+}
+
+func (p Problem) format(msg string) string {
 	var b strings.Builder
 	b.WriteString(p.File)
 	if p.Line > 0 {
@@ -39,7 +57,7 @@ func (p Problem) String() string {
 		b.WriteString(p.Field)
 		b.WriteString(": ")
 	}
-	b.WriteString(p.Msg)
+	b.WriteString(msg)
 	if p.Source != "" && p.Col > 0 {
 		// A tab is shown as an arrow so the caret lines up and the tab is visible.
 		src := strings.ReplaceAll(p.Source, "\t", "→")

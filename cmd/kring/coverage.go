@@ -32,20 +32,20 @@ func classList(cs []*config.Class) string {
 
 // printCoverage writes, per platform the school is set up for, who has no id there and
 // which classes have no channel, and who no platform reaches at all.
-func printCoverage(w io.Writer, s *config.School) {
+func (u *ui) printCoverage(w io.Writer, s *config.School) {
 	platforms := s.Platforms()
 	for _, pl := range platforms {
 		c := s.CoverageOf(pl)
 		if len(c.NoID) > 0 {
-			fmt.Fprintf(w, "%s: %d of %d people have no %s id: %s\n", pl, len(c.NoID), len(s.People), pl, personList(c.NoID))
+			fmt.Fprintln(w, u.L.N("cli.coverage.no_id", len(c.NoID), "Platform", pl, "Total", len(s.People), "People", personList(c.NoID)))
 		}
 		if len(c.NoChannel) > 0 {
-			fmt.Fprintf(w, "%s: %d classes have no %s channel (class messages will not reach them there): %s\n", pl, len(c.NoChannel), pl, classList(c.NoChannel))
+			fmt.Fprintln(w, u.L.N("cli.coverage.no_channel", len(c.NoChannel), "Platform", pl, "Classes", classList(c.NoChannel)))
 		}
 	}
 	if len(platforms) > 0 {
 		if none := s.Unreachable(platforms); len(none) > 0 {
-			fmt.Fprintf(w, "warning: %d people cannot be reached on any platform; Kring will report them, not message them: %s\n", len(none), personList(none))
+			fmt.Fprintln(w, u.L.N("cli.coverage.unreachable", len(none), "People", personList(none)))
 		}
 	}
 }

@@ -23,7 +23,7 @@ func TestConfigCheckReportsWhoCannotBeReached(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errs)
 	}
-	for _, want := range []string{"discord: 10 of 10 people have no discord id", "devries (", "discord: 1 classes have no discord channel", "2B", "cannot be reached on any platform"} {
+	for _, want := range []string{"discord: 10 of 10 people have no discord id", "devries (", "discord: 1 class has no discord channel", "2B", "cannot be reached on any platform"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("config check output lacks %q:\n%s", want, out)
 		}

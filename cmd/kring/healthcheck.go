@@ -10,22 +10,24 @@ import (
 )
 
 // cmdHealthcheck asks a running Kring's /healthz; containers use it as their health check.
-func cmdHealthcheck(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+func cmdHealthcheck(ctx context.Context, u *ui, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("kring healthcheck", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	addr := fs.String("metrics-addr", env("KRING_METRICS_ADDR", "127.0.0.1:9090"), "the running Kring's /healthz address (env KRING_METRICS_ADDR)")
-	fs.Usage = func() {
-		fmt.Fprintf(stderr, "Usage: kring healthcheck [--metrics-addr ADDR]\n\nExits 0 when the running Kring says it is healthy (Redis reachable, platforms connected).\n\nFlags:\n")
-		fs.PrintDefaults()
-		envHelp(stderr, cmdHealthName)
+	addr := fs.String("metrics-addr", env("KRING_METRICS_ADDR", "127.0.0.1:9090"), u.L.T("cli.flag.healthcheck_addr"))
+	u.langFlag(fs, "lang")
+	usage := func() {
+		fmt.Fprint(stderr, u.L.T("cli.healthcheck.usage")+"\n\n"+u.L.T("cli.flags")+"\n")
+		u.printFlags(stderr, fs)
+		u.envHelp(stderr, cmdHealthName)
 	}
-	if code, done := parseFlags(fs, args); done {
+	if code, done := u.parseFlags(fs, args, stderr, usage); done {
 		return code
 	}
 	if err := metrics.Probe(ctx, *addr); err != nil {
-		fmt.Fprintln(stderr, err)
+		fmt.Fprintln(stderr, msgErr(u.L.T("cli.healthcheck.unhealthy"), err))
 		return 1
 	}
+	// "ok" is for container health checks and scripts as much as for people, and reads
+	// the same in both languages.
 	fmt.Fprintln(stdout, "ok")
 	return 0
 }

@@ -20,6 +20,8 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/kring-school/kring/bot/i18n"
 )
 
 func main() {
@@ -31,67 +33,81 @@ func main() {
 
 // run dispatches a subcommand and returns the exit code.
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	cat, err := i18n.Load()
+	if err != nil {
+		// The catalogs are embedded: this is a broken build, and there is no language
+		// to say it in.
+		fmt.Fprintf(stderr, "kring: %v\n", err)
+		return 1
+	}
+	u, lang := newUI(cat, args, os.Getenv)
+	if !checkLang(lang) {
+		fmt.Fprintln(stderr, u.L.T("cli.bad_lang", "Value", fmt.Sprintf("%q", lang)))
+		return 2
+	}
 	if len(args) == 0 || (len(args) > 0 && len(args[0]) > 0 && args[0][0] == '-' && args[0] != "-h" && args[0] != "--help") {
 		if platformTokensSet() {
-			return cmdRun(ctx, args, stdout, stderr)
+			return cmdRun(ctx, u, args, stdout, stderr)
 		}
-		return cmdShell(ctx, args, stdin, stdout, stderr)
+		return cmdShell(ctx, u, args, stdin, stdout, stderr)
 	}
 	switch args[0] {
 	case "shell":
-		return cmdShell(ctx, args[1:], stdin, stdout, stderr)
+		return cmdShell(ctx, u, args[1:], stdin, stdout, stderr)
 	case "run":
-		return cmdRun(ctx, args[1:], stdout, stderr)
+		return cmdRun(ctx, u, args[1:], stdout, stderr)
 	case "config":
-		return cmdConfig(args[1:], stdout, stderr)
+		return cmdConfig(u, args[1:], stdout, stderr)
 	case "discord":
-		return cmdDiscord(args[1:], stdout, stderr)
+		return cmdDiscord(u, args[1:], stdout, stderr)
 	case "healthcheck":
-		return cmdHealthcheck(ctx, args[1:], stdout, stderr)
+		return cmdHealthcheck(ctx, u, args[1:], stdout, stderr)
 	case "bench":
-		return cmdBench(ctx, args[1:], stdout, stderr)
+		return cmdBench(ctx, u, args[1:], stdout, stderr)
 	case "roster":
-		return cmdRoster(ctx, args[1:], stdout, stderr)
+		return cmdRoster(ctx, u, args[1:], stdout, stderr)
 	case "link":
-		return cmdLink(ctx, args[1:], stdout, stderr)
+		return cmdLink(ctx, u, args[1:], stdout, stderr)
 	case "report":
-		return cmdReport(ctx, args[1:], stdout, stderr)
+		return cmdReport(ctx, u, args[1:], stdout, stderr)
 	case "privacy":
-		return cmdPrivacy(ctx, args[1:], stdout, stderr)
+		return cmdPrivacy(ctx, u, args[1:], stdout, stderr)
 	case "help", "-h", "--help":
-		fmt.Fprint(stdout, usage)
-		envHelp(stdout, cmdKring)
+		fmt.Fprint(stdout, u.L.T("cli.usage")+"\n")
+		u.envHelp(stdout, cmdKring)
 		return 0
 	}
-	fmt.Fprintf(stderr, "kring: unknown command %q\n\n%s", args[0], usage)
-	envHelp(stderr, cmdKring)
+	fmt.Fprintf(stderr, "kring: %s\n\n%s\n", u.L.T("cli.unknown_command", "Command", fmt.Sprintf("%q", args[0])), u.L.T("cli.usage"))
+	u.envHelp(stderr, cmdKring)
 	return 2
 }
 
-const usage = `Kring: a chat-bot for school classes (check-ins, discussions, questions, mentor summaries).
-
-Usage:
-  kring [flags]                 start the terminal class, or the platforms when tokens are set
-  kring shell [flags]           the whole class in one terminal (try Kring in a minute)
-  kring run [flags]             connect Discord and/or Slack (tokens from the environment)
-  kring config check FILE       validate a school configuration, naming line and field of every problem
-  kring roster import FILE      bring in the school's own roster export (--dry-run first)
-  kring roster export|status    the roster with its linked accounts; who is linked where
-  kring link codes --class ID   one-time codes for pupils to link their own chat accounts
-  kring link slack-emails       link Slack accounts by the roster's e-mail addresses
-  kring link remove PERSON      unlink a person's chat account
-  kring discord invite-url      print the link that adds Kring to a Discord server
-  kring healthcheck             ask a running Kring's /healthz (for container health checks)
-  kring bench [--quick]         measure Kring on this machine against Redis (see BENCHMARKS.md)
-  kring report --as ID --pupil ID [--from DATE] [--to DATE]
-                                a pupil's period report (HTML and Markdown) for a progress conversation
-  kring privacy export --as ID --person ID [--out DIR]
-                                everything Kring keeps about one person, as JSON (access request)
-  kring privacy erase --as ID --person ID [--confirm] [--force] [--audit]
-                                erase one person's data (erasure request; a dry run without --confirm)
-
-Run "kring COMMAND --help" for the flags of a command.
-`
+// newUI chooses the operator's language for args (see cliLang) and returns the --lang
+// value given, which run refuses when it is not nl or en.
+func newUI(cat *i18n.Catalog, args []string, getenv func(string) string) (*ui, string) {
+	sub := ""
+	if len(args) > 0 {
+		sub = args[0]
+	}
+	// report's --lang is the report's language (older than this choice); the
+	// operator's is --cli-lang there.
+	name := "lang"
+	if sub == "report" {
+		name = "cli-lang"
+	}
+	flagLang := langArg(args, name)
+	school := ""
+	switch {
+	case sub == "config" && len(args) > 2 && args[1] == "check":
+		school = peekLocale(args[2])
+	case sub == "discord", sub == "healthcheck", sub == "bench", sub == "help", sub == "-h", sub == "--help":
+		// These load no school file.
+	default:
+		school = peekLocale(configArg(args, getenv))
+	}
+	lang := cliLang(flagLang, getenv, school)
+	return &ui{cat: cat, L: cat.For(lang)}, flagLang
+}
 
 func platformTokensSet() bool {
 	return os.Getenv("DISCORD_TOKEN") != "" || os.Getenv("SLACK_BOT_TOKEN") != ""
@@ -99,12 +115,15 @@ func platformTokensSet() bool {
 
 // exitErr prints err for a person and returns exit code 1.
 func exitErr(stderr io.Writer, err error) int {
-	var fe flagError
-	if errors.As(err, &fe) {
-		return 2
-	}
 	fmt.Fprintf(stderr, "kring: %v\n", err)
 	return 1
 }
 
-type flagError struct{ error }
+// msgErr is an error whose sentence is Kring's own, already in the reader's language,
+// with the lower layer's error (technical, English) kept after it for errors.Is.
+func msgErr(text string, err error) error {
+	if err == nil {
+		return errors.New(text)
+	}
+	return fmt.Errorf("%s: %w", text, err)
+}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -16,92 +17,63 @@ import (
 	"github.com/kring-school/kring/bot/runtime"
 )
 
-const privacyUsage = `Usage:
-  kring privacy export --as ID --person ID [--out DIR]              everything Kring keeps about one person, as JSON
-  kring privacy erase --as ID --person ID [--confirm] [--force] [--audit]
-                                                                    erase one person's data (a dry run without --confirm)
-
-Run "kring privacy COMMAND --help" for the flags of a command.
-`
-
-func cmdPrivacy(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+func cmdPrivacy(ctx context.Context, u *ui, args []string, stdout, stderr io.Writer) int {
+	privacyUsage := u.L.T("cli.privacy.usage") + "\n"
+	args = groupArgs(args)
 	if len(args) == 0 {
 		fmt.Fprint(stderr, privacyUsage)
 		return 2
 	}
 	switch args[0] {
 	case "export":
-		return cmdPrivacyRun(ctx, false, args[1:], stdout, stderr)
+		return cmdPrivacyRun(ctx, u, false, args[1:], stdout, stderr)
 	case "erase":
-		return cmdPrivacyRun(ctx, true, args[1:], stdout, stderr)
+		return cmdPrivacyRun(ctx, u, true, args[1:], stdout, stderr)
 	case "-h", "--help", "help":
 		fmt.Fprint(stdout, privacyUsage)
 		return 0
 	}
-	fmt.Fprintf(stderr, "kring privacy: unknown command %q\n\n%s", args[0], privacyUsage)
+	fmt.Fprintf(stderr, "kring privacy: %s\n\n%s", u.L.T("cli.unknown_command", "Command", fmt.Sprintf("%q", args[0])), privacyUsage)
 	return 2
 }
 
-func cmdPrivacyRun(ctx context.Context, erase bool, args []string, stdout, stderr io.Writer) int {
+func cmdPrivacyRun(ctx context.Context, u *ui, erase bool, args []string, stdout, stderr io.Writer) int {
 	name := "kring privacy export"
 	if erase {
 		name = "kring privacy erase"
 	}
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(stderr)
 	var c common
-	c.bind(fs, false)
-	as := fs.String("as", os.Getenv("KRING_AS"), "who asks: your roster id; an admin or care coordinator (env KRING_AS)")
-	person := fs.String("person", "", "the roster id of the person whose data it is")
-	out := fs.String("out", ".", "directory to write the export to")
-	confirm := fs.Bool("confirm", false, "really erase (without it: only say what would be erased)")
-	force := fs.Bool("force", false, "erase although the person is still on the roster")
-	audit := fs.Bool("audit", false, "also remove the audit entries in which the person is the actor or the only subject")
-	fs.Usage = func() {
+	c.bind(u, fs, false)
+	u.langFlag(fs, "lang")
+	as := fs.String("as", os.Getenv("KRING_AS"), u.L.T("cli.flag.privacy_as"))
+	person := fs.String("person", "", u.L.T("cli.flag.privacy_person"))
+	out := fs.String("out", ".", u.L.T("cli.flag.privacy_out"))
+	confirm := fs.Bool("confirm", false, u.L.T("cli.flag.confirm"))
+	force := fs.Bool("force", false, u.L.T("cli.flag.force"))
+	audit := fs.Bool("audit", false, u.L.T("cli.flag.audit"))
+	usage := func() {
+		key := "cli.privacy.export.usage"
 		if erase {
-			fmt.Fprint(stderr, `Usage: kring privacy erase --as ID --person ID [--confirm] [--force] [--audit]
-
-Erases one person's data from Kring's store (AVG art. 17): their profile, their
-records of every kind, their part of shared records (an answer, a vote, a question;
-an alert about them goes whole), index entries, timers, queued messages, linked
-accounts and link codes, language, DM caches and dedupe markers. Without --confirm
-it only lists what it would erase. Take the person off the roster (or mark them as
-left) and restart Kring first: otherwise the next morning's check-in makes their
-profile again. Audit entries naming them are kept and counted (ask your privacy
-officer); --audit removes those in which they are the actor or the only subject.
-The erasure itself is recorded in the audit log, with counts only.
-
-Flags:
-`)
-		} else {
-			fmt.Fprint(stderr, `Usage: kring privacy export --as ID --person ID [--out DIR]
-
-Writes everything Kring's store holds about one person (AVG art. 15) as JSON to
-DIR/export-ID-DATE.json: their profile, their records of every kind, only their own
-part of what they share with others (their answer in a discussion, never the
-class's), linked accounts, timers, queued messages and the audit entries naming
-them. The export is recorded in the audit log before the file is written. The
-file holds the person's words: give it to them and delete it.
-
-Flags:
-`)
+			key = "cli.privacy.erase.usage"
 		}
-		fs.PrintDefaults()
-		envHelp(stderr, cmdPrivacyName)
+		fmt.Fprint(stderr, u.L.T(key)+"\n\n"+u.L.T("cli.flags")+"\n")
+		u.printFlags(stderr, fs)
+		u.envHelp(stderr, cmdPrivacyName)
 	}
-	if code, done := parseFlags(fs, args); done {
+	if code, done := u.parseFlags(fs, args, stderr, usage); done {
 		return code
 	}
 	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "%s: unexpected argument %q\n", name, fs.Arg(0))
+		fmt.Fprintf(stderr, "%s: %s\n", name, u.L.T("cli.unexpected_arg", "Arg", fmt.Sprintf("%q", fs.Arg(0))))
 		return 2
 	}
 	if *person == "" {
-		fmt.Fprintf(stderr, "%s: say whose data with --person ID (their roster id)\n", name)
+		fmt.Fprintf(stderr, "%s: %s\n", name, u.L.T("cli.privacy.no_person"))
 		return 2
 	}
 	if *as == "" {
-		fmt.Fprintf(stderr, "%s: say who you are with --as ID (your roster id): only admins and care coordinators may, and it is audited\n", name)
+		fmt.Fprintf(stderr, "%s: %s\n", name, u.L.T("cli.privacy.no_as"))
 		return 2
 	}
 	log, err := c.logger(stderr)
@@ -114,17 +86,13 @@ Flags:
 	}
 	actor, ok := school.Person(*as)
 	if !ok || !actor.Active() {
-		return exitErr(stderr, fmt.Errorf("--as %q is not on the roster of %s", *as, c.config))
+		return exitErr(stderr, errors.New(u.L.T("cli.as_not_on_roster", "Person", fmt.Sprintf("%q", *as), "File", c.config)))
 	}
 	if !actor.Has(config.Admin) && !actor.Has(config.Care) {
-		return exitErr(stderr, fmt.Errorf("refused: %s is not an admin or care coordinator; only they may export or erase a person's data", actor.ID))
+		return exitErr(stderr, errors.New(u.L.T("cli.privacy.not_allowed", "Person", actor.ID)))
 	}
 	if p, ok := school.Person(*person); ok && p.Active() && erase && !*force {
-		return exitErr(stderr, fmt.Errorf(`refused: %s is still on the roster of %s.
-Take them off the roster first (remove them from the school file or roster CSV, or
-mark the day they left with kring roster import) and restart Kring: while they are on
-it, the next morning's check-in job makes their profile again and new data arrives.
-Use --force to erase anyway`, p.ID, c.config))
+		return exitErr(stderr, errors.New(u.L.T("cli.privacy.still_on_roster", "Person", p.ID, "File", c.config)))
 	}
 	clk := clock.Real{}
 	rdb, _, closeStore, err := c.openStore(ctx, school, clk, log, false)
@@ -149,26 +117,26 @@ Use --force to erase anyway`, p.ID, c.config))
 	}
 	log.Debug("privacy: found", "person", *person, "took", time.Since(start))
 	if erase {
-		return privacyErase(ctx, pv, found, actor.ID, *confirm, *audit, clk, stdout, stderr)
+		return privacyErase(ctx, u, pv, found, actor.ID, *confirm, *audit, clk, stdout, stderr)
 	}
-	return privacyExport(ctx, pv, found, actor.ID, school.ID, *out, clk, stdout, stderr)
+	return privacyExport(ctx, u, pv, found, actor.ID, school.ID, *out, clk, stdout, stderr)
 }
 
-func privacyExport(ctx context.Context, pv *privacy.Privacy, found *privacy.Found, actor, school, out string, clk clock.Clock, stdout, stderr io.Writer) int {
+func privacyExport(ctx context.Context, u *ui, pv *privacy.Privacy, found *privacy.Found, actor, school, out string, clk clock.Clock, stdout, stderr io.Writer) int {
 	now := clk.Now()
 	doc, err := json.MarshalIndent(found.Bundle(school, now), "", "  ")
 	if err != nil {
 		return exitErr(stderr, fmt.Errorf("export %s: %w", found.Person, err))
 	}
 	if err := os.MkdirAll(out, 0o700); err != nil {
-		return exitErr(stderr, fmt.Errorf("--out: %w", err))
+		return exitErr(stderr, msgErr(u.L.T("cli.bad_out"), err))
 	}
 	// Audited before the data is written out: an export that exists is in the log.
 	if err := pv.Audit(ctx, actor, "privacy-export", found, now); err != nil {
 		return exitErr(stderr, err)
 	}
 	path := filepath.Join(out, fmt.Sprintf("export-%s-%s.json", found.Person, now.Format("2006-01-02")))
-	if err := writeFile(path, func(w io.Writer) error {
+	if err := writeFile(u, path, func(w io.Writer) error {
 		_, err := w.Write(append(doc, '\n'))
 		return err
 	}); err != nil {
@@ -178,31 +146,31 @@ func privacyExport(ctx context.Context, pv *privacy.Privacy, found *privacy.Foun
 	return 0
 }
 
-func privacyErase(ctx context.Context, pv *privacy.Privacy, found *privacy.Found, actor string, confirm, audit bool, clk clock.Clock, stdout, stderr io.Writer) int {
+func privacyErase(ctx context.Context, u *ui, pv *privacy.Privacy, found *privacy.Found, actor string, confirm, audit bool, clk clock.Clock, stdout, stderr io.Writer) int {
 	counts := found.Counts()
 	all, sole := found.AuditCounts()
-	verb := "Would erase"
+	heading := "cli.privacy.would_erase"
 	if confirm {
-		verb = "Erasing"
+		heading = "cli.privacy.erasing"
 	}
 	if len(counts) == 0 {
-		fmt.Fprintf(stdout, "Nothing of %s is stored besides audit entries.\n", found.Person)
+		fmt.Fprintln(stdout, u.L.T("cli.privacy.nothing", "Person", found.Person))
 	} else {
-		fmt.Fprintf(stdout, "%s from the store, of %s:\n", verb, found.Person)
+		fmt.Fprintln(stdout, u.L.T(heading, "Person", found.Person))
 		for _, c := range counts {
 			fmt.Fprintf(stdout, "  %-30s %5d %s\n", c.What, c.N, c.Unit)
 		}
 	}
 	switch {
 	case all == 0:
-		fmt.Fprintln(stdout, "Audit entries naming them: none.")
+		fmt.Fprintln(stdout, u.L.T("cli.privacy.audit_none"))
 	case audit:
-		fmt.Fprintf(stdout, "Audit entries naming them: %d; removed with --audit: the %d in which they are the actor or the only subject; the other %d name others too and stay.\n", all, sole, all-sole)
+		fmt.Fprintln(stdout, u.L.T("cli.privacy.audit_removed", "All", all, "Sole", sole, "Other", all-sole))
 	default:
-		fmt.Fprintf(stdout, "Audit entries naming them: %d, kept (--audit removes the %d in which they are the actor or the only subject).\n", all, sole)
+		fmt.Fprintln(stdout, u.L.T("cli.privacy.audit_kept", "All", all, "Sole", sole))
 	}
 	if !confirm {
-		fmt.Fprintln(stdout, "Dry run: nothing was erased. Run again with --confirm to erase.")
+		fmt.Fprintln(stdout, u.L.T("cli.privacy.dry_run"))
 		return 0
 	}
 	if len(counts) == 0 && (!audit || sole == 0) {
@@ -213,10 +181,9 @@ func privacyErase(ctx context.Context, pv *privacy.Privacy, found *privacy.Found
 		return exitErr(stderr, err)
 	}
 	if err := pv.Audit(ctx, actor, "privacy-erase", found, clk.Now()); err != nil {
-		return exitErr(stderr, fmt.Errorf("erased, but %w", err))
+		return exitErr(stderr, msgErr(u.L.T("cli.privacy.erased_unaudited"), err))
 	}
-	fmt.Fprintf(stdout, "Erased: %d keys, %d fields, %d index entries, %d audit entries. Recorded in the audit log (privacy-erase).\n",
-		erased.Keys, erased.Fields, erased.Entries, erased.AuditEntries)
-	fmt.Fprintln(stdout, "Not reached: messages already on Discord or Slack, backups, and logs (see docs/privacy.md).")
+	fmt.Fprintln(stdout, u.L.T("cli.privacy.erased", "Keys", erased.Keys, "Fields", erased.Fields, "Entries", erased.Entries, "Audit", erased.AuditEntries))
+	fmt.Fprintln(stdout, u.L.T("cli.privacy.not_reached"))
 	return 0
 }

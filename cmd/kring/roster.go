@@ -22,60 +22,42 @@ import (
 	"github.com/kring-school/kring/bot/store"
 )
 
-const rosterUsage = `Usage:
-  kring roster import [--dry-run] [--skip-bad-rows] FILE   bring in the school's own export (CSV)
-  kring roster export [--out FILE] [--only-roster]         write the roster with every link as CSV
-  kring roster status [--class ID]                         who is linked on which platform
-
-Run "kring roster COMMAND --help" for the flags of a command.
-`
-
-func cmdRoster(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+func cmdRoster(ctx context.Context, u *ui, args []string, stdout, stderr io.Writer) int {
+	rosterUsage := u.L.T("cli.roster.usage") + "\n"
+	args = groupArgs(args)
 	if len(args) == 0 {
 		fmt.Fprint(stderr, rosterUsage)
 		return 2
 	}
 	switch args[0] {
 	case "import":
-		return cmdRosterImport(args[1:], stdout, stderr)
+		return cmdRosterImport(u, args[1:], stdout, stderr)
 	case "export":
-		return cmdRosterExport(ctx, args[1:], stdout, stderr)
+		return cmdRosterExport(ctx, u, args[1:], stdout, stderr)
 	case "status":
-		return cmdRosterStatus(ctx, args[1:], stdout, stderr)
+		return cmdRosterStatus(ctx, u, args[1:], stdout, stderr)
 	case "-h", "--help", "help":
 		fmt.Fprint(stdout, rosterUsage)
 		return 0
 	}
-	fmt.Fprintf(stderr, "kring roster: unknown command %q\n\n%s", args[0], rosterUsage)
+	fmt.Fprintf(stderr, "kring roster: %s\n\n%s", u.L.T("cli.unknown_command", "Command", fmt.Sprintf("%q", args[0])), rosterUsage)
 	return 2
 }
 
-func cmdRosterImport(args []string, stdout, stderr io.Writer) int {
+func cmdRosterImport(u *ui, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("kring roster import", flag.ContinueOnError)
-	fs.SetOutput(stderr)
 	var c common
-	c.bind(fs, false)
-	dry := fs.Bool("dry-run", false, "show what would change; write nothing")
-	skip := fs.Bool("skip-bad-rows", false, "import the good rows even when some rows have problems")
-	fs.Usage = func() {
-		fmt.Fprintf(stderr, `Usage: kring roster import [flags] FILE
-
-Reads the school's own roster export (Magister, SOMtoday or any spreadsheet saved as
-CSV), compares it with the roster CSV the school file names (roster:), and rewrites
-that CSV: new pupils added, changes applied, pupils no longer in the export marked as
-left. Platform ids, steering levels and languages Kring knows are kept. The old CSV
-is kept as .bak. Column names are matched in Dutch or English (docs/configuration.md).
-
-Flags:
-`)
-		fs.PrintDefaults()
-		envHelp(stderr, cmdRosterName)
+	c.bind(u, fs, false)
+	u.langFlag(fs, "lang")
+	dry := fs.Bool("dry-run", false, u.L.T("cli.flag.roster_dry_run"))
+	skip := fs.Bool("skip-bad-rows", false, u.L.T("cli.flag.skip_bad_rows"))
+	usage := func() {
+		fmt.Fprint(stderr, u.L.T("cli.roster.import.usage")+"\n\n"+u.L.T("cli.flags")+"\n")
+		u.printFlags(stderr, fs)
+		u.envHelp(stderr, cmdRosterName)
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
+	if code, done := u.parseFlags(fs, args, stderr, usage); done {
+		return code
 	}
 	if fs.NArg() != 1 {
 		fs.Usage()
@@ -88,17 +70,17 @@ Flags:
 	}
 	target := config.RosterPath(c.config, school)
 	if target == "" {
-		return exitErr(stderr, fmt.Errorf("%s names no roster CSV to import into: add the line\n  roster: roster.csv\nto it (the file is created next to it), then run this again", c.config))
+		return exitErr(stderr, errors.New(u.L.T("cli.roster.no_target", "File", c.config)))
 	}
 	var current []*config.Person
 	if _, err := os.Stat(target); err == nil {
 		if current, err = config.ReadRoster(target); err != nil {
-			return exitErr(stderr, err)
+			return exitErr(stderr, errors.New(u.problems(err)))
 		}
 	}
 	data, err := os.ReadFile(file)
 	if err != nil {
-		return exitErr(stderr, fmt.Errorf("read the export: %w", err))
+		return exitErr(stderr, msgErr(u.L.T("cli.roster.read_export"), err))
 	}
 	x, err := roster.Read(data)
 	if err != nil {
@@ -113,7 +95,7 @@ Flags:
 		return exitErr(stderr, err)
 	}
 	if bad := roster.Bad(x, plan); bad > 0 && !*skip {
-		fmt.Fprintf(stderr, "\nkring: nothing imported: %d row(s) have problems. Fix them in the export, or run again with --skip-bad-rows to import the other rows.\n", bad)
+		fmt.Fprintf(stderr, "\nkring: %s\n", u.L.N("cli.roster.bad_rows", bad))
 		return 1
 	}
 	var buf bytes.Buffer
@@ -122,23 +104,23 @@ Flags:
 	}
 	tmp, err := os.CreateTemp(filepath.Dir(target), ".roster-*.csv")
 	if err != nil {
-		return exitErr(stderr, fmt.Errorf("write the new roster: %w", err))
+		return exitErr(stderr, msgErr(u.L.T("cli.roster.write_failed"), err))
 	}
 	defer os.Remove(tmp.Name())
 	if _, err := tmp.Write(buf.Bytes()); err != nil {
 		tmp.Close()
-		return exitErr(stderr, fmt.Errorf("write the new roster: %w", err))
+		return exitErr(stderr, msgErr(u.L.T("cli.roster.write_failed"), err))
 	}
 	if err := tmp.Close(); err != nil {
-		return exitErr(stderr, fmt.Errorf("write the new roster: %w", err))
+		return exitErr(stderr, msgErr(u.L.T("cli.roster.write_failed"), err))
 	}
 	// The new roster must pass the same check Kring runs at start.
 	if _, err := config.LoadWithRoster(c.config, tmp.Name()); err != nil {
-		msg := strings.ReplaceAll(err.Error(), tmp.Name(), target+" (new)")
-		return exitErr(stderr, fmt.Errorf("the imported roster would not pass the check, nothing written:\n%s", msg))
+		msg := strings.ReplaceAll(u.problems(err), tmp.Name(), target+" "+u.L.T("cli.roster.new_mark"))
+		return exitErr(stderr, errors.New(u.L.T("cli.roster.would_fail", "Problems", msg)))
 	}
 	if *dry {
-		fmt.Fprintf(stdout, "\ndry run: nothing written. Run without --dry-run to write %s.\n", target)
+		fmt.Fprintf(stdout, "\n%s\n", u.L.T("cli.roster.dry_run", "File", target))
 		return 0
 	}
 	if len(current) > 0 {
@@ -147,18 +129,18 @@ Flags:
 			err = os.WriteFile(target+".bak", old, 0o600)
 		}
 		if err != nil {
-			return exitErr(stderr, fmt.Errorf("keep the old roster: %w", err))
+			return exitErr(stderr, msgErr(u.L.T("cli.roster.keep_failed"), err))
 		}
 	}
 	if err := os.Rename(tmp.Name(), target); err != nil {
-		return exitErr(stderr, fmt.Errorf("write the new roster: %w", err))
+		return exitErr(stderr, msgErr(u.L.T("cli.roster.write_failed"), err))
 	}
 	_ = os.Chmod(target, 0o600)
-	fmt.Fprintf(stdout, "\nwrote %s (%d people).", target, len(plan.People))
+	fmt.Fprint(stdout, "\n"+u.L.N("cli.roster.wrote", len(plan.People), "File", target))
 	if len(current) > 0 {
-		fmt.Fprintf(stdout, " The previous roster is %s.bak.", target)
+		fmt.Fprint(stdout, " "+u.L.T("cli.roster.previous", "File", target+".bak"))
 	}
-	fmt.Fprintln(stdout, " Restart Kring to use it.")
+	fmt.Fprintln(stdout, " "+u.L.T("cli.roster.restart"))
 	return 0
 }
 
@@ -198,23 +180,20 @@ func openLinks(ctx context.Context, c *common, stderr io.Writer) (*linkTool, err
 	return &linkTool{school: school, st: st, links: l, log: log, close: closeStore}, nil
 }
 
-func cmdRosterExport(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+func cmdRosterExport(ctx context.Context, u *ui, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("kring roster export", flag.ContinueOnError)
-	fs.SetOutput(stderr)
 	var c common
-	c.bind(fs, false)
-	out := fs.String("out", "", "write to FILE instead of standard output")
-	only := fs.Bool("only-roster", false, "only the people of the roster CSV (not those of the school file itself), ready to replace it")
-	fs.Usage = func() {
-		fmt.Fprintf(stderr, "Usage: kring roster export [flags]\n\nWrites the roster as CSV with every Discord and Slack account linked at runtime\n(codes, e-mail) in place, so the school's files can be regenerated.\n\nFlags:\n")
-		fs.PrintDefaults()
-		envHelp(stderr, cmdRosterName)
+	c.bind(u, fs, false)
+	u.langFlag(fs, "lang")
+	out := fs.String("out", "", u.L.T("cli.flag.roster_out"))
+	only := fs.Bool("only-roster", false, u.L.T("cli.flag.only_roster"))
+	usage := func() {
+		fmt.Fprint(stderr, u.L.T("cli.roster.export.usage")+"\n\n"+u.L.T("cli.flags")+"\n")
+		u.printFlags(stderr, fs)
+		u.envHelp(stderr, cmdRosterName)
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
+	if code, done := u.parseFlags(fs, args, stderr, usage); done {
+		return code
 	}
 	t, err := openLinks(ctx, &c, stderr)
 	if err != nil {
@@ -225,11 +204,11 @@ func cmdRosterExport(ctx context.Context, args []string, stdout, stderr io.Write
 	if *only {
 		path := config.RosterPath(c.config, t.school)
 		if path == "" {
-			return exitErr(stderr, fmt.Errorf("--only-roster: %s names no roster CSV", c.config))
+			return exitErr(stderr, errors.New(u.L.T("cli.roster.only_no_csv", "File", c.config)))
 		}
 		csvPeople, err := config.ReadRoster(path)
 		if err != nil {
-			return exitErr(stderr, err)
+			return exitErr(stderr, errors.New(u.problems(err)))
 		}
 		people = nil
 		for _, p := range csvPeople {
@@ -257,31 +236,28 @@ func cmdRosterExport(ctx context.Context, args []string, stdout, stderr io.Write
 	} else {
 		err = os.WriteFile(*out, buf.Bytes(), 0o600)
 		if err == nil {
-			fmt.Fprintf(stderr, "wrote %s (%d people)\n", *out, len(rows))
+			fmt.Fprintln(stderr, u.L.N("cli.roster.wrote", len(rows), "File", *out))
 		}
 	}
 	if err != nil {
-		return exitErr(stderr, fmt.Errorf("write the export: %w", err))
+		return exitErr(stderr, msgErr(u.L.T("cli.roster.write_export"), err))
 	}
 	return 0
 }
 
-func cmdRosterStatus(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+func cmdRosterStatus(ctx context.Context, u *ui, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("kring roster status", flag.ContinueOnError)
-	fs.SetOutput(stderr)
 	var c common
-	c.bind(fs, false)
-	class := fs.String("class", "", "only this class")
-	fs.Usage = func() {
-		fmt.Fprintf(stderr, "Usage: kring roster status [flags]\n\nShows per class which pupils have linked a Discord or Slack account, and who has not.\n\nFlags:\n")
-		fs.PrintDefaults()
-		envHelp(stderr, cmdRosterName)
+	c.bind(u, fs, false)
+	u.langFlag(fs, "lang")
+	class := fs.String("class", "", u.L.T("cli.flag.status_class"))
+	usage := func() {
+		fmt.Fprint(stderr, u.L.T("cli.roster.status.usage")+"\n\n"+u.L.T("cli.flags")+"\n")
+		u.printFlags(stderr, fs)
+		u.envHelp(stderr, cmdRosterName)
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
+	if code, done := u.parseFlags(fs, args, stderr, usage); done {
+		return code
 	}
 	t, err := openLinks(ctx, &c, stderr)
 	if err != nil {
@@ -292,7 +268,7 @@ func cmdRosterStatus(ctx context.Context, args []string, stdout, stderr io.Write
 	if *class != "" {
 		cl, ok := t.school.Class(*class)
 		if !ok {
-			return exitErr(stderr, fmt.Errorf("--class %q: no such class in %s", *class, c.config))
+			return exitErr(stderr, errors.New(u.L.T("cli.no_such_class", "Class", fmt.Sprintf("%q", *class), "File", c.config)))
 		}
 		classes = []*config.Class{cl}
 	}
@@ -303,14 +279,14 @@ func cmdRosterStatus(ctx context.Context, args []string, stdout, stderr io.Write
 		linked := 0
 		var buf bytes.Buffer
 		tw := tabwriter.NewWriter(&buf, 0, 0, 2, ' ', 0)
-		fmt.Fprintln(tw, "  id\tname\tdiscord\tslack\tmentor")
+		fmt.Fprintln(tw, "  "+u.L.T("cli.roster.status_header"))
 		for _, p := range pupils {
 			marks := []string{}
 			some := false
 			for _, pl := range link.Platforms {
 				m := "-"
 				if t.links.Account(p, pl) != "" {
-					m = "linked"
+					m = u.L.T("cli.roster.linked_mark")
 					counts[pl]++
 					some = true
 				}
@@ -325,7 +301,7 @@ func cmdRosterStatus(ctx context.Context, args []string, stdout, stderr io.Write
 		if i > 0 {
 			fmt.Fprintln(ew)
 		}
-		fmt.Fprintf(ew, "%s: %d of %d pupils linked (Discord %d, Slack %d)\n", cl.ID, linked, len(pupils), counts[chat.Discord], counts[chat.Slack])
+		fmt.Fprintln(ew, u.L.N("cli.roster.status_line", len(pupils), "Class", cl.ID, "Linked", linked, "Discord", counts[chat.Discord], "Slack", counts[chat.Slack]))
 		if len(pupils) > 0 {
 			_, _ = ew.Write(buf.Bytes())
 		}

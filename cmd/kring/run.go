@@ -26,18 +26,18 @@ import (
 	"github.com/kring-school/kring/bot/runtime"
 )
 
-func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+func cmdRun(ctx context.Context, u *ui, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("kring run", flag.ContinueOnError)
-	fs.SetOutput(stderr)
 	var c common
-	c.bind(fs, true)
-	metricsAddr := fs.String("metrics-addr", env("KRING_METRICS_ADDR", "127.0.0.1:9090"), "address of /healthz and /metrics; empty turns them off (env KRING_METRICS_ADDR)")
-	fs.Usage = func() {
-		fmt.Fprintf(stderr, "Usage: kring run [flags]\n\nConnects the platforms whose tokens are set (DISCORD_TOKEN, SLACK_BOT_TOKEN) and runs\nthe check-ins, reminders and conversations until SIGTERM.\n\nFlags:\n")
-		fs.PrintDefaults()
-		envHelp(stderr, cmdRunName)
+	c.bind(u, fs, true)
+	u.langFlag(fs, "lang")
+	metricsAddr := fs.String("metrics-addr", env("KRING_METRICS_ADDR", "127.0.0.1:9090"), u.L.T("cli.flag.metrics_addr"))
+	usage := func() {
+		fmt.Fprint(stderr, u.L.T("cli.run.usage")+"\n\n"+u.L.T("cli.flags")+"\n")
+		u.printFlags(stderr, fs)
+		u.envHelp(stderr, cmdRunName)
 	}
-	if code, done := parseFlags(fs, args); done {
+	if code, done := u.parseFlags(fs, args, stderr, usage); done {
 		return code
 	}
 	log, err := c.logger(stderr)
@@ -48,13 +48,10 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return exitErr(stderr, err)
 	}
-	cat, err := i18n.Load()
-	if err != nil {
-		return exitErr(stderr, err)
-	}
+	cat := u.cat
 	clk := clock.Real{}
 	if !platformTokensSet() {
-		return exitErr(stderr, errors.New("no platform configured: set DISCORD_TOKEN and/or SLACK_BOT_TOKEN (see README), or run \"kring shell\""))
+		return exitErr(stderr, errors.New(u.L.T("cli.run.no_platform")))
 	}
 	rdb, _, closeStore, err := c.openStore(ctx, school, clk, log, false)
 	if err != nil {
@@ -64,7 +61,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	st := store.New(rdb, c.prefix, school.ID, school.Retention.Std())
 	// The guards tell the admins through the Engine, which needs the adapters first.
 	var notify func(ctx context.Context, event, key string, kv ...any)
-	adapters, err := platformAdapters(school, cat, st, clk, log, func(ctx context.Context, event, key string, kv ...any) {
+	adapters, err := platformAdapters(u, school, cat, st, clk, log, func(ctx context.Context, event, key string, kv ...any) {
 		if notify != nil {
 			notify(ctx, event, key, kv...)
 		}
@@ -92,7 +89,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if *metricsAddr != "" {
 		ln, err := net.Listen("tcp", *metricsAddr)
 		if err != nil {
-			return exitErr(stderr, fmt.Errorf("--metrics-addr %s: %w", *metricsAddr, err))
+			return exitErr(stderr, msgErr(u.L.T("cli.run.bad_metrics_addr", "Addr", *metricsAddr), err))
 		}
 		opsDone = make(chan error, 1)
 		go func() { opsDone <- metrics.ServeListener(opsCtx, ln, m, metrics.Health(rdb, adapters)) }()
@@ -127,14 +124,14 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 
 // platformAdapters builds an adapter for every platform whose token is set, in order
 // of preference for reaching a person who is on both (Discord first).
-func platformAdapters(school *config.School, cat *i18n.Catalog, st *store.Store, clk clock.Clock, log *slog.Logger, notify notifyFunc) ([]chat.Adapter, error) {
+func platformAdapters(u *ui, school *config.School, cat *i18n.Catalog, st *store.Store, clk clock.Clock, log *slog.Logger, notify notifyFunc) ([]chat.Adapter, error) {
 	var out []chat.Adapter
 	if tok := os.Getenv("DISCORD_TOKEN"); tok != "" {
 		rate := 0.0 // the adapter's default
 		if v := os.Getenv("KRING_DISCORD_RATE"); v != "" {
 			r, err := strconv.ParseFloat(v, 64)
 			if err != nil || r <= 0 || r > 50 {
-				return nil, fmt.Errorf("KRING_DISCORD_RATE=%q: give requests per second for this process, above 0 and at most 50 (with N processes, about 48/N)", v)
+				return nil, errors.New(u.L.T("cli.run.bad_discord_rate", "Value", fmt.Sprintf("%q", v)))
 			}
 			rate = r
 		}
@@ -144,7 +141,7 @@ func platformAdapters(school *config.School, cat *i18n.Catalog, st *store.Store,
 		case "1", "true":
 			content = true
 		default:
-			return nil, fmt.Errorf("KRING_DISCORD_MESSAGE_CONTENT=%q: write 1 to read typed answers in Kring's threads (switch on Message Content Intent on the Bot page first) or 0", v)
+			return nil, errors.New(u.L.T("cli.run.bad_message_content", "Value", fmt.Sprintf("%q", v)))
 		}
 		dlog := log.With("platform", "discord")
 		a, err := discord.New(discord.Options{

@@ -14,7 +14,6 @@ import (
 	"github.com/kring-school/kring/bot/clock"
 	"github.com/kring-school/kring/bot/config"
 	"github.com/kring-school/kring/bot/dialog"
-	"github.com/kring-school/kring/bot/i18n"
 	"github.com/kring-school/kring/bot/runtime"
 	"github.com/kring-school/kring/bot/store"
 	"github.com/kring-school/kring/dialogs/alerts"
@@ -37,20 +36,20 @@ func dialogs(school *config.School) []dialog.Dialog {
 	return []dialog.Dialog{ci, poll.New(), questions, alerts.New(), digest.New(school), nod.New(), discussion.New(), debate.New(), terms.New()}
 }
 
-func cmdShell(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+func cmdShell(ctx context.Context, u *ui, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("kring shell", flag.ContinueOnError)
-	fs.SetOutput(stderr)
 	var c common
-	c.bind(fs, false)
-	script := fs.String("script", "", "read input from FILE and print the transcript (a throwaway store unless --data or --redis is given)")
-	as := fs.String("as", "", "start as this person (roster id)")
-	start := fs.String("start", "", `simulated start time "YYYY-MM-DD HH:MM" in the school's time zone (default: now; scripts set it with :date)`)
-	fs.Usage = func() {
-		fmt.Fprintf(stderr, "Usage: kring shell [flags]\n\nThe whole class in one terminal. Type :help inside for the terminal commands.\n\nFlags:\n")
-		fs.PrintDefaults()
-		envHelp(stderr, cmdShellName)
+	c.bind(u, fs, false)
+	u.langFlag(fs, "lang")
+	script := fs.String("script", "", u.L.T("cli.flag.script"))
+	as := fs.String("as", "", u.L.T("cli.flag.shell_as"))
+	start := fs.String("start", "", u.L.T("cli.flag.start"))
+	usage := func() {
+		fmt.Fprint(stderr, u.L.T("cli.shell.usage")+"\n\n"+u.L.T("cli.flags")+"\n")
+		u.printFlags(stderr, fs)
+		u.envHelp(stderr, cmdShellName)
 	}
-	if code, done := parseFlags(fs, args); done {
+	if code, done := u.parseFlags(fs, args, stderr, usage); done {
 		return code
 	}
 	if c.logLevel == "info" && os.Getenv("KRING_LOG_LEVEL") == "" {
@@ -68,7 +67,7 @@ func cmdShell(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	if *script != "" {
 		f, err := os.Open(*script)
 		if err != nil {
-			return exitErr(stderr, fmt.Errorf("script: %w", err))
+			return exitErr(stderr, msgErr(u.L.T("cli.shell.no_script"), err))
 		}
 		defer f.Close()
 		in = f
@@ -82,7 +81,7 @@ func cmdShell(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		loc, _ := time.LoadLocation(school.Timezone)
 		t, err := time.ParseInLocation("2006-01-02 15:04", *start, loc)
 		if err != nil {
-			return exitErr(stderr, fmt.Errorf("--start %q: write \"YYYY-MM-DD HH:MM\"", *start))
+			return exitErr(stderr, errors.New(u.L.T("cli.shell.bad_start", "Value", fmt.Sprintf("%q", *start))))
 		}
 		now = t
 	}
@@ -92,10 +91,7 @@ func cmdShell(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		return exitErr(stderr, err)
 	}
 	defer closeStore()
-	cat, err := i18n.Load()
-	if err != nil {
-		return exitErr(stderr, err)
-	}
+	cat := u.cat
 	if *script == "" {
 		L := cat.For(school.Locale)
 		if c.redisURL != "" {

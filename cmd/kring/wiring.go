@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -25,6 +26,7 @@ type common struct {
 	prefix   string
 	logLevel string
 	logJSON  bool
+	u        *ui
 }
 
 func env(name, def string) string {
@@ -34,14 +36,16 @@ func env(name, def string) string {
 	return def
 }
 
-func (c *common) bind(fs *flag.FlagSet, jsonLogs bool) {
-	fs.StringVar(&c.config, "config", env("KRING_CONFIG", "examples/school.yaml"), "school configuration file (env KRING_CONFIG)")
+// bind adds the shared flags to fs, described in the operator's language.
+func (c *common) bind(u *ui, fs *flag.FlagSet, jsonLogs bool) {
+	c.u = u
+	fs.StringVar(&c.config, "config", env("KRING_CONFIG", "examples/school.yaml"), u.L.T("cli.flag.config"))
 	// The URL may hold a password: it is read from the environment after parsing, so
 	// --help and flag errors never print it.
-	fs.StringVar(&c.redisURL, "redis", "", "Redis URL; empty runs the embedded store (env KRING_REDIS_URL)")
-	fs.StringVar(&c.data, "data", os.Getenv("KRING_DATA"), "embedded store data file (env KRING_DATA; default data/kring-SCHOOL.json)")
-	fs.StringVar(&c.prefix, "prefix", env("KRING_PREFIX", "kring"), "key prefix in Redis (env KRING_PREFIX)")
-	fs.StringVar(&c.logLevel, "log-level", env("KRING_LOG_LEVEL", "info"), "debug, info, warn or error (env KRING_LOG_LEVEL)")
+	fs.StringVar(&c.redisURL, "redis", "", u.L.T("cli.flag.redis"))
+	fs.StringVar(&c.data, "data", os.Getenv("KRING_DATA"), u.L.T("cli.flag.data"))
+	fs.StringVar(&c.prefix, "prefix", env("KRING_PREFIX", "kring"), u.L.T("cli.flag.prefix"))
+	fs.StringVar(&c.logLevel, "log-level", env("KRING_LOG_LEVEL", "info"), u.L.T("cli.flag.log_level"))
 	c.logJSON = jsonLogs
 }
 
@@ -56,7 +60,7 @@ func (c *common) logger(w io.Writer) (*slog.Logger, error) {
 	c.resolve()
 	var lvl slog.Level
 	if err := lvl.UnmarshalText([]byte(c.logLevel)); err != nil {
-		return nil, fmt.Errorf("--log-level %q: use debug, info, warn or error", c.logLevel)
+		return nil, errors.New(c.u.L.T("cli.bad_log_level", "Value", fmt.Sprintf("%q", c.logLevel)))
 	}
 	opts := &slog.HandlerOptions{Level: lvl}
 	var log *slog.Logger
@@ -78,10 +82,11 @@ func (r redisLog) Printf(ctx context.Context, format string, v ...any) {
 	r.log.WarnContext(ctx, fmt.Sprintf(format, v...))
 }
 
+// school loads the school file; its problems are told in the operator's language.
 func (c *common) school() (*config.School, error) {
 	s, err := config.Load(c.config)
 	if err != nil {
-		return nil, fmt.Errorf("configuration %s:\n%w\n(run: kring config check %s)", c.config, err, c.config)
+		return nil, errors.New(c.u.L.T("cli.config_failed", "File", c.config, "Problems", c.u.problems(err)))
 	}
 	return s, nil
 }
@@ -103,7 +108,7 @@ func (c *common) openStore(ctx context.Context, s *config.School, clk clock.Cloc
 	if ephemeral && path == "" {
 		dir, err := os.MkdirTemp("", "kring-script-*")
 		if err != nil {
-			return nil, "", nil, fmt.Errorf("temporary store: %w", err)
+			return nil, "", nil, msgErr(c.u.L.T("cli.temp_store"), err)
 		}
 		path = filepath.Join(dir, "kring.json")
 		cleanup = func() { _ = os.RemoveAll(dir) }

@@ -28,7 +28,8 @@ var foreign = map[string][]string{
 // Foreign returns the words of text that belong to the other language than lang, and
 // every "/command" that is not one of commands (the command names in lang, without the
 // slash). Words inside a chat.Literal span (a person's own text) are not looked at;
-// ":word" tokens (terminal commands) and NAMES_IN_CAPS are not words.
+// ":word" tokens (terminal commands), "--flag" names of the kring command (--class,
+// --help: the same in both languages) and NAMES_IN_CAPS are not words.
 func Foreign(lang, text string, commands map[string]bool) []string {
 	bad := map[string]bool{}
 	for _, w := range foreign[lang] {
@@ -42,7 +43,7 @@ func Foreign(lang, text string, commands map[string]bool) []string {
 			if name != "" && !commands[name] {
 				out = append(out, tok)
 			}
-		case strings.HasPrefix(tok, ":"), strings.ContainsRune(tok, '_'), tok == strings.ToUpper(tok):
+		case strings.HasPrefix(tok, ":"), strings.HasPrefix(tok, "-"), strings.ContainsRune(tok, '_'), tok == strings.ToUpper(tok):
 		case bad[strings.ToLower(tok)]:
 			out = append(out, tok)
 		}
@@ -68,24 +69,29 @@ func dropLiterals(s string) string {
 }
 
 // tokens splits text into words: letters with inner hyphens and apostrophes ("check-in",
-// "plan's"), each with a leading "/" or ":" kept.
+// "plan's") or underscores (a setting, policy.teachers_see_checkins, which Foreign
+// skips), each with a leading "/", ":" or "-"/"--" (a flag) kept.
 func tokens(s string) []string {
 	var out []string
 	var cur strings.Builder
 	flush := func() {
-		w := strings.Trim(cur.String(), "-'")
-		if w != "" && w != "/" && w != ":" {
+		w := cur.String()
+		lead := len(w) - len(strings.TrimLeft(w, "-"))
+		w = w[:lead] + strings.Trim(w[lead:], "-'")
+		if strings.Trim(w, "-") != "" && w != "/" && w != ":" {
 			out = append(out, w)
 		}
 		cur.Reset()
 	}
 	for _, r := range s {
 		switch {
-		case unicode.IsLetter(r) || unicode.IsDigit(r):
+		case unicode.IsLetter(r) || unicode.IsDigit(r) || r == '_' && cur.Len() > 0:
 			cur.WriteRune(r)
 		case (r == '-' || r == '\'') && cur.Len() > 0:
 			cur.WriteRune(r)
 		case (r == '/' || r == ':') && cur.Len() == 0:
+			cur.WriteRune(r)
+		case r == '-' && (cur.Len() == 0 || strings.Trim(cur.String(), "-") == ""):
 			cur.WriteRune(r)
 		default:
 			flush()
