@@ -30,7 +30,7 @@ func cmdConfig(u *ui, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, u.problems(err))
 		return 1
 	}
-	fmt.Fprintln(stdout, u.L.T("cli.config.ok", "File", path, "Classes", len(s.Classes), "People", len(s.People)))
+	fmt.Fprintln(stdout, u.L.N("cli.config.ok", len(s.Classes), "File", path, "People", len(s.People)))
 	u.printCoverage(stdout, s)
 	return 0
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"regexp"
 	"sort"
 	"strings"
 
@@ -138,10 +139,13 @@ func (u *ui) printFlags(w io.Writer, fs *flag.FlagSet) {
 			line += " " + arg
 		}
 		line += "\n    \t" + strings.ReplaceAll(usage, "\n", "\n    \t")
-		if d := f.DefValue; d != "" && d != "0" && d != "false" {
-			if fmt.Sprintf("%T", f.Value) == "*flag.stringValue" {
-				d = fmt.Sprintf("%q", d)
-			}
+		switch d := f.DefValue; {
+		case d == "" || d == "0" || d == "false":
+		case arg == "" && d == "true":
+			line += " " + u.L.T("cli.default_on")
+		case fmt.Sprintf("%T", f.Value) == "*flag.stringValue":
+			line += " " + u.L.T("cli.default", "Value", fmt.Sprintf("%q", d))
+		default:
 			line += " " + u.L.T("cli.default", "Value", d)
 		}
 		fmt.Fprintln(w, line)
@@ -169,11 +173,17 @@ func (u *ui) parseFlags(fs *flag.FlagSet, args []string, stderr io.Writer, usage
 	return 0, false
 }
 
+// badValue is the flag package's error for a value its flag cannot take.
+var badValue = regexp.MustCompile(`^invalid (?:boolean )?value (".*") for (?:flag )?(-\S+): `)
+
 // flagError says what the flag package found wrong, in the reader's language. The
 // package's errors are plain strings; the known shapes are recognised, anything else
 // is shown as it is.
 func (u *ui) flagError(err error) string {
 	msg := err.Error()
+	if m := badValue.FindStringSubmatch(msg); m != nil {
+		return u.L.T("cli.flag_bad_value", "Flag", m[2], "Value", m[1])
+	}
 	for _, k := range []struct{ prefix, key string }{
 		{"flag provided but not defined: ", "cli.flag_unknown"},
 		{"flag needs an argument: ", "cli.flag_needs_value"},
