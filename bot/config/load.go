@@ -23,9 +23,15 @@ import (
 func Load(path string) (*School, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, Problems{{File: path, Msg: fmt.Sprintf("cannot read the file: %v", unwrapPath(err))}}
+		return nil, Problems{unreadable(path, err)}
 	}
 	return Parse(data, path)
+}
+
+// unreadable is the problem of a school or roster file that cannot be read.
+func unreadable(path string, err error) Problem {
+	err = unwrapPath(err)
+	return Problem{File: path, Msg: fmt.Sprintf("cannot read the file: %v", err), Key: "config.unreadable", Args: []any{"V1", err}}
 }
 
 // Check validates the configuration file at path and returns its problems, or nil when
@@ -84,13 +90,28 @@ type origin struct {
 }
 
 func (l *loader) add(file string, line int, field, format string, args ...any) {
-	l.problems = append(l.problems, Problem{File: file, Line: line, Field: field, Msg: fmt.Sprintf(format, args...)})
+	l.addK(file, line, field, "", format, args...)
 }
 
-// at reports a problem on a field of the main file, at the line of the field or, when
-// the field is absent, of the nearest enclosing one.
-func (l *loader) at(field, format string, args ...any) {
-	l.add(l.file, l.line(field), field, format, args...)
+// addK is add with the catalog message key that says the sentence in the reader's
+// language. The message sees args as .V1, .V2 ...: the call keeps its English format
+// and arguments, so a sentence gets its message without being rewritten.
+func (l *loader) addK(file string, line int, field, key, format string, args ...any) {
+	p := Problem{File: file, Line: line, Field: field, Msg: fmt.Sprintf(format, args...), Key: key}
+	if key != "" {
+		p.Args = make([]any, 0, 2*len(args))
+		for i, a := range args {
+			p.Args = append(p.Args, fmt.Sprintf("V%d", i+1), a)
+		}
+	}
+	l.problems = append(l.problems, p)
+}
+
+// atK reports a problem on a field of the main file, at the line of the field or, when
+// the field is absent, of the nearest enclosing one; key is its catalog message (see
+// addK).
+func (l *loader) atK(field, key, format string, args ...any) {
+	l.addK(l.file, l.line(field), field, key, format, args...)
 }
 
 // line finds the line of path, or of its nearest recorded parent.
@@ -123,7 +144,8 @@ func (l *loader) parse(data []byte) *School {
 			line, _ = strconv.Atoi(m[1])
 			msg = m[2]
 		}
-		p := Problem{File: l.file, Line: line, Msg: "not valid YAML: " + msg + " (the mistake may be on an earlier line)"}
+		p := Problem{File: l.file, Line: line, Msg: "not valid YAML: " + msg + " (the mistake may be on an earlier line)",
+			Key: "config.not_yaml", Args: []any{"V1", msg}}
 		if ls := splitLines(data); line > 0 && line <= len(ls) {
 			p.Source = ls[line-1]
 			p.Col = len(p.Source) - len(strings.TrimLeft(p.Source, " \t")) + 1
@@ -132,7 +154,7 @@ func (l *loader) parse(data []byte) *School {
 		return nil
 	}
 	if root.Kind == 0 || len(root.Content) == 0 {
-		l.add(l.file, 0, "", "the file is empty; start from examples/school.yaml")
+		l.addK(l.file, 0, "", "config.file_empty", "the file is empty; start from examples/school.yaml")
 		return nil
 	}
 	doc := root.Content[0]
@@ -206,13 +228,18 @@ func join(path, key string) string {
 }
 
 func (d *decoder) bad(path string, n *yaml.Node, format string, args ...any) {
+	d.badK(path, n, "", format, args...)
+}
+
+// badK is bad with a catalog message key (see loader.addK).
+func (d *decoder) badK(path string, n *yaml.Node, key, format string, args ...any) {
 	d.l.failed[path] = true
 	line := n.Line
 	if k, ok := d.l.lines[path]; ok && n.Kind != yaml.ScalarNode {
 		// A mapping or list value starts on the line below its key; point at the key.
 		line = k
 	}
-	d.l.add(d.l.file, line, path, format, args...)
+	d.l.addK(d.l.file, line, path, key, format, args...)
 }
 
 func (d *decoder) decode(n *yaml.Node, v reflect.Value, path string) {
@@ -236,7 +263,12 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, path string) {
 			return
 		}
 		if err := v.Addr().Interface().(encoding.TextUnmarshaler).UnmarshalText([]byte(n.Value)); err != nil {
-			d.bad(path, n, "%v", err)
+			var ve *valueError
+			if errors.As(err, &ve) {
+				d.badK(path, n, ve.key, ve.format, ve.args...)
+			} else {
+				d.bad(path, n, "%v", err)
+			}
 		}
 		return
 	}
@@ -304,7 +336,7 @@ func (d *decoder) pairs(n *yaml.Node, path string, each func(key, val *yaml.Node
 			continue
 		}
 		if first, ok := seen[k.Value]; ok {
-			d.bad(join(path, k.Value), k, "%s is given twice (first on line %d); keep one", k.Value, first)
+			d.badK(join(path, k.Value), k, "config.key_twice", "%s is given twice (first on line %d); keep one", k.Value, first)
 			continue
 		}
 		seen[k.Value] = k.Line
@@ -332,15 +364,18 @@ func (d *decoder) decodeStruct(n *yaml.Node, v reflect.Value, path string) {
 				d.l.failed[join(path, c)] = true
 			}
 			hint := didYouMean(k.Value, names)
-			if hint == "" {
+			if hint.en == "" {
 				if homes := d.homes[k.Value]; len(homes) > 0 && len(homes) <= 2 {
-					hint = fmt.Sprintf(" (%s belongs under %s)", k.Value, strings.Join(homes, " or "))
+					under := joinOr(homes)
+					hint = phrase{key: "config.belongs_under", kv: []any{"V1", k.Value, "V2", under},
+						en: fmt.Sprintf(" (%s belongs under %s)", k.Value, under)}
 				}
 			}
-			if hint == "" {
-				hint = fmt.Sprintf("; known fields here: %s", strings.Join(names, ", "))
+			if hint.en == "" {
+				known := strings.Join(names, ", ")
+				hint = phrase{key: "config.known_fields", kv: []any{"V1", known}, en: "; known fields here: " + known}
 			}
-			d.bad(p, k, "unknown field %q%s", k.Value, hint)
+			d.badK(p, k, "config.unknown_field", "unknown field %q%s", k.Value, hint)
 			return
 		}
 		d.l.lines[p] = k.Line

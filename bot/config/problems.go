@@ -38,7 +38,38 @@ func (p Problem) Render(t func(key string, kv ...any) string) string {
 	if p.Key == "" || t == nil {
 		return p.String()
 	}
-	return p.format(t(p.Key, p.Args...))
+	return p.format(t(p.Key, renderArgs(p.Args, t)...))
+}
+
+// renderArgs renders the phrases among template data kv, so they read in the same
+// language as the sentence around them.
+func renderArgs(kv []any, t func(key string, kv ...any) string) []any {
+	out := make([]any, len(kv))
+	for i, a := range kv {
+		if ph, ok := a.(phrase); ok {
+			a = ph.render(t)
+		}
+		out[i] = a
+	}
+	return out
+}
+
+// phrase is a part of a problem's sentence with a catalog message of its own (a "did
+// you mean" hint, a list joined with "or"): in the reader's language inside a
+// rendered sentence, in English in Msg (fmt uses String).
+type phrase struct {
+	key string
+	kv  []any
+	en  string
+}
+
+func (ph phrase) String() string { return ph.en }
+
+func (ph phrase) render(t func(key string, kv ...any) string) string {
+	if ph.key == "" {
+		return ph.en
+	}
+	return t(ph.key, renderArgs(ph.kv, t)...)
 }
 
 func (p Problem) format(msg string) string {
@@ -96,3 +127,17 @@ func sortProblems(ps Problems, files []string) {
 		return ps[i].Line < ps[j].Line
 	})
 }
+
+// valueError is a value a field cannot take (a time of day, a date, a duration), with
+// the catalog message that says so: the loader turns it into a problem the reader gets
+// in their language, other callers see the English sentence.
+type valueError struct {
+	key, format string
+	args        []any
+}
+
+func valueErr(key, format string, args ...any) *valueError {
+	return &valueError{key: key, format: format, args: args}
+}
+
+func (e *valueError) Error() string { return fmt.Sprintf(e.format, e.args...) }

@@ -23,7 +23,7 @@ func (l *loader) importRoster(s *School) {
 	}
 	data, err := os.ReadFile(name)
 	if err != nil {
-		l.at("roster", "cannot read the roster %s: %v", name, unwrapPath(err))
+		l.atK("roster", "config.roster_unreadable", "cannot read the roster %s: %v", name, unwrapPath(err))
 		return
 	}
 	l.files = append(l.files, name)
@@ -43,7 +43,7 @@ func (l *loader) readRoster(file string, data []byte) ([]*Person, []int) {
 	r.TrimLeadingSpace = true
 	header, err := r.Read()
 	if err == io.EOF {
-		l.add(file, 0, "", "the roster is empty; its first line must be the header %s", strings.Join(RosterColumns, ","))
+		l.addK(file, 0, "", "config.roster_empty", "the roster is empty; its first line must be the header %s", strings.Join(RosterColumns, ","))
 		return nil, nil
 	}
 	if err != nil {
@@ -51,7 +51,7 @@ func (l *loader) readRoster(file string, data []byte) ([]*Person, []int) {
 		return nil, nil
 	}
 	if len(header) == 1 && strings.Contains(header[0], ";") {
-		l.add(file, 1, "", "the columns are separated by ';' (as a Dutch spreadsheet saves CSV); save it with ',' between columns, and use ';' only inside roles and classes")
+		l.addK(file, 1, "", "config.roster_semicolons", "the columns are separated by ';' (as a Dutch spreadsheet saves CSV); save it with ',' between columns, and use ';' only inside roles and classes")
 		return nil, nil
 	}
 	col := map[string]int{}
@@ -61,13 +61,14 @@ func (l *loader) readRoster(file string, data []byte) ([]*Person, []int) {
 		switch {
 		case !contains(RosterColumns, h):
 			hint := didYouMean(h, RosterColumns)
-			if hint == "" {
-				hint = "; the columns are " + strings.Join(RosterColumns, ",")
+			if hint.en == "" {
+				cols := strings.Join(RosterColumns, ",")
+				hint = phrase{key: "config.roster_columns", kv: []any{"V1", cols}, en: "; the columns are " + cols}
 			}
-			l.add(file, 1, h, "unknown column %q%s", h, hint)
+			l.addK(file, 1, h, "config.roster_unknown_column", "unknown column %q%s", h, hint)
 			headerOK = false
 		case col[h] != 0:
-			l.add(file, 1, h, "column %q appears twice", h)
+			l.addK(file, 1, h, "config.roster_column_twice", "column %q appears twice", h)
 			headerOK = false
 		default:
 			col[h] = i + 1 // 1-based so the zero value means absent
@@ -75,7 +76,7 @@ func (l *loader) readRoster(file string, data []byte) ([]*Person, []int) {
 	}
 	for _, need := range []string{"id", "name", "roles"} {
 		if col[need] == 0 {
-			l.add(file, 1, need, "the header lacks the column %q; the header is %s", need, strings.Join(RosterColumns, ","))
+			l.addK(file, 1, need, "config.roster_missing_column", "the header lacks the column %q; the header is %s", need, strings.Join(RosterColumns, ","))
 			headerOK = false
 		}
 	}
@@ -95,7 +96,7 @@ func (l *loader) readRoster(file string, data []byte) ([]*Person, []int) {
 		}
 		line, _ := r.FieldPos(0)
 		if len(rec) != len(header) {
-			l.add(file, line, "", "this row has %d columns, the header has %d", len(rec), len(header))
+			l.addK(file, line, "", "config.roster_row_columns", "this row has %d columns, the header has %d", len(rec), len(header))
 			continue
 		}
 		get := func(c string) string {
@@ -116,9 +117,10 @@ func (l *loader) readRoster(file string, data []byte) ([]*Person, []int) {
 			Email:   get("email"),
 		}
 		if v := get("left"); v != "" {
-			d, err := ParseDate(v)
-			if err != nil {
-				l.add(file, line, "left", "%v (the day the person left)", err)
+			d, perr := ParseDate(v)
+			if perr != nil {
+				// ParseDate's sentence, with the value, so it can be said in Dutch too.
+				l.addK(file, line, "left", "config.roster_left", "%q is not a date; write YYYY-MM-DD, e.g. 2026-12-21 (the day the person left)", v)
 				continue
 			}
 			p.Left = d
@@ -136,10 +138,10 @@ func (l *loader) readRoster(file string, data []byte) ([]*Person, []int) {
 func (l *loader) csvError(file string, err error) {
 	var pe *csv.ParseError
 	if errors.As(err, &pe) {
-		l.add(file, pe.Line, "", "not valid CSV: %v", pe.Err)
+		l.addK(file, pe.Line, "", "config.roster_not_csv", "not valid CSV: %v", pe.Err)
 		return
 	}
-	l.add(file, 0, "", "not valid CSV: %v", err)
+	l.addK(file, 0, "", "config.roster_not_csv", "not valid CSV: %v", err)
 }
 
 // splitList splits "a; b;c" into [a b c], dropping empty items.

@@ -43,7 +43,7 @@ func RosterPath(schoolFile string, s *School) string {
 func LoadWithRoster(path, roster string) (*School, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, Problems{{File: path, Msg: fmt.Sprintf("cannot read the file: %v", unwrapPath(err))}}
+		return nil, Problems{unreadable(path, err)}
 	}
 	abs, err := filepath.Abs(roster)
 	if err != nil {

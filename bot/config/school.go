@@ -391,7 +391,7 @@ func ParseTimeOfDay(s string) (TimeOfDay, error) {
 	hh, err1 := strconv.Atoi(h)
 	mm, err2 := strconv.Atoi(m)
 	if !ok || err1 != nil || err2 != nil || hh < 0 || hh > 23 || mm < 0 || mm > 59 || len(m) != 2 {
-		return 0, fmt.Errorf("%q is not a time of day; write HH:MM, e.g. 08:15", s)
+		return 0, valueErr("config.time_bad", "%q is not a time of day; write HH:MM, e.g. 08:15", s)
 	}
 	return TimeOfDay(hh*60 + mm), nil
 }
@@ -435,7 +435,7 @@ func DateOf(t time.Time) Date {
 func ParseDate(s string) (Date, error) {
 	t, err := time.Parse("2006-01-02", strings.TrimSpace(s))
 	if err != nil {
-		return Date{}, fmt.Errorf("%q is not a date; write YYYY-MM-DD, e.g. 2026-12-21", s)
+		return Date{}, valueErr("config.date_bad", "%q is not a date; write YYYY-MM-DD, e.g. 2026-12-21", s)
 	}
 	return DateOf(t), nil
 }
@@ -514,7 +514,7 @@ func (w *Weekday) UnmarshalText(b []byte) error {
 			}
 		}
 		sort.Strings(names)
-		return fmt.Errorf("%q is not a day; use one of %s", string(b), strings.Join(names, ", "))
+		return valueErr("config.day_bad", "%q is not a day; use one of %s", string(b), strings.Join(names, ", "))
 	}
 	*w = Weekday(d)
 	return nil
@@ -534,14 +534,14 @@ func (d *Duration) UnmarshalText(b []byte) error {
 	if n, ok := strings.CutSuffix(s, "d"); ok {
 		days, err := strconv.Atoi(n)
 		if err != nil || days <= 0 {
-			return fmt.Errorf("%q is not a number of days; write e.g. 365d", s)
+			return valueErr("config.days_bad", "%q is not a number of days; write e.g. 365d", s)
 		}
 		*d = Duration(time.Duration(days) * 24 * time.Hour)
 		return nil
 	}
 	v, err := time.ParseDuration(s)
 	if err != nil || v <= 0 {
-		return fmt.Errorf("%q is not a duration; write e.g. 365d or 72h", s)
+		return valueErr("config.duration_bad", "%q is not a duration; write e.g. 365d or 72h", s)
 	}
 	*d = Duration(v)
 	return nil

@@ -33,12 +33,12 @@ func closest(s string, candidates []string) string {
 	return best
 }
 
-// didYouMean returns " (did you mean X?)" for a close candidate, or "".
-func didYouMean(s string, candidates []string) string {
+// didYouMean returns " (did you mean X?)" for a close candidate, or an empty phrase.
+func didYouMean(s string, candidates []string) phrase {
 	if c := closest(s, candidates); c != "" {
-		return fmt.Sprintf(" (did you mean %s?)", c)
+		return phrase{key: "config.did_you_mean", kv: []any{"V1", c}, en: fmt.Sprintf(" (did you mean %s?)", c)}
 	}
-	return ""
+	return phrase{}
 }
 
 // editDistance is the Damerau-Levenshtein (optimal string alignment) distance, so a
@@ -69,12 +69,13 @@ func editDistance(a, b string) int {
 }
 
 // joinOr writes "a, b or c".
-func joinOr(items []string) string {
+func joinOr(items []string) phrase {
 	switch len(items) {
 	case 0:
-		return ""
+		return phrase{}
 	case 1:
-		return items[0]
+		return phrase{en: items[0]}
 	}
-	return strings.Join(items[:len(items)-1], ", ") + " or " + items[len(items)-1]
+	head, last := strings.Join(items[:len(items)-1], ", "), items[len(items)-1]
+	return phrase{key: "config.join_or", kv: []any{"V1", head, "V2", last}, en: head + " or " + last}
 }
