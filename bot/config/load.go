@@ -89,20 +89,13 @@ type origin struct {
 	csv   bool
 }
 
-func (l *loader) add(file string, line int, field, format string, args ...any) {
-	l.addK(file, line, field, "", format, args...)
-}
-
-// addK is add with the catalog message key that says the sentence in the reader's
-// language. The message sees args as .V1, .V2 ...: the call keeps its English format
+// addK reports a problem at file, line and field; key is the catalog message that
+// says the sentence in the reader's language. The message sees args as .V1, .V2 ...: the call keeps its English format
 // and arguments, so a sentence gets its message without being rewritten.
 func (l *loader) addK(file string, line int, field, key, format string, args ...any) {
 	p := Problem{File: file, Line: line, Field: field, Msg: fmt.Sprintf(format, args...), Key: key}
 	if key != "" {
-		p.Args = make([]any, 0, 2*len(args))
-		for i, a := range args {
-			p.Args = append(p.Args, fmt.Sprintf("V%d", i+1), a)
-		}
+		p.Args = positional(format, args)
 	}
 	l.problems = append(l.problems, p)
 }
@@ -161,7 +154,7 @@ func (l *loader) parse(data []byte) *School {
 	s := &School{}
 	l.lines[""] = doc.Line
 	if resolve(doc).Kind != yaml.MappingNode {
-		l.add(l.file, doc.Line, "", "the file must be a mapping of fields (id:, name:, classes: ...), found %s", kindName(doc))
+		l.addK(l.file, doc.Line, "", "config.not_mapping_root", "the file must be a mapping of fields (id:, name:, classes: ...), found %s", kindName(doc))
 		return nil
 	}
 	d := &decoder{l: l, homes: fieldHomes(reflect.TypeOf(School{}))}
@@ -204,16 +197,16 @@ func resolve(n *yaml.Node) *yaml.Node {
 	return n
 }
 
-func kindName(n *yaml.Node) string {
+func kindName(n *yaml.Node) phrase {
 	switch resolve(n).Kind {
 	case yaml.MappingNode:
-		return "a mapping (key: value lines)"
+		return phrase{key: "config.kind_mapping", en: "a mapping (key: value lines)"}
 	case yaml.SequenceNode:
-		return "a list"
+		return phrase{key: "config.kind_list", en: "a list"}
 	case yaml.ScalarNode:
-		return fmt.Sprintf("the value %q", n.Value)
+		return phrase{key: "config.kind_value", kv: []any{"V1", n.Value}, en: fmt.Sprintf("the value %q", n.Value)}
 	}
-	return "something else"
+	return phrase{key: "config.kind_other", en: "something else"}
 }
 
 func isNull(n *yaml.Node) bool {
@@ -259,7 +252,7 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, path string) {
 	}
 	if reflect.PointerTo(v.Type()).Implements(textUnmarshaler) {
 		if n.Kind != yaml.ScalarNode {
-			d.bad(path, n, "expected a single value, found %s", kindName(n))
+			d.badK(path, n, "config.expected_value", "expected a single value, found %s", kindName(n))
 			return
 		}
 		if err := v.Addr().Interface().(encoding.TextUnmarshaler).UnmarshalText([]byte(n.Value)); err != nil {
@@ -281,21 +274,21 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, path string) {
 		d.decodeSlice(n, v, path)
 	case reflect.String:
 		if n.Kind != yaml.ScalarNode {
-			d.bad(path, n, "expected a single value, found %s", kindName(n))
+			d.badK(path, n, "config.expected_value", "expected a single value, found %s", kindName(n))
 			return
 		}
 		v.SetString(n.Value)
 	case reflect.Bool:
 		var b bool
 		if n.Kind != yaml.ScalarNode || n.Decode(&b) != nil {
-			d.bad(path, n, "%s is not true or false", describe(n))
+			d.badK(path, n, "config.not_bool", "%s is not true or false", describe(n))
 			return
 		}
 		v.SetBool(b)
 	case reflect.Int:
 		var i int
 		if n.Kind != yaml.ScalarNode || n.Decode(&i) != nil {
-			d.bad(path, n, "%s is not a whole number", describe(n))
+			d.badK(path, n, "config.not_int", "%s is not a whole number", describe(n))
 			return
 		}
 		v.SetInt(int64(i))
@@ -304,9 +297,9 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, path string) {
 	}
 }
 
-func describe(n *yaml.Node) string {
+func describe(n *yaml.Node) phrase {
 	if n.Kind == yaml.ScalarNode {
-		return strconv.Quote(n.Value)
+		return phrase{en: strconv.Quote(n.Value)}
 	}
 	return kindName(n)
 }
@@ -332,7 +325,7 @@ func (d *decoder) pairs(n *yaml.Node, path string, each func(key, val *yaml.Node
 			continue
 		}
 		if k.Kind != yaml.ScalarNode {
-			d.bad(path, k, "a key must be a plain name, found %s", kindName(k))
+			d.badK(path, k, "config.key_not_plain", "a key must be a plain name, found %s", kindName(k))
 			continue
 		}
 		if first, ok := seen[k.Value]; ok {
@@ -346,7 +339,7 @@ func (d *decoder) pairs(n *yaml.Node, path string, each func(key, val *yaml.Node
 
 func (d *decoder) decodeStruct(n *yaml.Node, v reflect.Value, path string) {
 	if n.Kind != yaml.MappingNode {
-		d.bad(path, n, "expected a mapping (key: value lines), found %s", kindName(n))
+		d.badK(path, n, "config.expected_mapping", "expected a mapping (key: value lines), found %s", kindName(n))
 		return
 	}
 	fields := yamlFields(v.Type())
@@ -385,7 +378,7 @@ func (d *decoder) decodeStruct(n *yaml.Node, v reflect.Value, path string) {
 
 func (d *decoder) decodeMap(n *yaml.Node, v reflect.Value, path string) {
 	if n.Kind != yaml.MappingNode {
-		d.bad(path, n, "expected a mapping (key: value lines), found %s", kindName(n))
+		d.badK(path, n, "config.expected_mapping", "expected a mapping (key: value lines), found %s", kindName(n))
 		return
 	}
 	if v.IsNil() {
@@ -414,14 +407,14 @@ func (d *decoder) decodeSlice(n *yaml.Node, v reflect.Value, path string) {
 		// A single value where a list of values is expected ("roles: teacher") is
 		// unambiguous, so take it as a list of one.
 		if k := v.Type().Elem().Kind(); k == reflect.Struct || k == reflect.Pointer {
-			d.bad(path, n, "expected a list (lines starting with -), found %s", kindName(n))
+			d.badK(path, n, "config.expected_list", "expected a list (lines starting with -), found %s", kindName(n))
 			return
 		}
 		s := reflect.MakeSlice(v.Type(), 1, 1)
 		d.decode(n, s.Index(0), path+"[0]")
 		v.Set(s)
 	default:
-		d.bad(path, n, "expected a list (lines starting with -), found %s", kindName(n))
+		d.badK(path, n, "config.expected_list", "expected a list (lines starting with -), found %s", kindName(n))
 	}
 }
 

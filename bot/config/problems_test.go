@@ -1,6 +1,7 @@
 package config
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -20,8 +21,20 @@ func TestProblemsInTheReadersLanguage(t *testing.T) {
 	}
 	en, nl := cat.For("en"), cat.For("nl")
 	var ps Problems
-	for _, f := range []string{"testdata/many.yaml", "testdata/badroster/school.yaml", "testdata/badroster/semicolon.yaml", "testdata/badroster/header.yaml", "testdata/nonexistent.yaml"} {
+	syntax, _ := filepath.Glob("testdata/syntax/*.yaml")
+	for _, f := range append(syntax, "testdata/many.yaml", "testdata/badroster/school.yaml", "testdata/badroster/semicolon.yaml", "testdata/badroster/header.yaml", "testdata/nonexistent.yaml") {
 		ps = append(ps, Check(f)...)
+	}
+	// The syntax errors of issue 13, each in the 170-line school file.
+	for _, b := range breaks {
+		lines := school170(t)
+		lines[b.line-1] = strings.Replace(lines[b.line-1], b.from, b.to, 1)
+		_, err := Parse([]byte(strings.Join(lines, "\n")+"\n"), "school.yaml")
+		var bad Problems
+		if !errors.As(err, &bad) {
+			t.Fatalf("%s: %v", b.name, err)
+		}
+		ps = append(ps, bad...)
 	}
 	keyed := 0
 	var dutch []string
@@ -48,6 +61,8 @@ func TestProblemsInTheReadersLanguage(t *testing.T) {
 		`classes[0].checkin: onbekend veld "checkin" (checkin hoort onder classes[].schedule)`,
 		`nonexistent.yaml: kan het bestand niet lezen: no such file or directory`,
 		`:1: nmae: onbekende kolom "nmae" (bedoel je name?)`,
+		`school.yaml:55:16: dit aanhalingsteken (") wordt nooit gesloten; zet de sluitende " aan het eind van de waarde`,
+		`school.yaml:139:4: deze regel begint in kolom 4, en dat komt met geen enkele regel erboven overeen (de regels eromheen beginnen in kolom 5, 3 of 1)`,
 	} {
 		if !strings.Contains(all, want) {
 			t.Errorf("Dutch problems lack %q:\n%s", want, all)

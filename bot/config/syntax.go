@@ -22,6 +22,8 @@ type syntaxIssue struct {
 	line int
 	off  int
 	msg  string
+	key  string // catalog message of msg, seeing args (see loader.addK)
+	args []any
 }
 
 // level is one open block: the column its lines start at and what they are.
@@ -82,8 +84,8 @@ func splitLines(data []byte) []string {
 	return ls
 }
 
-func (s *syntaxScanner) add(line, off int, format string, args ...any) {
-	s.issues = append(s.issues, syntaxIssue{line: line, off: off, msg: fmt.Sprintf(format, args...)})
+func (s *syntaxScanner) addK(line, off int, key, format string, args ...any) {
+	s.issues = append(s.issues, syntaxIssue{line: line, off: off, msg: fmt.Sprintf(format, args...), key: key, args: positional(format, args)})
 }
 
 func (s *syntaxScanner) scanLine(n int, raw string) {
@@ -92,7 +94,7 @@ func (s *syntaxScanner) scanLine(n int, raw string) {
 	}
 	ws := len(raw) - len(strings.TrimLeft(raw, " \t"))
 	if t := strings.IndexByte(raw[:ws], '\t'); t >= 0 {
-		s.add(n, t, "this line is indented with a tab; YAML allows only spaces there: replace the tab with spaces, lined up with the lines around it")
+		s.addK(n, t, "config.syntax_tab", "this line is indented with a tab; YAML allows only spaces there: replace the tab with spaces, lined up with the lines around it")
 		return
 	}
 	indent := ws
@@ -178,7 +180,7 @@ func (s *syntaxScanner) indentation(n, indent int, kind byte, off int, rest stri
 			if kind == 'v' {
 				return // a long plain value continued on the next line
 			}
-			s.add(n, off, "this line is indented further than line %d above it, but that line already has a value, so nothing can be nested under it; start this line at column %d like its neighbours (or, if it belongs under line %d, remove the value there)",
+			s.addK(n, off, "config.syntax_nested_under_value", "this line is indented further than line %d above it, but that line already has a value, so nothing can be nested under it; start this line at column %d like its neighbours (or, if it belongs under line %d, remove the value there)",
 				s.prevLine, top.indent+1, s.prevLine)
 			return
 		}
@@ -189,7 +191,7 @@ func (s *syntaxScanner) indentation(n, indent int, kind byte, off int, rest stri
 			k--
 		}
 		if k < 0 || s.stack[k].indent != indent {
-			s.add(n, off, "this line starts at column %d, which does not line up with any line above it (%s); indent it with the same number of spaces as the lines it belongs with",
+			s.addK(n, off, "config.syntax_misaligned", "this line starts at column %d, which does not line up with any line above it (%s); indent it with the same number of spaces as the lines it belongs with",
 				indent+1, s.columns(top.indent))
 			// Carry on as if it lined up with the nearest block, so one slip is
 			// reported once, not again for every line after it.
@@ -210,14 +212,15 @@ func (s *syntaxScanner) indentation(n, indent int, kind byte, off int, rest stri
 }
 
 // columns names the columns the open blocks start at, nearest first.
-func (s *syntaxScanner) columns(inner int) string {
+func (s *syntaxScanner) columns(inner int) phrase {
 	cols := []string{fmt.Sprint(inner + 1)}
 	for i := len(s.stack) - 1; i >= 0 && len(cols) < 3; i-- {
 		if c := fmt.Sprint(s.stack[i].indent + 1); c != cols[len(cols)-1] {
 			cols = append(cols, c)
 		}
 	}
-	return "the lines around it start at column " + strings.Join(cols, " or ")
+	or := joinOr(cols)
+	return phrase{key: "config.syntax_columns", kv: []any{"V1", or}, en: "the lines around it start at column " + or.en}
 }
 
 // sameLevel checks a line against the block it lines up with.
@@ -225,11 +228,11 @@ func (s *syntaxScanner) sameLevel(n int, l *level, kind byte, off int, rest stri
 	switch {
 	case l.kind == 'm' && kind == 'v' && strings.Contains(rest, ":"):
 		c := strings.Index(rest, ":")
-		s.add(n, off+c+1, "a key needs a space after its colon; write %s: %s", rest[:c], strings.TrimSpace(rest[c+1:]))
+		s.addK(n, off+c+1, "config.syntax_colon_space", "a key needs a space after its colon; write %s: %s", rest[:c], strings.TrimSpace(rest[c+1:]))
 	case l.kind == 'm' && kind == 'v':
-		s.add(n, off, "this line has no colon; write it as key: value (e.g. name: Anna de Boer), like the lines around it")
+		s.addK(n, off, "config.syntax_no_colon", "this line has no colon; write it as key: value (e.g. name: %s), like the lines around it", "Anna de Boer")
 	case l.kind == 'v' && kind == 'm':
-		s.add(l.line, l.off, "this line has no colon; write it as key: value (e.g. id: demo), like the lines after it")
+		s.addK(l.line, l.off, "config.syntax_no_colon_first", "this line has no colon; write it as key: value (e.g. id: demo), like the lines after it")
 		l.kind = 'm'
 	}
 }
@@ -293,12 +296,12 @@ func (s *syntaxScanner) scanValue(n int, raw string, off int) {
 	case '"', '\'':
 		j := closeQuote(v, 0)
 		if j < 0 {
-			s.add(n, off, "this quote (%c) is never closed; add the closing %c at the end of the value", v[0], v[0])
+			s.addK(n, off, "config.syntax_quote_open", "this quote (%c) is never closed; add the closing %c at the end of the value", v[0], v[0])
 			return
 		}
 		after := strings.TrimLeft(v[j+1:], " ")
 		if after != "" && !strings.HasPrefix(after, "#") {
-			s.add(n, off+len(v)-len(after), "there is text after the closing quote; put the whole value inside the quotes")
+			s.addK(n, off+len(v)-len(after), "config.syntax_after_quote", "there is text after the closing quote; put the whole value inside the quotes")
 		}
 	case '[', '{':
 		s.flow = flowOpen{indent: len(raw) - len(strings.TrimLeft(raw, " "))}
@@ -311,7 +314,7 @@ func (s *syntaxScanner) scanValue(n int, raw string, off int) {
 			plain = plain[:c]
 		}
 		if c := strings.Index(plain, ": "); c >= 0 {
-			s.add(n, off+c, "this value contains \": \", which YAML reads as a second key; put the whole value in quotes, e.g. \"%s\"", strings.TrimSpace(plain))
+			s.addK(n, off+c, "config.syntax_colon_in_value", "this value contains \": \", which YAML reads as a second key; put the whole value in quotes, e.g. \"%s\"", strings.TrimSpace(plain))
 		}
 	}
 }
@@ -335,7 +338,7 @@ func (s *syntaxScanner) scanFlow(n int, raw string, off int) {
 				want = '{'
 			}
 			if f.depth == 0 || f.stack[len(f.stack)-1] != want {
-				s.add(n, i, "this %c has no matching %c before it; remove it or add the opening %c", c, want, want)
+				s.addK(n, i, "config.syntax_unmatched_close", "this %c has no matching %c before it; remove it or add the opening %c", c, want, want)
 				*f = flowOpen{}
 				return
 			}
@@ -344,9 +347,9 @@ func (s *syntaxScanner) scanFlow(n int, raw string, off int) {
 			if f.depth == 0 {
 				after := strings.TrimLeft(raw[i+1:], " ")
 				if after != "" && (after[0] == ']' || after[0] == '}') {
-					s.add(n, i+1+len(raw[i+1:])-len(after), "this %c has no matching opening bracket before it; remove it", after[0])
+					s.addK(n, i+1+len(raw[i+1:])-len(after), "config.syntax_unmatched_bracket", "this %c has no matching opening bracket before it; remove it", after[0])
 				} else if after != "" && !strings.HasPrefix(after, "#") {
-					s.add(n, i+1+len(raw[i+1:])-len(after), "there is text after the closing %c; put it inside the brackets or remove it", c)
+					s.addK(n, i+1+len(raw[i+1:])-len(after), "config.syntax_after_bracket", "there is text after the closing %c; put it inside the brackets or remove it", c)
 				}
 				*f = flowOpen{}
 				return
@@ -357,7 +360,7 @@ func (s *syntaxScanner) scanFlow(n int, raw string, off int) {
 			if prev == "" || strings.ContainsRune("[{,:", rune(prev[len(prev)-1])) {
 				j := closeQuote(raw, i)
 				if j < 0 {
-					s.add(n, i, "this quote (%c) is never closed; add the closing %c after the value", c, c)
+					s.addK(n, i, "config.syntax_quote_open_flow", "this quote (%c) is never closed; add the closing %c after the value", c, c)
 					*f = flowOpen{}
 					return
 				}
@@ -378,7 +381,7 @@ func (s *syntaxScanner) unclosedFlow() {
 	if open == '{' {
 		closing = '}'
 	}
-	s.add(f.line, f.off, "this %c is never closed; add %c at the end of the list (e.g. roles: [pupil])", open, closing)
+	s.addK(f.line, f.off, "config.syntax_flow_open", "this %c is never closed; add %c at the end of the list (e.g. roles: [pupil])", open, closing)
 	s.flow = flowOpen{}
 }
 
@@ -393,6 +396,6 @@ func (l *loader) syntaxProblems(data []byte, issues []syntaxIssue) {
 			src = lines[is.line-1]
 			col = utf8.RuneCountInString(src[:min(is.off, len(src))]) + 1
 		}
-		l.problems = append(l.problems, Problem{File: l.file, Line: is.line, Col: col, Source: src, Msg: is.msg})
+		l.problems = append(l.problems, Problem{File: l.file, Line: is.line, Col: col, Source: src, Msg: is.msg, Key: is.key, Args: is.args})
 	}
 }

@@ -279,11 +279,8 @@ func (l *loader) personFailed(i int, field string) bool {
 	return !o.csv && l.failed[fmt.Sprintf("people[%d].%s", o.index, field)]
 }
 
-func (l *loader) person(i int, field, format string, args ...any) {
-	l.personK(i, field, "", format, args...)
-}
-
-// personK is person with a catalog message key (see addK).
+// personK reports a problem on a field of person i, in the YAML file or the roster CSV
+// the person came from; key is its catalog message (see addK).
 func (l *loader) personK(i int, field, key, format string, args ...any) {
 	file, line, path := l.personField(i, field)
 	l.addK(file, line, path, key, format, args...)
@@ -291,12 +288,12 @@ func (l *loader) personK(i int, field, key, format string, args ...any) {
 
 // where names the place of person i for a problem about person from: "line 40" in
 // the same file, "school.yaml:40" in another.
-func (l *loader) where(i, from int) string {
+func (l *loader) where(i, from int) phrase {
 	file, line, _ := l.personField(i, "id")
 	if file == l.origins[from].file {
-		return fmt.Sprintf("line %d", line)
+		return phrase{key: "config.where_line", kv: []any{"V1", line}, en: fmt.Sprintf("line %d", line)}
 	}
-	return fmt.Sprintf("%s:%d", file, line)
+	return phrase{en: fmt.Sprintf("%s:%d", file, line)}
 }
 
 func (l *loader) validatePeople(s *School, classIDs map[string]bool) {
@@ -319,7 +316,7 @@ func (l *loader) validatePeople(s *School, classIDs map[string]bool) {
 		default:
 			key := strings.ToLower(p.ID)
 			if first, ok := firstID[key]; ok {
-				l.person(i, "id", "id %q is used twice (first at %s; ids are compared without case)", p.ID, l.where(first, i))
+				l.personK(i, "id", "config.person_id_twice", "id %q is used twice (first at %s; ids are compared without case)", p.ID, l.where(first, i))
 			} else {
 				firstID[key] = i
 				byID[p.ID] = p
@@ -345,7 +342,7 @@ func (l *loader) validatePeople(s *School, classIDs map[string]bool) {
 			if !discordPattern.MatchString(p.Discord) {
 				l.personK(i, "discord", "config.person_discord_bad", "%q is not a Discord user id; it is a number like 123456789012345678 (turn on Developer Mode, right-click the person > Copy User ID), not the user name", p.Discord)
 			} else if first, ok := firstDiscord[p.Discord]; ok {
-				l.person(i, "discord", "Discord user id %s is also given to %s (at %s)", p.Discord, s.People[first].ID, l.where(first, i))
+				l.personK(i, "discord", "config.person_discord_twice", "Discord user id %s is also given to %s (at %s)", p.Discord, s.People[first].ID, l.where(first, i))
 			} else {
 				firstDiscord[p.Discord] = i
 			}
@@ -354,7 +351,7 @@ func (l *loader) validatePeople(s *School, classIDs map[string]bool) {
 			if !slackUser.MatchString(p.Slack) {
 				l.personK(i, "slack", "config.person_slack_bad", "%q is not a Slack user id; it starts with U or W, e.g. U0123ABCD (profile > ⋮ > Copy member ID), not the display name", p.Slack)
 			} else if first, ok := firstSlack[p.Slack]; ok {
-				l.person(i, "slack", "Slack user id %s is also given to %s (at %s)", p.Slack, s.People[first].ID, l.where(first, i))
+				l.personK(i, "slack", "config.person_slack_twice", "Slack user id %s is also given to %s (at %s)", p.Slack, s.People[first].ID, l.where(first, i))
 			} else {
 				firstSlack[p.Slack] = i
 			}
