@@ -13,6 +13,8 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/kring-school/kring/bot/i18n"
+
 	// Time zones must load on hosts without a zoneinfo database (minimal containers),
 	// or a valid schedule would be refused there.
 	_ "time/tzdata"
@@ -95,7 +97,7 @@ type origin struct {
 func (l *loader) addK(file string, line int, field, key, format string, args ...any) {
 	p := Problem{File: file, Line: line, Field: field, Msg: fmt.Sprintf(format, args...), Key: key}
 	if key != "" {
-		p.Args = positional(format, args)
+		p.Args = i18n.Positional(format, args)
 	}
 	l.problems = append(l.problems, p)
 }

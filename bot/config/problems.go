@@ -128,34 +128,6 @@ func sortProblems(ps Problems, files []string) {
 	})
 }
 
-// positional names args .V1, .V2 ... for a catalog message, in the order format uses
-// them. A %c argument becomes its character: a template would print a rune as a number.
-func positional(format string, args []any) []any {
-	var verbs []byte
-	for i := 0; i < len(format)-1; i++ {
-		if format[i] != '%' {
-			continue
-		}
-		i++
-		if format[i] != '%' {
-			verbs = append(verbs, format[i])
-		}
-	}
-	kv := make([]any, 0, 2*len(args))
-	for i, a := range args {
-		if i < len(verbs) && verbs[i] == 'c' {
-			switch r := a.(type) {
-			case rune:
-				a = string(r)
-			case byte:
-				a = string(rune(r))
-			}
-		}
-		kv = append(kv, fmt.Sprintf("V%d", i+1), a)
-	}
-	return kv
-}
-
 // valueError is a value a field cannot take (a time of day, a date, a duration), with
 // the catalog message that says so: the loader turns it into a problem the reader gets
 // in their language, other callers see the English sentence.

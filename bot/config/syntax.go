@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/kring-school/kring/bot/i18n"
 )
 
 // The YAML parser reports a syntax error where the enclosing block began (a broken
@@ -85,7 +87,7 @@ func splitLines(data []byte) []string {
 }
 
 func (s *syntaxScanner) addK(line, off int, key, format string, args ...any) {
-	s.issues = append(s.issues, syntaxIssue{line: line, off: off, msg: fmt.Sprintf(format, args...), key: key, args: positional(format, args)})
+	s.issues = append(s.issues, syntaxIssue{line: line, off: off, msg: fmt.Sprintf(format, args...), key: key, args: i18n.Positional(format, args)})
 }
 
 func (s *syntaxScanner) scanLine(n int, raw string) {

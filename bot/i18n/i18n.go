@@ -123,3 +123,34 @@ func (l *Localizer) render(id string, count any, kv []any) string {
 	}
 	return strings.TrimRight(s, "\n")
 }
+
+// Positional makes the template data of a catalog message from a fmt format and its
+// arguments: .V1, .V2 ... in the order format uses them. Code that keeps its English
+// sentence as a format (for Error(), logs and tests) gets a message in any language
+// without naming every value twice. A %c argument becomes its character: a template
+// would print a rune as a number.
+func Positional(format string, args []any) []any {
+	var verbs []byte
+	for i := 0; i < len(format)-1; i++ {
+		if format[i] != '%' {
+			continue
+		}
+		i++
+		if format[i] != '%' {
+			verbs = append(verbs, format[i])
+		}
+	}
+	kv := make([]any, 0, 2*len(args))
+	for i, a := range args {
+		if i < len(verbs) && verbs[i] == 'c' {
+			switch r := a.(type) {
+			case rune:
+				a = string(r)
+			case byte:
+				a = string(rune(r))
+			}
+		}
+		kv = append(kv, fmt.Sprintf("V%d", i+1), a)
+	}
+	return kv
+}
