@@ -2,12 +2,14 @@ package roster
 
 import (
 	"bytes"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/kring-school/kring/bot/config"
+	"github.com/kring-school/kring/bot/i18n"
 )
 
 func repo(rel string) string { return filepath.Join("..", "..", rel) }
@@ -190,7 +192,7 @@ func TestReimportKeepsLinksChangesClassAndMarksLeavers(t *testing.T) {
 		t.Errorf("devries has %d active mentees, want 2", len(m))
 	}
 	var rep bytes.Buffer
-	if err := Report(&rep, "export.csv", x, plan); err != nil {
+	if err := Report(&rep, "export.csv", x, plan, nil); err != nil {
 		t.Fatal(err)
 	}
 	for _, want := range []string{"~ 3B   100201     Lotte van Dijk: class 2B → 3B, mentor devries → bakker", "- 2B   100203     Noah Verbeek: left", "+ 2B   100204     Iris de Graaf"} {
@@ -240,8 +242,57 @@ func TestBadRows(t *testing.T) {
 		t.Errorf("with bad rows the rest imports and Lotte stays: %+v", plan.People)
 	}
 	var rep bytes.Buffer
-	_ = Report(&rep, "e.csv", x, plan)
+	_ = Report(&rep, "e.csv", x, plan, nil)
 	if !strings.Contains(rep.String(), `e.csv:2: class: class "9Z" is not in the school file`) || !strings.Contains(rep.String(), "6 row(s) cannot be imported") {
 		t.Errorf("report:\n%s", rep.String())
+	}
+
+	// The same report through the catalogs: English exactly as the code's own, Dutch
+	// in Dutch, no message missing.
+	cat, err := i18n.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var en, nl bytes.Buffer
+	_ = Report(&en, "e.csv", x, plan, cat.For("en").T)
+	_ = Report(&nl, "e.csv", x, plan, cat.For("nl").T)
+	if en.String() != rep.String() {
+		t.Errorf("English catalog and code differ:\n--- catalog ---\n%s\n--- code ---\n%s", en.String(), rep.String())
+	}
+	for _, want := range []string{"e.csv: 7 rijen, gescheiden door ';'", "gelezen kolommen:", "klas  erbij  gewijzigd",
+		`e.csv:2: class: klas "9Z" staat niet in het schoolbestand`, "6 rij(en) kunnen niet worden ingelezen", `"geen-adres" is geen e-mailadres`} {
+		if !strings.Contains(nl.String(), want) {
+			t.Errorf("Dutch report lacks %q:\n%s", want, nl.String())
+		}
+	}
+	if strings.Contains(nl.String(), "[roster.") {
+		t.Errorf("Dutch report shows a key:\n%s", nl.String())
+	}
+}
+
+// TestWholeFileErrorsInDutch: an export Kring cannot read at all is told in the
+// reader's language, the cause after it.
+func TestWholeFileErrorsInDutch(t *testing.T) {
+	cat, err := i18n.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	nl := cat.For("nl").T
+	for in, want := range map[string]string{
+		"PK\x03\x04zip":        "dit is een Excel-werkmap",
+		"":                     "het bestand is leeg",
+		"naam,geslacht\nA,m\n": "regel 1: de kopregel mist een kolom ",
+	} {
+		_, err := Read([]byte(in))
+		var re *Error
+		if !errors.As(err, &re) {
+			t.Fatalf("%q: %v, want an *Error", in, err)
+		}
+		if got := re.In(nl); !strings.Contains(got, want) || strings.Contains(got, "[roster.") {
+			t.Errorf("%q: %q, want %q", in, got, want)
+		}
+		if re.In(nil) != err.Error() {
+			t.Errorf("%q: English %q differs from Error() %q", in, re.In(nil), err.Error())
+		}
 	}
 }

@@ -1,7 +1,6 @@
 package roster
 
 import (
-	"fmt"
 	"regexp"
 	"slices"
 	"sort"
@@ -28,7 +27,7 @@ type Change struct {
 	// Class is the person's class after the import (before it, for Left).
 	Class string
 	// What lists the changed fields, e.g. "class 2B → 3B".
-	What []string
+	What []Text
 }
 
 // Plan is the outcome of comparing an export with the current roster.
@@ -101,19 +100,19 @@ func Merge(s *config.School, current []*config.Person, x *Export, today config.D
 	updated := map[string]*config.Person{}
 	for _, r := range x.Rows {
 		key := strings.ToLower(r.ID)
-		bad := func(c Column, format string, args ...any) {
-			plan.Problems = append(plan.Problems, Problem{Line: r.Line, Column: c, Msg: fmt.Sprintf(format, args...)})
+		bad := func(c Column, t Text) {
+			plan.Problems = append(plan.Problems, Problem{Line: r.Line, Column: c, Text: t})
 		}
 		switch {
 		case r.ID == "":
-			bad(ColID, "the %s is empty", x.Columns[ColID])
+			bad(ColID, say("roster.id_empty", "the %s is empty", x.Columns[ColID]))
 			continue
 		case !idPattern.MatchString(r.ID):
-			bad(ColID, "%q cannot be a Kring id; use letters, digits, '.', '-' and '_'", r.ID)
+			bad(ColID, say("roster.id_bad", "%q cannot be a Kring id; use letters, digits, '.', '-' and '_'", r.ID))
 			continue
 		}
 		if first, dup := seen[key]; dup {
-			bad(ColID, "%s is also on line %d", r.ID, first)
+			bad(ColID, say("roster.id_twice", "%s is also on line %d", r.ID, first))
 			continue
 		}
 		seen[key] = r.Line
@@ -166,7 +165,7 @@ func Merge(s *config.School, current []*config.Person, x *Export, today config.D
 }
 
 // plannedPerson builds the person a row describes on top of what Kring knew (old).
-func plannedPerson(s *config.School, x *Export, r Row, old *config.Person, bad func(Column, string, ...any)) (*config.Person, bool) {
+func plannedPerson(s *config.School, x *Export, r Row, old *config.Person, bad func(Column, Text)) (*config.Person, bool) {
 	p := &config.Person{ID: r.ID, Roles: []config.Role{config.Pupil}}
 	if old != nil {
 		cp := *old
@@ -176,7 +175,7 @@ func plannedPerson(s *config.School, x *Export, r Row, old *config.Person, bad f
 	}
 	ok := true
 	if r.Name == "" {
-		bad(ColName, "the name is empty")
+		bad(ColName, say("roster.name_empty", "the name is empty"))
 		ok = false
 	}
 	p.Name = r.Name
@@ -189,18 +188,18 @@ func plannedPerson(s *config.School, x *Export, r Row, old *config.Person, bad f
 	class, found := findClass(s, r.Class)
 	switch {
 	case r.Class == "":
-		bad(ColClass, "the class is empty")
+		bad(ColClass, say("roster.class_empty", "the class is empty"))
 		ok = false
 	case !found:
-		bad(ColClass, "class %q is not in the school file; add it under classes (with its schedule) first", r.Class)
+		bad(ColClass, say("roster.class_unknown", "class %q is not in the school file; add it under classes (with its schedule) first", r.Class))
 		ok = false
 	default:
 		p.Classes = []string{class}
 	}
 	if p.Has(config.Pupil) && found {
 		m, problem := pickMentor(s, r, p, class, old)
-		if problem != "" {
-			bad(ColMentor, "%s", problem)
+		if problem.English != "" {
+			bad(ColMentor, problem)
 			ok = false
 		}
 		p.Mentor = m
@@ -208,7 +207,7 @@ func plannedPerson(s *config.School, x *Export, r Row, old *config.Person, bad f
 	if x.Has(ColEmail) {
 		p.Email = r.Email
 		if r.Email != "" && !strings.Contains(r.Email, "@") {
-			bad(ColEmail, "%q is not an e-mail address", r.Email)
+			bad(ColEmail, say("roster.email_bad", "%q is not an e-mail address", r.Email))
 			ok = false
 		}
 	}
@@ -219,7 +218,7 @@ func plannedPerson(s *config.School, x *Export, r Row, old *config.Person, bad f
 		case "en", "engels", "english":
 			p.Locale = "en"
 		default:
-			bad(ColLocale, "%q is not a language Kring speaks; use nl or en", r.Locale)
+			bad(ColLocale, say("roster.locale_bad", "%q is not a language Kring speaks; use nl or en", r.Locale))
 			ok = false
 		}
 	}
@@ -239,7 +238,7 @@ var titles = []string{"dhr.", "dhr", "mevr.", "mevr", "mw.", "mw", "mr.", "mrs."
 
 // pickMentor resolves the export's mentor (a roster id or a name, with or without a
 // title); without one, the class's only mentor, else the mentor Kring knew.
-func pickMentor(s *config.School, r Row, p *config.Person, class string, old *config.Person) (string, string) {
+func pickMentor(s *config.School, r Row, p *config.Person, class string, old *config.Person) (string, Text) {
 	if r.Mentor != "" {
 		want := strings.ToLower(r.Mentor)
 		for _, m := range s.People {
@@ -247,25 +246,25 @@ func pickMentor(s *config.School, r Row, p *config.Person, class string, old *co
 				continue
 			}
 			if strings.ToLower(m.ID) == want || strings.ToLower(m.Name) == want || bare(m.Name) == bare(r.Mentor) {
-				return m.ID, ""
+				return m.ID, Text{}
 			}
 		}
-		return "", fmt.Sprintf("%q is not a mentor on the roster; use the mentor's id or name as in the school file", r.Mentor)
+		return "", say("roster.mentor_unknown", "%q is not a mentor on the roster; use the mentor's id or name as in the school file", r.Mentor)
 	}
 	var inClass []string
 	for _, m := range s.Members(class, config.Mentor) {
 		inClass = append(inClass, m.ID)
 	}
 	if len(inClass) == 1 {
-		return inClass[0], ""
+		return inClass[0], Text{}
 	}
 	if old != nil && old.Mentor != "" && old.Class() == class {
-		return old.Mentor, ""
+		return old.Mentor, Text{}
 	}
 	if len(inClass) == 0 {
-		return "", fmt.Sprintf("no mentor given, and class %s has no mentor in the school file", class)
+		return "", say("roster.mentor_none", "no mentor given, and class %s has no mentor in the school file", class)
 	}
-	return "", fmt.Sprintf("no mentor given, and class %s has several (%s)", class, strings.Join(inClass, ", "))
+	return "", say("roster.mentor_several", "no mentor given, and class %s has several (%s)", class, strings.Join(inClass, ", "))
 }
 
 // bare folds a name without its title, for matching "De Vries" with "Dhr. De Vries".
@@ -278,28 +277,28 @@ func bare(name string) string {
 }
 
 // diff names what an import changes about a person, in roster terms.
-func diff(old, p *config.Person) []string {
-	var out []string
+func diff(old, p *config.Person) []Text {
+	var out []Text
 	if old.Name != p.Name {
-		out = append(out, fmt.Sprintf("name %s → %s", old.Name, p.Name))
+		out = append(out, say("roster.what_name", "name %s → %s", old.Name, p.Name))
 	}
 	if old.Class() != p.Class() {
-		out = append(out, fmt.Sprintf("class %s → %s", old.Class(), p.Class()))
+		out = append(out, say("roster.what_class", "class %s → %s", old.Class(), p.Class()))
 	}
 	if old.Mentor != p.Mentor {
-		out = append(out, fmt.Sprintf("mentor %s → %s", old.Mentor, p.Mentor))
+		out = append(out, say("roster.what_mentor", "mentor %s → %s", old.Mentor, p.Mentor))
 	}
 	if old.Email != p.Email {
-		out = append(out, "e-mail")
+		out = append(out, say("roster.what_email", "e-mail"))
 	}
 	if old.Locale != p.Locale {
-		out = append(out, fmt.Sprintf("language %s → %s", orDash(old.Locale), orDash(p.Locale)))
+		out = append(out, say("roster.what_language", "language %s → %s", orDash(old.Locale), orDash(p.Locale)))
 	}
 	if !slices.Equal(old.Roles, p.Roles) {
-		out = append(out, "roles")
+		out = append(out, say("roster.what_roles", "roles"))
 	}
 	if !old.Active() {
-		out = append(out, "back at school")
+		out = append(out, say("roster.what_back", "back at school"))
 	}
 	return out
 }

@@ -94,14 +94,15 @@ type Row struct {
 type Problem struct {
 	Line   int
 	Column Column
-	Msg    string
+	// Text says what is wrong with the row.
+	Text Text
 }
 
 func (p Problem) String() string {
 	if p.Column != "" {
-		return fmt.Sprintf("line %d: %s: %s", p.Line, p.Column, p.Msg)
+		return fmt.Sprintf("line %d: %s: %s", p.Line, p.Column, p.Text)
 	}
-	return fmt.Sprintf("line %d: %s", p.Line, p.Msg)
+	return fmt.Sprintf("line %d: %s", p.Line, p.Text)
 }
 
 // Export is a school's roster export as read.
@@ -121,7 +122,7 @@ type Export struct {
 func (x *Export) Has(c Column) bool { _, ok := x.Columns[c]; return ok }
 
 // ErrXLSX is returned for an Excel workbook: save it as CSV first.
-var ErrXLSX = errors.New("this is an Excel workbook (.xlsx); save it as CSV (File > Save as > CSV UTF-8) and import that")
+var ErrXLSX = &Error{Text: say("roster.xlsx", "this is an Excel workbook (.xlsx); save it as CSV (File > Save as > CSV UTF-8) and import that")}
 
 // Read parses an export. A problem with the whole file (no header, a required column
 // missing) is an error; a problem with one row is listed in Export.Problems.
@@ -134,7 +135,7 @@ func Read(data []byte) (*Export, error) {
 		// Older exports and "CSV (delimited)" from a Dutch Excel are Windows-1252.
 		dec, err := charmap.Windows1252.NewDecoder().Bytes(data)
 		if err != nil {
-			return nil, fmt.Errorf("the file is neither UTF-8 nor Windows-1252 text: %w", err)
+			return nil, &Error{Text: say("roster.encoding", "the file is neither UTF-8 nor Windows-1252 text"), Err: err}
 		}
 		data = dec
 	}
@@ -146,10 +147,10 @@ func Read(data []byte) (*Export, error) {
 	r.LazyQuotes = true
 	header, err := r.Read()
 	if err == io.EOF {
-		return nil, errors.New("the file is empty; its first line must be the header")
+		return nil, &Error{Text: say("roster.empty", "the file is empty; its first line must be the header")}
 	}
 	if err != nil {
-		return nil, fmt.Errorf("line 1: not valid CSV: %w", err)
+		return nil, &Error{Text: say("roster.header_not_csv", "line 1: not valid CSV"), Err: err}
 	}
 	at := map[Column]int{}
 	for i, h := range header {
@@ -161,7 +162,7 @@ func Read(data []byte) (*Export, error) {
 			continue
 		}
 		if first, dup := x.Columns[c]; dup {
-			return nil, fmt.Errorf("line 1: both %q and %q are read as the %s; remove one of them", first, strings.TrimSpace(h), c)
+			return nil, &Error{Text: say("roster.column_twice", "line 1: both %q and %q are read as the %s; remove one of them", first, strings.TrimSpace(h), c)}
 		}
 		x.Columns[c] = strings.TrimSpace(h)
 		at[c] = i
@@ -177,17 +178,17 @@ func Read(data []byte) (*Export, error) {
 		line, _ := r.FieldPos(0)
 		var pe *csv.ParseError
 		if errors.As(err, &pe) {
-			x.Problems = append(x.Problems, Problem{Line: pe.StartLine, Msg: "not valid CSV: " + pe.Err.Error()})
+			x.Problems = append(x.Problems, Problem{Line: pe.StartLine, Text: say("roster.row_not_csv", "not valid CSV: %v", pe.Err)})
 			continue
 		}
 		if err != nil {
-			return nil, fmt.Errorf("read export: %w", err)
+			return nil, &Error{Text: say("roster.read_failed", "read export"), Err: err}
 		}
 		if blank(rec) {
 			continue
 		}
 		if len(rec) > len(header) && !blank(rec[len(header):]) {
-			x.Problems = append(x.Problems, Problem{Line: line, Msg: fmt.Sprintf("this row has %d columns, the header has %d", len(rec), len(header))})
+			x.Problems = append(x.Problems, Problem{Line: line, Text: say("roster.row_columns", "this row has %d columns, the header has %d", len(rec), len(header))})
 			continue
 		}
 		get := func(c Column) string {
@@ -211,12 +212,12 @@ func Read(data []byte) (*Export, error) {
 }
 
 func (x *Export) checkHeader() error {
-	var missing []string
+	var missing []Text
 	if !x.Has(ColID) {
 		missing = append(missing, aliasList(ColID))
 	}
 	if !x.Has(ColName) && !(x.Has(ColFirst) && x.Has(ColLast)) {
-		missing = append(missing, aliasList(ColName)+", or "+aliasList(ColFirst)+" with "+aliasList(ColLast))
+		missing = append(missing, say("roster.need_name", "%s, or %s with %s", aliasList(ColName), aliasList(ColFirst), aliasList(ColLast)))
 	}
 	if !x.Has(ColClass) {
 		missing = append(missing, aliasList(ColClass))
@@ -224,24 +225,29 @@ func (x *Export) checkHeader() error {
 	if len(missing) == 0 {
 		return nil
 	}
+	// "a; and b; and c", as a chain of Texts so each "and" is in the reader's language.
+	list := missing[0]
+	for _, m := range missing[1:] {
+		list = say("roster.and", "%s; and %s", list, m)
+	}
 	found := append([]string(nil), x.Ignored...)
 	sort.Strings(found)
-	return fmt.Errorf("line 1: the header lacks %s (columns found that Kring does not read: %s)",
-		strings.Join(missing, "; and "), strings.Join(found, ", "))
+	return &Error{Text: say("roster.header_lacks", "line 1: the header lacks %s (columns found that Kring does not read: %s)",
+		list, strings.Join(found, ", "))}
 }
 
 // aliasList names a column by its first few aliases for messages.
-func aliasList(c Column) string {
+func aliasList(c Column) Text {
 	for _, a := range Aliases {
 		if a.Column == c {
 			n := a.Names
 			if len(n) > 3 {
 				n = n[:3]
 			}
-			return "a column " + strings.Join(n, "/")
+			return say("roster.a_column", "a column %s", strings.Join(n, "/"))
 		}
 	}
-	return string(c)
+	return Text{English: string(c)}
 }
 
 // sniff picks the delimiter of the header line: the most frequent of ';', ',' and tab

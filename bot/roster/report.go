@@ -10,24 +10,26 @@ import (
 
 // Report writes what the import finds and plans, for the operator: the columns read
 // and ignored, counts per class, one line per added, changed or departed person, and
-// every row that cannot be imported, named by file and line.
-func Report(w io.Writer, file string, x *Export, p *Plan) error {
+// every row that cannot be imported, named by file and line. tr renders the report's
+// sentences in the operator's language (an i18n Localizer's T); nil writes English.
+func Report(w io.Writer, file string, x *Export, p *Plan, tr func(key string, kv ...any) string) error {
 	ew := &errWriter{w: w}
-	sep := map[rune]string{',': "','", ';': "';'", '\t': "tab"}[x.Delimiter]
-	ew.printf("%s: %d rows, separated by %s\n", file, len(x.Rows)+len(x.Problems), sep)
+	in := func(key, format string, args ...any) string { return say(key, format, args...).In(tr) }
+	sep := map[rune]Text{',': {English: "','"}, ';': {English: "';'"}, '\t': say("roster.tab", "tab")}[x.Delimiter]
+	ew.printf("%s\n", in("roster.report_rows", "%s: %d rows, separated by %s", file, len(x.Rows)+len(x.Problems), sep))
 	var read []string
 	for _, a := range Aliases {
 		if h, ok := x.Columns[a.Column]; ok {
 			read = append(read, fmt.Sprintf("%s (%s)", h, a.Column))
 		}
 	}
-	ew.printf("columns read: %s\n", strings.Join(read, ", "))
+	ew.printf("%s\n", in("roster.report_read", "columns read: %s", strings.Join(read, ", ")))
 	if len(x.Ignored) > 0 {
-		ew.printf("columns ignored, not stored: %s\n", strings.Join(x.Ignored, ", "))
+		ew.printf("%s\n", in("roster.report_ignored", "columns ignored, not stored: %s", strings.Join(x.Ignored, ", ")))
 	}
 	ew.printf("\n")
 	tw := tabwriter.NewWriter(ew, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "class\tadded\tchanged\tleft\tunchanged\t")
+	fmt.Fprintln(tw, in("roster.report_header", "class\tadded\tchanged\tleft\tunchanged\t"))
 	var total Count
 	for _, c := range p.Counts() {
 		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t\n", c.Class, c.Added, c.Changed, c.Left, c.Unchanged)
@@ -36,7 +38,7 @@ func Report(w io.Writer, file string, x *Export, p *Plan) error {
 		total.Left += c.Left
 		total.Unchanged += c.Unchanged
 	}
-	fmt.Fprintf(tw, "total\t%d\t%d\t%d\t%d\t\n", total.Added, total.Changed, total.Left, total.Unchanged)
+	fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t\n", in("roster.report_total", "total"), total.Added, total.Changed, total.Left, total.Unchanged)
 	if err := tw.Flush(); err != nil {
 		return fmt.Errorf("write report: %w", err)
 	}
@@ -55,24 +57,28 @@ func Report(w io.Writer, file string, x *Export, p *Plan) error {
 		line := fmt.Sprintf("%s %-4s %-10s %s", mark, c.Class, c.Person.ID, c.Person.Name)
 		switch c.Kind {
 		case Changed:
-			line += ": " + strings.Join(c.What, ", ")
+			what := make([]string, len(c.What))
+			for i, t := range c.What {
+				what[i] = t.In(tr)
+			}
+			line += ": " + strings.Join(what, ", ")
 		case Left:
-			line += ": left, marked inactive (no more check-ins)"
+			line += ": " + in("roster.report_left", "left, marked inactive (no more check-ins)")
 		}
 		ew.printf("%s\n", line)
 	}
 	for _, r := range p.InSchoolFile {
-		ew.printf("\n%s:%d: %s is defined in the school file; the import leaves them to it\n", file, r.Line, r.ID)
+		ew.printf("\n%s\n", in("roster.report_in_school_file", "%s:%d: %s is defined in the school file; the import leaves them to it", file, r.Line, r.ID))
 	}
 	probs := append(append([]Problem(nil), x.Problems...), p.Problems...)
 	sort.SliceStable(probs, func(i, j int) bool { return probs[i].Line < probs[j].Line })
 	if len(probs) > 0 {
-		ew.printf("\n%d row(s) cannot be imported:\n", len(probs))
+		ew.printf("\n%s\n", in("roster.report_bad_rows", "%d row(s) cannot be imported:", len(probs)))
 		for _, pr := range probs {
 			if pr.Column != "" {
-				ew.printf("%s:%d: %s: %s\n", file, pr.Line, pr.Column, pr.Msg)
+				ew.printf("%s:%d: %s: %s\n", file, pr.Line, pr.Column, pr.Text.In(tr))
 			} else {
-				ew.printf("%s:%d: %s\n", file, pr.Line, pr.Msg)
+				ew.printf("%s:%d: %s\n", file, pr.Line, pr.Text.In(tr))
 			}
 		}
 	}

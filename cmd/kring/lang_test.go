@@ -147,3 +147,27 @@ func TestEveryHelpInBothLanguages(t *testing.T) {
 		}
 	}
 }
+
+// TestRosterImportInDutch: the import's report, its refusal of bad rows and its dry
+// run, in Dutch, from the school file's own locale.
+func TestRosterImportInDutch(t *testing.T) {
+	dir, school := onboardingSchool(t)
+	export := filepath.Join(dir, "export.csv")
+	if err := os.WriteFile(export, []byte("Leerlingnummer;Naam;Klas\n100301;Kim Bos;2B\n100302;Tim Bos;9Z\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, errs, code := inLang(t, nil, "roster", "import", "--dry-run", "--config", school, export)
+	for _, want := range []string{"export.csv: 2 rijen, gescheiden door ';'", "gelezen kolommen:", `export.csv:3: class: klas "9Z" staat niet in het schoolbestand`,
+		"niets ingelezen: 1 rij heeft problemen", "--skip-bad-rows"} {
+		if !strings.Contains(out+errs, want) {
+			t.Errorf("lacks %q (exit %d):\n%s%s", want, code, out, errs)
+		}
+	}
+	if code != 1 {
+		t.Errorf("exit %d, want 1", code)
+	}
+	out, errs, code = inLang(t, nil, "roster", "import", "--dry-run", "--skip-bad-rows", "--config", school, export)
+	if code != 0 || !strings.Contains(out, "proefrun: niets geschreven. Start zonder --dry-run") {
+		t.Errorf("dry run: exit %d\n%s%s", code, out, errs)
+	}
+}

@@ -84,6 +84,10 @@ func cmdRosterImport(u *ui, args []string, stdout, stderr io.Writer) int {
 	}
 	x, err := roster.Read(data)
 	if err != nil {
+		var re *roster.Error
+		if errors.As(err, &re) {
+			return exitErr(stderr, fmt.Errorf("%s: %s", file, re.In(u.L.T)))
+		}
 		return exitErr(stderr, fmt.Errorf("%s: %w", file, err))
 	}
 	loc, err := time.LoadLocation(school.Timezone)
@@ -91,7 +95,7 @@ func cmdRosterImport(u *ui, args []string, stdout, stderr io.Writer) int {
 		return exitErr(stderr, err)
 	}
 	plan := roster.Merge(school, current, x, config.DateOf(time.Now().In(loc)))
-	if err := roster.Report(stdout, file, x, plan); err != nil {
+	if err := roster.Report(stdout, file, x, plan, u.L.T); err != nil {
 		return exitErr(stderr, err)
 	}
 	if bad := roster.Bad(x, plan); bad > 0 && !*skip {
