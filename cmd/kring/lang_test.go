@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/kring-school/kring/bot/i18n"
 	"github.com/kring-school/kring/bot/i18n/i18ntest"
 )
 
@@ -169,5 +170,49 @@ func TestRosterImportInDutch(t *testing.T) {
 	out, errs, code = inLang(t, nil, "roster", "import", "--dry-run", "--skip-bad-rows", "--config", school, export)
 	if code != 0 || !strings.Contains(out, "proefrun: niets geschreven. Start zonder --dry-run") {
 		t.Errorf("dry run: exit %d\n%s%s", code, out, errs)
+	}
+}
+
+// TestPrivacyLabels: every label bot/privacy gives its counts has a message in both
+// languages (a new one would print in English), and a record kind stays as it is.
+func TestPrivacyLabels(t *testing.T) {
+	cat, err := i18n.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	label := regexp.MustCompile(`(What|Unit):\s*"([^"]+)"|what[A-Z]\w*\s*=\s*"([^"]+)"`)
+	files, _ := filepath.Glob("../../bot/privacy/*.go")
+	found := 0
+	for _, f := range files {
+		if strings.HasSuffix(f, "_test.go") {
+			continue
+		}
+		src, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range label.FindAllStringSubmatch(string(src), -1) {
+			kind, text := "what", m[3]
+			if m[1] != "" {
+				kind, text = strings.ToLower(m[1]), m[2]
+			}
+			found++
+			for _, lang := range i18n.Languages {
+				u := &ui{cat: cat, L: cat.For(lang)}
+				key := "cli.privacy." + kind + "." + strings.NewReplacer(" ", "_", "-", "_").Replace(strings.ToLower(text))
+				if !cat.Has(lang, key) {
+					t.Errorf("%s: %q has no message %s in %s (it would print as %q)", f, text, key, lang, u.privacyLabel(kind, text))
+				}
+			}
+		}
+	}
+	if found < 15 {
+		t.Errorf("found only %d labels in bot/privacy; is the scan looking in the right place?", found)
+	}
+	nl := &ui{cat: cat, L: cat.For("nl")}
+	for in, want := range map[string]string{"linked accounts": "gekoppelde accounts", "checkin (shared)": "checkin (gedeeld)", "checkin": "checkin"} {
+		if got := nl.privacyLabel("what", in); got != want {
+			t.Errorf("privacyLabel(%q) = %q, want %q", in, got, want)
+		}
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/kring-school/kring/bot/clock"
@@ -158,7 +159,7 @@ func privacyErase(ctx context.Context, u *ui, pv *privacy.Privacy, found *privac
 	} else {
 		fmt.Fprintln(stdout, u.L.T(heading, "Person", found.Person))
 		for _, c := range counts {
-			fmt.Fprintf(stdout, "  %-30s %5d %s\n", c.What, c.N, c.Unit)
+			fmt.Fprintf(stdout, "  %-30s %5d %s\n", u.privacyLabel("what", c.What), c.N, u.privacyLabel("unit", c.Unit))
 		}
 	}
 	switch {
@@ -186,4 +187,19 @@ func privacyErase(ctx context.Context, u *ui, pv *privacy.Privacy, found *privac
 	fmt.Fprintln(stdout, u.L.T("cli.privacy.erased", "Keys", erased.Keys, "Fields", erased.Fields, "Entries", erased.Entries, "Audit", erased.AuditEntries))
 	fmt.Fprintln(stdout, u.L.T("cli.privacy.not_reached"))
 	return 0
+}
+
+// privacyLabel says a label of bot/privacy's counts (English there, and in the JSON
+// export, which is a record) in the operator's language: kind is "what" or "unit". A
+// record kind (checkin, poll) is a name, not a word, and stays as it is.
+func (u *ui) privacyLabel(kind, label string) string {
+	base, shared := strings.CutSuffix(label, " (shared)")
+	key := "cli.privacy." + kind + "." + strings.NewReplacer(" ", "_", "-", "_").Replace(strings.ToLower(base))
+	if u.cat.Has(u.L.Lang(), key) {
+		base = u.L.T(key)
+	}
+	if shared {
+		return u.L.T("cli.privacy.shared", "What", base)
+	}
+	return base
 }
