@@ -86,6 +86,13 @@ func cmdReport(ctx context.Context, u *ui, args []string, stdout, stderr io.Writ
 			return exitErr(stderr, errors.New(u.L.T("cli.report.pupil_not_on_roster", "Person", fmt.Sprintf("%q", *pupil))))
 		}
 		if err := report.Allowed(school, viewer, p); err != nil {
+			// Allowed's reasons are English; the two it gives are said here again.
+			switch {
+			case !p.Has(config.Pupil):
+				return exitErr(stderr, errors.New(u.L.T("cli.report.not_pupil", "Person", p.ID)))
+			case errors.Is(err, report.ErrNotAllowed):
+				return exitErr(stderr, errors.New(u.L.T("cli.report.not_allowed", "Viewer", viewer.ID, "Pupil", p.ID)))
+			}
 			return exitErr(stderr, msgErr(u.L.T("cli.refused"), err))
 		}
 		pupils = []*config.Person{p}
