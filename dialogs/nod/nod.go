@@ -178,19 +178,28 @@ func (t *turn) nod(pupilID, words string) {
 	t.say("nod.sent", "Name", chat.Literal(p.Name))
 }
 
+// pupilAndWords resolves the command's pupil and its required words, or says what is
+// wrong: an unknown or other mentor's pupil, words too long, or no words (the usage
+// line usage, naming the command cmd in the reader's language).
+func (t *turn) pupilAndWords(usage, cmd string) (*config.Person, string, bool) {
+	p, ok := t.pupil(t.in.Args["pupil"])
+	if !ok {
+		return nil, "", false
+	}
+	w, ok := t.words(t.in.Args["words"])
+	if ok && w == "" {
+		t.say(usage, "Command", t.in.L.T(cmd))
+		ok = false
+	}
+	return p, w, ok
+}
+
 // relayOut is the mentor's /reply: kept in the pupil's record, and a timer wakes the
 // pupil's side now, so the conversation sits on the pupil's stack and their typed
 // answer comes back here.
 func (t *turn) relayOut() {
-	p, ok := t.pupil(t.in.Args["pupil"])
+	p, w, ok := t.pupilAndWords("nod.reply_usage", "cmd.reply.name")
 	if !ok {
-		return
-	}
-	w, ok := t.words(t.in.Args["words"])
-	if !ok || w == "" {
-		if ok {
-			t.say("nod.reply_usage", "Command", t.in.L.T("cmd.reply.name"))
-		}
 		return
 	}
 	if !t.in.CanReach(p.ID) {
@@ -210,15 +219,8 @@ func (t *turn) relayOut() {
 // Nothing is sent to the pupil now; the mentor is told the note appears in the period
 // report, which the pupil and their parents read.
 func (t *turn) note() {
-	p, ok := t.pupil(t.in.Args["pupil"])
+	p, w, ok := t.pupilAndWords("nod.note_usage", "cmd.note.name")
 	if !ok {
-		return
-	}
-	w, ok := t.words(t.in.Args["words"])
-	if !ok || w == "" {
-		if ok {
-			t.say("nod.note_usage", "Command", t.in.L.T("cmd.note.name"))
-		}
 		return
 	}
 	t.effect(dialog.Put{Kind: KindNote, Owner: p.ID, ID: t.id(), Score: float64(t.in.Now.UnixMilli()),
