@@ -272,7 +272,15 @@ func buildMentor(p *Page, d *Data, L *i18n.Localizer) {
 	for _, n := range d.Relays {
 		contact = append(contact, said{n, false})
 	}
-	sort.SliceStable(contact, func(a, b int) bool { return contact[a].Time.Before(contact[b].Time) })
+	sort.SliceStable(contact, func(a, b int) bool {
+		ta, tb := contact[a].Time, contact[b].Time
+		if !ta.Equal(tb) {
+			return ta.Before(tb)
+		}
+		// A pupil's message is always an answer to the mentor's: at the same moment (a
+		// clock that stood still, the terminal's) the mentor's comes first.
+		return contact[a].From != d.Pupil.ID && contact[b].From == d.Pupil.ID
+	})
 	p.Contact.Heading = L.T("report.section.contact")
 	for _, c := range contact {
 		who := L.T("report.contact.relay", "From", name(d, c.From), "To", name(d, c.To))

@@ -677,3 +677,29 @@ func TestAlertingWordsAreWithheld(t *testing.T) {
 		}
 	}
 }
+
+// TestReplyAtTheSameMomentFollowsTheMessage: a pupil's relayed answer stamped with the
+// same time as the mentor's message (a clock that stood still) is shown after it.
+func TestReplyAtTheSameMomentFollowsTheMessage(t *testing.T) {
+	s := school(t, false)
+	anna, _ := s.Person("anna")
+	mentor, _ := s.Person("devries")
+	class, _ := s.Class("2B")
+	from, _ := config.ParseDate("2027-03-01")
+	to, _ := config.ParseDate("2027-03-05")
+	at := time.Date(2027, 3, 2, 10, 0, 0, 0, time.UTC)
+	d := &Data{Pupil: anna, Class: class, School: s, From: from, To: to, Days: chart.Series(chart.SchoolDays(class, from, to), nil),
+		Relays: []record.Note{{From: "anna", To: "devries", Text: "Ja, is goed.", Time: at}, {From: "devries", To: "anna", Text: "Zullen we praten?", Time: at}}}
+	cat, _ := i18n.Load()
+	page, err := Build(d, cat.For("nl"), mentor, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m bytes.Buffer
+	if err := page.Markdown(&m); err != nil {
+		t.Fatal(err)
+	}
+	if q, a := strings.Index(m.String(), "Zullen we praten?"), strings.Index(m.String(), "Ja, is goed."); q < 0 || a < q {
+		t.Errorf("the answer comes before the message:\n%s", m.String())
+	}
+}
