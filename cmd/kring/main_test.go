@@ -328,6 +328,7 @@ func TestMentorTranscript(t *testing.T) {
 		"heeft je check-in gezien",
 		"Anna de Boer schrijft terug",
 		"vraag aan Mevr. Bakker (nederlands), wacht sinds 2026-11-26", // an open question in the digest
+		"vraag aan jou (geen vak)",                                    // one waiting on the mentor
 		"Verstuurd: Fleur Bos weet dat je de check-in zag",            // the nod from the digest's button
 		"Genoteerd bij Anna de Boer",                                  // the mentor's note
 	} {

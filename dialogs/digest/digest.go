@@ -317,7 +317,7 @@ func (t *turn) send(ms []Mentee, from config.Date, head string) {
 			b.WriteString("\n\n" + L.T("digest.attention"))
 			attention = true
 		}
-		b.WriteString("\n" + Line(L, t.in.School, m))
+		b.WriteString("\n" + Line(L, t.in.School, t.in.Person.ID, m))
 		// A nod says "your mentor has seen your check-in": only for a pupil who gave one.
 		if t.in.Person.ID == m.Pupil.Mentor && m.Answered > 0 && len(choices) < maxButtons {
 			choices = append(choices, chat.Choice{Action: nod.ActionNod, Value: m.Pupil.ID,
@@ -398,8 +398,8 @@ func firstName(p *config.Person) string {
 
 // Line is one pupil's line in a digest: new mark, name, sparkline, check-ins, mood,
 // goals, help requests, open questions, and why they need attention. Names of the
-// staff a question waits on come from s.
-func Line(L *i18n.Localizer, s *config.School, m Mentee) string {
+// staff a question waits on come from s; a question waiting on reader says "you".
+func Line(L *i18n.Localizer, s *config.School, reader string, m Mentee) string {
 	avg := "–"
 	if m.Moods > 0 {
 		avg = fmt.Sprintf("%.1f", m.Average())
@@ -438,11 +438,15 @@ func Line(L *i18n.Localizer, s *config.School, m Mentee) string {
 		if p, ok := s.Person(q.To); ok {
 			to = p.Name
 		}
+		to = chat.Literal(to)
+		if q.To == reader {
+			to = L.T("digest.question_you")
+		}
 		subject := q.Subject
 		if subject == "" {
 			subject = L.T("digest.question_no_subject")
 		}
-		line += "\n   " + L.T("digest.question_item", "To", chat.Literal(to), "Subject", chat.Literal(subject),
+		line += "\n   " + L.T("digest.question_item", "To", to, "Subject", chat.Literal(subject),
 			"Since", config.DateOf(q.Created.In(loc)).String(), "Text", chat.Literal(q.Text))
 	}
 	return line
