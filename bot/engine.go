@@ -478,6 +478,10 @@ func (e *Engine) step(ctx context.Context, r stepRequest) []chat.Message {
 		pass := res.Pass && r.dialog == nil && in.Kind == dialog.Text && d.Name() != e.inbox && passes < MaxPasses
 		if pass {
 			res.Listen = false
+		} else if res.Pass {
+			// Never by the built-in dialogs (they pass only stack-routed DM text), but a
+			// dropped text must show somewhere.
+			r.log.Warn("typed text could not be passed on", "dialog", d.Name(), "passes", passes)
 		}
 		if err != nil {
 			r.log.Error("dialog step failed", "dialog", d.Name(), "err", err)

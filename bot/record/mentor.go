@@ -50,6 +50,14 @@ type Question struct {
 // Waiting reports whether the question still waits for an answer.
 func (q Question) Waiting() bool { return q.Status == "open" }
 
+// VisibleTo reports whether reader (a roster id) may see the question in a digest, a
+// summary or a report: the pupil who asked always; anyone else an anonymous question
+// only when the school shows teachers who asked (anonShown, the policy
+// teacher_sees_anonymous_name). Left out, it is not counted either: a count would tell.
+func (q Question) VisibleTo(reader string, anonShown bool) bool {
+	return !q.Anon || anonShown || (reader != "" && reader == q.Person)
+}
+
 // MentorKinds are the kinds of nods, relayed messages and mentor notes, each the
 // pupil's own record (dialogs/nod writes them).
 func MentorKinds() []Kind {

@@ -225,9 +225,12 @@ func Build(d *Data, L *i18n.Localizer, by *config.Person, now time.Time) (*Page,
 // reader may not see is left out, not counted or hinted at: a count would tell it.
 func buildQuestions(p *Page, d *Data, L *i18n.Localizer, by *config.Person) {
 	p.Questions.Heading = L.T("report.section.questions")
-	seesAnon := (by != nil && by.ID == d.Pupil.ID) || (d.School != nil && d.School.Policy.TeacherSeesAnonymousName)
+	reader, anonShown := "", d.School != nil && d.School.Policy.TeacherSeesAnonymousName
+	if by != nil {
+		reader = by.ID
+	}
 	for _, q := range d.Questions {
-		if q.Anon && !seesAnon {
+		if !q.VisibleTo(reader, anonShown) {
 			continue
 		}
 		subject := q.Subject

@@ -27,6 +27,7 @@ import (
 	"github.com/kring-school/kring/bot/chart"
 	"github.com/kring-school/kring/bot/config"
 	"github.com/kring-school/kring/bot/record"
+	"github.com/kring-school/kring/bot/safeguard"
 	"github.com/kring-school/kring/bot/store"
 )
 
@@ -54,7 +55,9 @@ type Data struct {
 	// Sensitive reports whether a pupil's text holds a safeguarding phrase. Such a text
 	// reached the mentor and the care contacts as an alert; the report is read with the
 	// parents (who may be what the pupil wrote about), so it is withheld there, with a
-	// line saying so. Nil: nothing is withheld.
+	// line saying so. Load sets it from the built-in phrases and the school's own;
+	// LoadSummary (a digest, read by the mentor who had the alert) does not. Nil:
+	// nothing is withheld.
 	Sensitive func(text string) bool
 	// Nods, Relays and Notes are the mentor's nods, the messages relayed between
 	// mentor and pupil (both ways), and the mentor's notes, of the period, oldest first.
@@ -102,6 +105,20 @@ func load(ctx context.Context, st *store.Store, school *config.School, pupils []
 	if to.Before(from) {
 		return nil, fmt.Errorf("the period ends (%s) before it starts (%s)", to, from)
 	}
+	var mentorKinds []record.Kind
+	var sensitive func(string) bool
+	if exchanges {
+		mentorKinds = record.MentorKinds()
+		lists, err := safeguard.Builtin()
+		if err != nil {
+			return nil, fmt.Errorf("safeguarding phrases: %w", err)
+		}
+		m, err := safeguard.New(lists, school.Policy.AlertWords)
+		if err != nil {
+			return nil, fmt.Errorf("safeguarding phrases: %w", err)
+		}
+		sensitive = func(text string) bool { return len(m.Match(text)) > 0 }
+	}
 	rdb := st.Client()
 	out := make([]*Data, len(pupils))
 	classes := map[string]*config.Class{}
@@ -111,7 +128,7 @@ func load(ctx context.Context, st *store.Store, school *config.School, pupils []
 			return nil, fmt.Errorf("pupil %s has no class in the school file", p.ID)
 		}
 		classes[c.ID] = c
-		d := &Data{Pupil: p, Class: c, School: school, From: from, To: to}
+		d := &Data{Pupil: p, Class: c, School: school, From: from, To: to, Sensitive: sensitive}
 		if m, ok := school.Person(p.Mentor); ok {
 			d.Mentor = m
 		}
@@ -130,10 +147,6 @@ func load(ctx context.Context, st *store.Store, school *config.School, pupils []
 	for id, c := range classes {
 		start, end := span(c, from, to)
 		helpIdx[id] = pipe.ZRangeByScore(ctx, st.Key("hq:"+id), &redis.ZRangeBy{Min: strconv.FormatInt(start, 10), Max: strconv.FormatInt(end, 10)})
-	}
-	var mentorKinds []record.Kind
-	if exchanges {
-		mentorKinds = record.MentorKinds()
 	}
 	questions := record.QuestionKind()
 	// A question asked before the period that still waits belongs in it, so the whole

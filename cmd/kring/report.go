@@ -14,7 +14,6 @@ import (
 	"github.com/kring-school/kring/bot/clock"
 	"github.com/kring-school/kring/bot/config"
 	"github.com/kring-school/kring/bot/report"
-	"github.com/kring-school/kring/bot/safeguard"
 	"github.com/kring-school/kring/bot/store"
 )
 
@@ -125,12 +124,7 @@ func cmdReport(ctx context.Context, u *ui, args []string, stdout, stderr io.Writ
 	if err != nil {
 		return exitErr(stderr, err)
 	}
-	guard, err := (&safeguard.Cache{}).For(school)
-	if err != nil {
-		return exitErr(stderr, msgErr(u.L.T("cli.report.safeguard"), err))
-	}
 	for _, d := range data {
-		d.Sensitive = func(text string) bool { return len(guard.Match(text)) > 0 }
 		l := *lang
 		if l == "" {
 			l = school.LocaleFor(d.Pupil)

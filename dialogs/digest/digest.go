@@ -289,7 +289,7 @@ func (t *turn) summarise(since config.Date) []Mentee {
 		if !ok {
 			continue
 		}
-		pp.Questions = Visible(t.in.School, t.in.Person, p.ID, pp.Questions)
+		pp.Questions = Visible(t.in.School, t.in.Person, pp.Questions)
 		out = append(out, Summarise(p, c, pp, from, t.in.Today, since, p.Level))
 		if p.ID != t.in.Person.ID {
 			t.res.Effects = append(t.res.Effects, dialog.Audit{Entry: record.Audit{Time: t.in.Now, Actor: t.in.Person.ID,
@@ -307,6 +307,15 @@ func (t *turn) send(ms []Mentee, from config.Date, head string) {
 	b.WriteString(L.T(head, "From", from.String(), "To", t.in.Today.String()))
 	var quiet []Mentee
 	var choices []chat.Choice
+	// A nod says "your mentor has seen your check-in": only the mentor's, only for a
+	// pupil who gave one, and those who need attention get theirs first, so the cap
+	// never drops one of theirs.
+	nodFor := func(m Mentee) {
+		if t.in.Person.ID == m.Pupil.Mentor && m.Answered > 0 && len(choices) < maxButtons {
+			choices = append(choices, chat.Choice{Action: nod.ActionNod, Value: m.Pupil.ID,
+				Label: L.T("digest.nod", "Name", chat.Literal(firstName(m.Pupil)))})
+		}
+	}
 	attention := false
 	for _, m := range ms {
 		if len(m.Attention) == 0 && m.New == 0 && m.Level == "" {
@@ -318,11 +327,7 @@ func (t *turn) send(ms []Mentee, from config.Date, head string) {
 			attention = true
 		}
 		b.WriteString("\n" + Line(L, t.in.School, t.in.Person.ID, m))
-		// A nod says "your mentor has seen your check-in": only for a pupil who gave one.
-		if t.in.Person.ID == m.Pupil.Mentor && m.Answered > 0 && len(choices) < maxButtons {
-			choices = append(choices, chat.Choice{Action: nod.ActionNod, Value: m.Pupil.ID,
-				Label: L.T("digest.nod", "Name", chat.Literal(firstName(m.Pupil)))})
-		}
+		nodFor(m)
 		if m.Level != "" && t.in.Person.ID == m.Pupil.Mentor {
 			b.WriteString("\n" + L.T("digest.steer."+steerKey(m), "Name", chat.Literal(m.Pupil.Name),
 				"Level", L.T("choice."+string(m.Level))))
@@ -335,12 +340,7 @@ func (t *turn) send(ms []Mentee, from config.Date, head string) {
 		for _, m := range quiet {
 			b.WriteString("\n" + L.T("digest.quiet_line", "Name", chat.Literal(m.Pupil.Name), "Spark", m.Spark,
 				"Answered", m.Answered, "Days", m.SchoolDays, "Away", m.Away))
-			// A quiet week of check-ins deserves a nod too; those who need attention
-			// got their buttons first, so the cap never drops one of theirs.
-			if t.in.Person.ID == m.Pupil.Mentor && m.Answered > 0 && len(choices) < maxButtons {
-				choices = append(choices, chat.Choice{Action: nod.ActionNod, Value: m.Pupil.ID,
-					Label: L.T("digest.nod", "Name", chat.Literal(firstName(m.Pupil)))})
-			}
+			nodFor(m)
 		}
 	}
 	t.say(b.String(), choices...)

@@ -144,13 +144,14 @@ func Summarise(p *config.Person, c *config.Class, pp dialog.PupilPeriod, from, t
 // all of their own; staff see an anonymous question only when the school's policy
 // shows teachers who asked one (the pupil chose not to be named, so it is left out,
 // not counted).
-func Visible(s *config.School, reader *config.Person, pupil string, qs []record.Question) []record.Question {
-	if reader != nil && reader.ID == pupil {
-		return qs
+func Visible(s *config.School, reader *config.Person, qs []record.Question) []record.Question {
+	id := ""
+	if reader != nil {
+		id = reader.ID
 	}
 	var out []record.Question
 	for _, q := range qs {
-		if !q.Anon || s.Policy.TeacherSeesAnonymousName {
+		if q.VisibleTo(id, s.Policy.TeacherSeesAnonymousName) {
 			out = append(out, q)
 		}
 	}
